@@ -1,0 +1,304 @@
+"""The `devtui` command line.
+
+Invariant: every path returns a documented exit code (never a traceback for a user's
+mistake), the `ci`, `config` and headless paths never import Textual or Rich, and on any
+way out every process group devtui started is killed as a last resort.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from devtui import __version__
+from devtui.core.config import (
+    Config,
+    ConfigError,
+    demo_config,
+    discover,
+    missing_executables,
+    render_config,
+)
+from devtui.core.config.validate import suggest
+from devtui.core.groups import LIVE_GROUPS
+from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
+from devtui.errors import DevtuiError, ExitCode, UsageError
+from devtui.headless.runner import HeadlessOptions, run_headless
+
+COMMANDS = ("up", "ci", "demo", "config")
+
+EXIT_CODES_HELP = """exit codes:
+  0    everything ready (ci), clean shutdown (up)
+  1    a process exited or crashed before it was ready, or a required process died
+  2    bad arguments, missing or invalid config, executable not found
+  3    readiness did not come within the timeout
+  4    an error-severity problem was detected (failed push, runtime violation, OOM)
+  130  interrupted (SIGINT); 143 terminated (SIGTERM); 129 hang-up (SIGHUP)
+  ci --then passes the command's own exit code through"""
+
+
+def _add_run_options(parser: argparse.ArgumentParser, *, config: bool = True) -> None:
+    if config:
+        parser.add_argument(
+            "--config",
+            type=Path,
+            metavar="PATH",
+            help="config file (default: $DEVTUI_CONFIG, ./devtui.toml, "
+            "or a detected Convex + Vite app)",
+        )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="run only this process and what it depends on (repeatable)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in headless output (auto: only on a TTY; honours NO_COLOR and FORCE_COLOR)",
+    )
+
+
+def _add_ci_options(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--until-ready",
+        action="store_true",
+        help="exit 0 once every process is ready (the default)",
+    )
+    what.add_argument(
+        "--then",
+        metavar="CMD",
+        help="once everything is ready, run CMD with /bin/sh, stream its output "
+        "and exit with its code",
+    )
+    what.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="once everything is ready, keep running until a signal",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="bound on the whole wait for readiness (default: each process's ready_timeout)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        dest="json_path",
+        help="write a machine-readable summary to PATH",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="devtui",
+        description="Run a Convex + Vite project's dev servers: Convex first, Vite once "
+        "Convex is ready, failed pushes and problems in plain sight.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"devtui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="start the stack (the default command)",
+        description="Start the stack. Without a TTY on stdout, or with "
+        "--headless, print prefixed output instead of the TUI.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_run_options(up)
+    up.add_argument("--headless", action="store_true", help="plain prefixed output, no TUI")
+
+    ci = commands.add_parser(
+        "ci",
+        help="start, wait until ready, then exit / run a command",
+        description="Headless startup for CI: start everything in "
+        "dependency order, wait until every process is ready, "
+        "fail fast on a failed push or an early exit.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_run_options(ci)
+    _add_ci_options(ci)
+
+    scenarios = "\n".join(f"  {name:<18} {text}" for name, text in SCENARIOS.items())
+    demo = commands.add_parser(
+        "demo",
+        help="run the bundled demo stack (no Node needed)",
+        description="Run a simulated Convex CLI and Vite (shipped with "
+        "devtui) in a scratch project, to see devtui work.",
+        epilog=f"scenarios:\n{scenarios}\n\n{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--scenario",
+        choices=list(SCENARIOS),
+        default=DEFAULT_SCENARIO,
+        help=f"what happens (default: {DEFAULT_SCENARIO})",
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        metavar="PATH",
+        help="where the scratch project lives (default: $XDG_STATE_HOME/devtui/demo)",
+    )
+    demo.add_argument("--ci", action="store_true", help="run like `devtui ci`")
+    demo.add_argument("--headless", action="store_true", help="plain prefixed output, no TUI")
+    _add_run_options(demo, config=False)
+    _add_ci_options(demo)
+
+    config = commands.add_parser(
+        "config",
+        help="print or check the resolved configuration",
+        description="Print the resolved configuration (after "
+        "discovery, presets and defaults) as TOML.",
+    )
+    config.add_argument("--config", type=Path, metavar="PATH", help="config file")
+    config.add_argument(
+        "--check", action="store_true", help="validate; report every problem at once (exit 0 or 2)"
+    )
+    return parser
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """`devtui` and `devtui --config x` mean `devtui up …`."""
+    if not argv:
+        return ["up"]
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return argv
+    if first.startswith("-"):
+        return ["up", *argv]
+    return argv
+
+
+def _select(config: Config, only: list[str]) -> Config:
+    if not only:
+        return config
+    names = list(config.processes)
+    unknown = [n for n in only if n not in config.processes]
+    if unknown:
+        raise UsageError(
+            f"--only {unknown[0]}: no such process (have: {', '.join(names)})"
+            f"{suggest(unknown[0], names)}"
+        )
+    return config.with_only(only)
+
+
+def _headless_options(args: argparse.Namespace, mode: str) -> HeadlessOptions:
+    ci = mode == "ci"
+    return HeadlessOptions(
+        mode="ci" if ci else "up",
+        color=args.color,
+        then=getattr(args, "then", None) if ci else None,
+        keep_running=bool(getattr(args, "keep_running", False)) if ci else False,
+        timeout=getattr(args, "timeout", None) if ci else None,
+        json_path=getattr(args, "json_path", None) if ci else None,
+        environ=dict(os.environ),
+    )
+
+
+def _run(config: Config, args: argparse.Namespace, mode: str, out: TextIO, err: TextIO) -> int:
+    if mode == "up" and not args.headless:
+        if not _is_tty(out):
+            err.write("devtui: stdout is not a terminal: running headless (--headless)\n")
+        else:
+            err.write("devtui: the TUI is not built yet: running headless\n")
+    return run_headless(config, _headless_options(args, mode), out, err)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _cmd_up(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = _select(discover(args.config), args.only)
+    return _run(config, args, "up", out, err)
+
+
+def _cmd_ci(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _check_timeout(args)
+    config = _select(discover(args.config), args.only)
+    return _run(config, args, "ci", out, err)
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from devtui.demo.project import default_demo_dir, prepare
+
+    _check_timeout(args)
+    root = (args.dir or default_demo_dir()).expanduser().resolve()
+    try:
+        prepare(root, args.scenario)
+    except OSError as error:
+        raise UsageError(f"cannot prepare the demo project in {root}: {error.strerror}") from None
+    config = _select(demo_config(root, args.scenario), args.only)
+    err.write(f"devtui demo: scenario {args.scenario!r} in {root}\n")
+    ci_flags = bool(args.then or args.keep_running or args.timeout or args.json_path)
+    if args.ci or ci_flags:
+        return _run(config, args, "ci", out, err)
+    return _run(config, args, "up", out, err)
+
+
+def _check_timeout(args: argparse.Namespace) -> None:
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be more than 0 seconds, not {args.timeout:g}")
+
+
+def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        config = discover(args.config)
+    except ConfigError as error:
+        err.write(f"devtui: {error}\n")
+        return ExitCode.USAGE
+    if not args.check:
+        out.write(render_config(config))
+        return ExitCode.OK
+    missing = missing_executables(config)
+    if missing:
+        noun = "problem" if len(missing) == 1 else "problems"
+        err.write(f"devtui: {config.origin}: {len(missing)} {noun}:\n")
+        for problem in missing:
+            err.write(f"  processes.{problem.process}.command: {problem}\n")
+        return ExitCode.USAGE
+    names = ", ".join(config.processes)
+    out.write(f"{config.origin}: OK ({len(config.processes)} processes: {names})\n")
+    return ExitCode.OK
+
+
+HANDLERS = {"up": _cmd_up, "ci": _cmd_ci, "demo": _cmd_demo, "config": _cmd_config}
+
+
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run devtui with `argv` (default: the process's arguments); return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(_normalise(list(sys.argv[1:] if argv is None else argv)))
+        except SystemExit as exit_:  # --help, --version, or argparse's usage error (2)
+            return int(exit_.code or 0) if not isinstance(exit_.code, str) else ExitCode.USAGE
+        return int(HANDLERS[args.command](args, out, err))
+    except DevtuiError as error:
+        err.write(f"devtui: {error}\n")
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        LIVE_GROUPS.kill_all()

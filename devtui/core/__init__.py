@@ -1,0 +1,1 @@
+"""devtui's engine: processes, readiness, config, problems and logs; no UI imports."""

@@ -1,0 +1,190 @@
+"""Find the configuration: `--config PATH`, then `$DEVTUI_CONFIG`, then `./devtui.toml`,
+then zero-config detection of a Convex + Vite app from package.json, convex/ and the lockfile.
+
+Invariant: every failure is a `DevtuiError` (exit 2) naming the file it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from devtui.core.config.model import Config
+from devtui.core.config.presets import load_preset
+from devtui.core.config.validate import ConfigError, ConfigProblem, build_config
+from devtui.errors import DevtuiError
+
+CONFIG_FILE: Final = "devtui.toml"
+CONFIG_ENV: Final = "DEVTUI_CONFIG"
+
+LOCKFILE_RUNNERS: Final = (
+    ("pnpm-lock.yaml", "pnpm", "pnpm exec"),
+    ("yarn.lock", "yarn", "yarn"),
+    ("bun.lockb", "bun", "bunx"),
+    ("bun.lock", "bun", "bunx"),
+    ("package-lock.json", "npm", "npx"),
+    ("npm-shrinkwrap.json", "npm", "npx"),
+)
+"""Lockfile → (package manager, the command that runs a package's binary)."""
+MANAGER_RUNNERS: Final = {"pnpm": "pnpm exec", "yarn": "yarn", "bun": "bunx", "npm": "npx"}
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """`path` relative to the current folder when inside it, else absolute."""
+    base = (cwd or Path.cwd()).resolve()
+    try:
+        return str(path.resolve().relative_to(base))
+    except ValueError:
+        return str(path.resolve())
+
+
+def load_file(path: Path) -> Config:
+    """Read and validate one devtui.toml.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not TOML, or invalid.
+    """
+    name = display_path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(name, "", "file not found")]) from None
+    except OSError as error:
+        raise ConfigError([ConfigProblem(name, "", f"cannot read: {error.strerror}")]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([ConfigProblem(name, "", f"not valid TOML: {error}")]) from None
+    root = path.resolve().parent
+    return build_config(data, file=name, root=root, origin=name, source=path.resolve())
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedStack:
+    """What zero-config detection found in a folder."""
+
+    root: Path
+    manager: str
+    """npm, pnpm, yarn or bun."""
+    runner: str
+    """How to run a package binary: npx, pnpm exec, yarn, bunx."""
+    convex: bool
+    vite: bool
+    functions_dir: str
+    """The Convex functions folder (convex.json `functions`, default `convex/`)."""
+
+
+def detect_stack(root: Path) -> DetectedStack | None:
+    """Look at package.json, the Convex functions folder and the lockfile in `root`.
+
+    Returns:
+        What was found, or None when `root` is not a Convex app.
+
+    Raises:
+        ConfigError: package.json or convex.json exists but cannot be read as JSON.
+    """
+    package_json = root / "package.json"
+    if not package_json.is_file():
+        return None
+    package = _read_json(package_json)
+    deps: dict[str, object] = {}
+    for section in ("dependencies", "devDependencies"):
+        table = package.get(section)
+        if isinstance(table, dict):
+            deps.update(table)
+    functions_dir = "convex/"
+    convex_json = root / "convex.json"
+    if convex_json.is_file():
+        functions = _read_json(convex_json).get("functions")
+        if isinstance(functions, str) and functions.strip():
+            functions_dir = functions
+    convex = "convex" in deps and (root / functions_dir).is_dir()
+    if not convex:
+        return None
+    manager, runner = _package_manager(root, package)
+    return DetectedStack(root, manager, runner, convex, "vite" in deps, functions_dir)
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(
+            [ConfigProblem(display_path(path), "", f"cannot read as JSON: {error}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(display_path(path), "", "must hold a JSON object")])
+    return data
+
+
+def _package_manager(root: Path, package: dict[str, object]) -> tuple[str, str]:
+    for lockfile, manager, runner in LOCKFILE_RUNNERS:
+        if (root / lockfile).is_file():
+            return manager, runner
+    declared = package.get("packageManager")
+    if isinstance(declared, str):
+        name = declared.split("@", 1)[0]
+        if name in MANAGER_RUNNERS:
+            return name, MANAGER_RUNNERS[name]
+    return "npm", "npx"
+
+
+def detected_config(stack: DetectedStack) -> Config:
+    """The config the `convex-vite` preset gives for a detected stack."""
+    data = load_preset("convex-vite", {"runner": stack.runner})
+    processes = data["processes"]
+    assert isinstance(processes, dict)
+    if not stack.vite:
+        processes.pop("vite", None)
+    what = "Convex + Vite" if stack.vite else "Convex"
+    origin = f"detected {what} app in {stack.root} ({stack.manager}: {stack.runner})"
+    return build_config(data, file="preset convex-vite.toml", root=stack.root, origin=origin)
+
+
+def demo_config(root: Path, scenario: str) -> Config:
+    """The bundled demo stack, run in `root` (a scratch project folder)."""
+    data = load_preset("demo", {"python": sys.executable, "scenario": scenario})
+    return build_config(
+        data, file="preset demo.toml", root=root, origin=f"demo (scenario {scenario}) in {root}"
+    )
+
+
+def discover(
+    explicit: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve the configuration the way every command does.
+
+    Raises:
+        ConfigError: the file found is invalid (every problem listed).
+        DevtuiError: no config and no Convex app here.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        return load_file(explicit if explicit.is_absolute() else cwd / explicit)
+    from_env = environ.get(CONFIG_ENV, "").strip()
+    if from_env:
+        path = Path(from_env).expanduser()
+        if not path.is_file():
+            raise DevtuiError(f"${CONFIG_ENV} points at {from_env}, which is not a file")
+        return load_file(path)
+    local = cwd / CONFIG_FILE
+    if local.is_file():
+        return load_file(local)
+    stack = detect_stack(cwd)
+    if stack is None:
+        raise DevtuiError(
+            f"no {CONFIG_FILE} in {cwd} and no Convex app detected there (looked for "
+            "package.json with a `convex` dependency and a convex/ folder).\n"
+            f"Create {CONFIG_FILE} (see `devtui config --help` and the README), pass "
+            "--config PATH, or try the bundled demo: devtui demo"
+        )
+    return detected_config(stack)

@@ -1,0 +1,143 @@
+"""The resolved configuration: frozen dataclasses with the defaults in them.
+
+Invariant: a `Config` that exists is valid: regexes compiled, dependencies known and
+acyclic, every time positive. Validation (`validate.py`) is the only way to build one from
+user input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+from devtui.core.events import Stream
+from devtui.core.restart import RestartPolicy
+
+
+class ProcessKind(StrEnum):
+    """What a process is; turns on kind-specific states, defaults and problem rules."""
+
+    CONVEX = "convex"
+    VITE = "vite"
+    GENERIC = "generic"
+
+
+KIND_DEFAULT_READY: Final[dict[ProcessKind, str | None]] = {
+    ProcessKind.CONVEX: "Convex functions ready!",
+    ProcessKind.VITE: r"ready in \d+",
+    ProcessKind.GENERIC: None,
+}
+"""The `ready` pattern a process of each kind gets when the config gives none."""
+
+KIND_DEFAULT_URL: Final[dict[ProcessKind, str | None]] = {
+    ProcessKind.CONVEX: None,
+    ProcessKind.VITE: r"Local:\s+(https?://\S+)",
+    ProcessKind.GENERIC: None,
+}
+"""The `url` pattern a process of each kind gets when the config gives none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The `[settings]` table."""
+
+    ready_timeout: float = 180.0
+    """Seconds a process may take to become ready; a process's own value wins."""
+    shutdown_grace: float = 5.0
+    """Seconds from the first stop signal to SIGKILL (SIGINT, SIGTERM at half, SIGKILL)."""
+    log_dir: str = ".devtui/logs"
+    """Where session logs go, relative to the project root."""
+    keep_logs: int = 20
+    """Older session logs beyond this many are deleted (0: write none)."""
+    scrollback: int = 10_000
+    """Lines per pane the TUI keeps; the session log has everything."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessConfig:
+    """One `[processes.NAME]` table, resolved."""
+
+    name: str
+    command: tuple[str, ...]
+    """The argv, run without a shell."""
+    kind: ProcessKind = ProcessKind.GENERIC
+    ready: re.Pattern[str] | None = None
+    """Matched against ANSI-stripped lines; None: ready as soon as started."""
+    ready_streams: frozenset[Stream] = frozenset({"stdout", "stderr"})
+    ready_timeout: float = 180.0
+    depends_on: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    """Extra environment variables, on top of devtui's own environment."""
+    cwd: Path = field(default_factory=Path.cwd)
+    url: re.Pattern[str] | None = None
+    """First group (or whole match) is the app URL."""
+    restart: RestartPolicy = RestartPolicy.NEVER
+    shutdown_grace: float = 5.0
+    memory_warn_mb: float | None = None
+    memory_limit_mb: float | None = None
+
+    @property
+    def command_text(self) -> str:
+        """The command as a shell-like string, for messages."""
+        import shlex
+
+        return shlex.join(self.command)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything devtui runs, and where it came from."""
+
+    settings: Settings
+    processes: dict[str, ProcessConfig]
+    """In the order the config lists them."""
+    root: Path
+    """The project folder: relative paths (cwd, log_dir) are resolved against it."""
+    origin: str
+    """Where the config came from, in words (a file path, "detected …", "demo …")."""
+    source: Path | None = None
+    """The config file, if there was one."""
+
+    @property
+    def log_dir(self) -> Path:
+        """The absolute session-log folder."""
+        return (self.root / self.settings.log_dir).resolve()
+
+    def dependents_of(self, name: str) -> list[str]:
+        """Processes that list `name` in `depends_on`."""
+        return [p.name for p in self.processes.values() if name in p.depends_on]
+
+    def start_levels(self) -> list[list[str]]:
+        """Processes grouped by dependency depth: level 0 depends on nothing."""
+        depth: dict[str, int] = {}
+
+        def level(name: str) -> int:
+            if name not in depth:
+                deps = self.processes[name].depends_on
+                depth[name] = 1 + max((level(d) for d in deps), default=-1)
+            return depth[name]
+
+        for name in self.processes:
+            level(name)
+        levels: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+        for name in self.processes:
+            levels[depth[name]].append(name)
+        return levels
+
+    def with_only(self, names: list[str]) -> Config:
+        """This config limited to `names` and everything they depend on."""
+        keep: set[str] = set()
+
+        def add(name: str) -> None:
+            if name not in keep:
+                keep.add(name)
+                for dep in self.processes[name].depends_on:
+                    add(dep)
+
+        for name in names:
+            add(name)
+        processes = {n: p for n, p in self.processes.items() if n in keep}
+        return Config(self.settings, processes, self.root, self.origin, self.source)

@@ -1,0 +1,284 @@
+"""The typed facts the core publishes; every front end (TUI, headless printer, session log,
+tests) learns about the stack only through these.
+
+Events are immutable and named as past-tense facts. Child output travels as `OutputLines`:
+the lines of one process and stream that one pipe read delivered, as parallel tuples of raw
+and ANSI-stripped text. Consumers then handle a whole chunk with C-level string operations
+(one join to print it, one write to log it) instead of one Python object per line, which is
+what lets devtui keep up with a flood. `OutputLine` is the per-line view for consumers that
+want one line at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
+
+if TYPE_CHECKING:
+    from devtui.core.problems import Problem
+
+Stream: TypeAlias = Literal["stdout", "stderr"]
+"""Which pipe a line came from."""
+
+
+class ProcessState(StrEnum):
+    """Where a supervised process is in its life. The values appear in JSON and the session log."""
+
+    WAITING = "waiting"
+    """Not started yet: waiting for its dependencies to be ready."""
+    STARTING = "starting"
+    """Spawned, not ready yet."""
+    PUSHING = "pushing"
+    """Convex only: a push is in progress ("Preparing Convex functions...")."""
+    READY = "ready"
+    """Its ready pattern matched (Convex: the last push succeeded)."""
+    PUSH_FAILED = "push-failed"
+    """Convex only: the last push failed; the CLI waits for a file change."""
+    RESTARTING = "restarting"
+    """Exited; the restart policy will start it again after a back-off delay."""
+    EXITED = "exited"
+    """Exited on its own with an exit code."""
+    CRASHED = "crashed"
+    """Killed by a signal devtui did not send."""
+    STOPPED = "stopped"
+    """Stopped by devtui (shutdown or a user's stop)."""
+    CRASH_LOOP = "crash-loop"
+    """Gave up restarting: too many failures within a minute."""
+    BLOCKED = "blocked"
+    """Never started: a dependency ended without ever becoming ready."""
+    FAILED = "failed"
+    """Could not be started at all (spawn error)."""
+
+    @property
+    def is_running(self) -> bool:
+        """Whether a child process exists in this state."""
+        return self in _RUNNING_STATES
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the process has ended and nothing will start it again by itself."""
+        return self in _FINAL_STATES
+
+
+_RUNNING_STATES = frozenset(
+    {ProcessState.STARTING, ProcessState.PUSHING, ProcessState.READY, ProcessState.PUSH_FAILED}
+)
+_FINAL_STATES = frozenset(
+    {
+        ProcessState.EXITED,
+        ProcessState.CRASHED,
+        ProcessState.STOPPED,
+        ProcessState.CRASH_LOOP,
+        ProcessState.BLOCKED,
+        ProcessState.FAILED,
+    }
+)
+
+
+class OutputLine(NamedTuple):
+    """One complete line of child output (a view built by `OutputLines.lines()`)."""
+
+    process: str
+    """The configured process name."""
+    stream: Stream
+    """The pipe it came from."""
+    seq: int
+    """Per-process sequence number over both streams, from 1; gaps never occur."""
+    at: float
+    """Wall-clock time (epoch seconds) when devtui read it."""
+    text: str
+    """ANSI-stripped: what readiness, problems and search see."""
+    raw: str
+    """As emitted, colours kept: what the panes render."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLines:
+    """Consecutive complete lines one process wrote on one stream, read together.
+
+    A chunk is split where one of its lines changes the process's state, so a state event
+    always follows the line that caused it.
+    """
+
+    process: str
+    """The configured process name."""
+    stream: Stream
+    """The pipe the lines came from."""
+    at: float
+    """Wall-clock time (epoch seconds) when devtui read them."""
+    first_seq: int
+    """Sequence number of the first line; the others follow without gaps."""
+    raws: tuple[str, ...]
+    """The lines as emitted, colours kept."""
+    texts: tuple[str, ...]
+    """The same lines without ANSI codes (the same objects where there were none)."""
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+    @property
+    def last_seq(self) -> int:
+        """Sequence number of the last line."""
+        return self.first_seq + len(self.raws) - 1
+
+    def lines(self) -> list[OutputLine]:
+        """One `OutputLine` per line."""
+        process, stream, at, first = self.process, self.stream, self.at, self.first_seq
+        return [
+            OutputLine(process, stream, first + index, at, text, raw)
+            for index, (text, raw) in enumerate(zip(self.texts, self.raws, strict=True))
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessStatus:
+    """A snapshot of everything known about one process; every process event carries one."""
+
+    name: str
+    """The configured process name."""
+    kind: str
+    """`convex`, `vite` or `generic`."""
+    state: ProcessState
+    """The current state."""
+    reason: str = ""
+    """Why it is in this state, in words (e.g. `exited with code 1`)."""
+    pid: int | None = None
+    """The process (and process-group) id while running."""
+    started_at: float | None = None
+    """Wall-clock time of the last spawn."""
+    ready_at: float | None = None
+    """Wall-clock time it last became ready."""
+    ready_after_s: float | None = None
+    """Seconds from devtui's start to this process's first ready."""
+    pushes: int = 0
+    """Convex: successful pushes ("Convex functions ready!")."""
+    failed_pushes: int = 0
+    """Convex: pushes that ended in an error block."""
+    push_started_at: float | None = None
+    """Convex: when the current push began (for "pushing… 14 s")."""
+    last_push_s: float | None = None
+    """Convex: the duration the CLI reported for the last successful push."""
+    push_durations: tuple[float, ...] = ()
+    """Convex: recent successful push durations, oldest first (at most 30)."""
+    restarts: int = 0
+    """How many times devtui restarted it."""
+    restart_at: float | None = None
+    """While restarting: wall-clock time of the next attempt."""
+    exit_code: int | None = None
+    """The last exit code (negative: killed by that signal)."""
+    url: str | None = None
+    """The app URL parsed from the output (`url` pattern)."""
+    stale_since: float | None = None
+    """Set while a dependency is not ready (e.g. Convex push failed): this process is
+    serving against the last good state since then."""
+    stale_cause: str = ""
+    """Why it is stale, in words."""
+    ready_timed_out: bool = False
+    """Readiness did not come within the process's ready timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessStateChanged:
+    """A process moved from one state to another."""
+
+    process: str
+    state: ProcessState
+    previous: ProcessState
+    reason: str
+    at: float
+    status: ProcessStatus
+    last_lines: tuple[str, ...] = ()
+    """For an exit or failure: the process's last output lines (ANSI-stripped)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessUpdated:
+    """Something other than the state changed: URL found, stale marker set or cleared."""
+
+    process: str
+    what: Literal["url", "stale", "fresh"]
+    at: float
+    status: ProcessStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyTimedOut:
+    """A process did not become ready within its timeout (it keeps running)."""
+
+    process: str
+    waited_for: str
+    """The ready pattern it waited for."""
+    timeout_s: float
+    last_lines: tuple[str, ...]
+    """Its last lines (ANSI-stripped), oldest first, at most 10."""
+    at: float
+    status: ProcessStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSent:
+    """devtui sent a signal to a process group while stopping it."""
+
+    process: str
+    signal_name: str
+    pgid: int
+    at: float
+    kill_at: float | None
+    """When SIGKILL follows if the group is still alive (None once SIGKILL was sent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivorsFound:
+    """After SIGKILL and a final wait, these processes of a group were still alive."""
+
+    process: str
+    survivors: tuple[str, ...]
+    """`pid command` of each survivor."""
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemDetected:
+    """A new problem was found in a process's output."""
+
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRepeated:
+    """A known problem happened again (same fingerprint); its count grew."""
+
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemResolved:
+    """A problem is resolved (e.g. Convex reached ready after the failed push)."""
+
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorStopping:
+    """devtui began shutting the stack down."""
+
+    reason: str
+    at: float
+    order: tuple[tuple[str, ...], ...] = field(default=())
+    """The stop order: groups of process names stopped together, first group first."""
+
+
+Event: TypeAlias = (
+    OutputLines
+    | ProcessStateChanged
+    | ProcessUpdated
+    | ReadyTimedOut
+    | SignalSent
+    | SurvivorsFound
+    | ProblemDetected
+    | ProblemRepeated
+    | ProblemResolved
+    | SupervisorStopping
+)
+"""Everything the bus carries."""

@@ -1,0 +1,75 @@
+"""The session-log writer process: turns framed output into redacted JSON lines on disk.
+
+Run as `python -m devtui.core.logwriter PATH` by `SessionLog`; it reads frames on stdin
+until end of file, so it can never outlive devtui by more than its last writes. JSON
+encoding and redaction happen here, on another core, instead of in devtui's event loop.
+
+Frames (stdin, binary): a JSON header line, then for output lines exactly `b` bytes of
+payload: the raw lines joined with "\\n" (a raw line never contains one).
+    {"secrets": [...]}                              configure redaction (first frame)
+    {"p": NAME, "s": STREAM, "t": TIME, "n": FIRST_SEQ, "c": COUNT, "b": BYTES}  + payload
+    {"r": RECORD}                                   one JSON record, written as is
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from json.encoder import encode_basestring
+from typing import BinaryIO, TextIO
+
+from devtui.core.redact import Redactor
+
+
+def line_records(process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]) -> str:
+    """The JSON lines of one chunk of output, one record per line."""
+    head = (
+        f'{{"kind":"line","time":{at:.3f},"process":{encode_basestring(process)},'
+        f'"stream":{encode_basestring(stream)},"seq":'
+    )
+    return "".join(
+        f'{head}{seq},"raw":{encode_basestring(raw)}}}\n' for seq, raw in enumerate(raws, first_seq)
+    )
+
+
+def copy_frames(source: BinaryIO, out: TextIO) -> None:
+    """Write every frame of `source` to `out` until end of file."""
+    redactor = Redactor()
+    while True:
+        header = source.readline()
+        if not header:
+            return
+        frame = json.loads(header)
+        if "b" in frame:
+            payload = source.read(frame["b"]).decode("utf-8")
+            raws = payload.split("\n") if frame["c"] else []
+            if len(raws) != frame["c"]:
+                raise ValueError(f"frame of {frame['c']} lines held {len(raws)}")
+            if redactor.might_hold_secrets(payload):  # the payload is the lines, joined
+                raws = [redactor.redact(raw) for raw in raws]
+            out.write(line_records(frame["p"], frame["s"], frame["t"], frame["n"], raws))
+        elif "r" in frame:
+            record = json.dumps(frame["r"], ensure_ascii=False, separators=(",", ":"))
+            out.write(redactor.redact(record) + "\n")
+        elif "secrets" in frame:
+            redactor = Redactor(frame["secrets"])
+        out.flush()  # a frame is a whole chunk under load; one line when output trickles
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Append frames from stdin to the session log at argv[0]."""
+    args = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # devtui decides when we stop: at EOF
+    try:
+        with open(args[0], "a", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+            copy_frames(sys.stdin.buffer, out)
+    except (OSError, ValueError) as error:
+        print(f"session log {args[0]}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

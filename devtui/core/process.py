@@ -1,0 +1,259 @@
+"""One child process: spawned in its own session with two pipes read concurrently, and
+stopped group-wide with escalating signals.
+
+Invariant: once `wait()` returns, the child and everything left of its process group are
+gone (or named as survivors) and both pipes have been read to the end, so no output is lost
+and nothing is orphaned, even when the leader exits and a grandchild keeps a pipe open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+from devtui.core.events import Stream
+from devtui.core.groups import LIVE_GROUPS, descendants, describe, group_members, signal_group
+
+OnData = Callable[[Stream, bytes], None]
+"""Called with each chunk read from a pipe, in the order read."""
+OnEof = Callable[[Stream], None]
+"""Called once per pipe when it reaches end of file."""
+OnSignal = Callable[[signal.Signals, "float | None"], None]
+"""Told each signal sent while stopping, and when SIGKILL follows (None once sent)."""
+
+_LINGER_AFTER_EXIT: Final = 0.5
+"""How long pipes may stay open after the leader exits before the rest of the group is
+stopped (a grandchild that inherited stdout would otherwise keep it open forever)."""
+_POLL: Final = 0.05
+"""How often a group with no leader left is checked while waiting for it to die."""
+_FINAL_WAIT: Final = 1.0
+"""How long processes get to disappear after SIGKILL before they are named survivors."""
+
+
+class _PipeProtocol(asyncio.SubprocessProtocol):
+    """Forwards pipe data and lifecycle callbacks from asyncio's subprocess transport."""
+
+    def __init__(self, on_data: OnData, on_eof: OnEof) -> None:
+        loop = asyncio.get_running_loop()
+        self.on_data = on_data
+        self.on_eof = on_eof
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self.on_data("stdout" if fd == 1 else "stderr", data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        if fd in (1, 2):
+            self.on_eof("stdout" if fd == 1 else "stderr")
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class ChildProcess:
+    """A spawned child; create with `ChildProcess.spawn`."""
+
+    def __init__(
+        self, transport: asyncio.SubprocessTransport, protocol: _PipeProtocol, pid: int
+    ) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self.pid = pid
+        """The leader's pid; also its session and process-group id."""
+        self._stopping = False
+        self._stop_finished = asyncio.Event()
+        self._known_descendants: set[int] = set()
+        self.survivors: tuple[str, ...] = ()
+        """Processes of the group still alive after SIGKILL (`pid command`), if any."""
+
+    @classmethod
+    async def spawn(
+        cls,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        on_data: OnData,
+        on_eof: OnEof,
+    ) -> ChildProcess:
+        """Start `argv` in a new session, stdin from /dev/null, stdout and stderr piped.
+
+        Raises:
+            OSError: the executable is missing or cannot be run (FileNotFoundError,
+                PermissionError, ...).
+        """
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _PipeProtocol(on_data, on_eof),
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=cwd,
+            env=dict(env),
+            start_new_session=True,
+        )
+        pid = transport.get_pid()
+        LIVE_GROUPS.add(pid)
+        _enlarge_pipes(transport)
+        return cls(transport, protocol, pid)
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once exited (negative: the signal that killed it)."""
+        return self._transport.get_returncode()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether `stop` was called (an exit now is devtui's doing)."""
+        return self._stopping
+
+    def pause_reading(self) -> None:
+        """Stop reading both pipes (the child blocks once the OS pipe buffer is full)."""
+        for fd in (1, 2):
+            pipe = self._transport.get_pipe_transport(fd)
+            if pipe is not None and not pipe.is_closing():
+                pipe.pause_reading()  # type: ignore[attr-defined]
+
+    def resume_reading(self) -> None:
+        """Resume reading both pipes."""
+        for fd in (1, 2):
+            pipe = self._transport.get_pipe_transport(fd)
+            if pipe is not None and not pipe.is_closing():
+                pipe.resume_reading()  # type: ignore[attr-defined]
+
+    async def wait(self, grace: float = 5.0) -> int:
+        """Wait until the leader exited, the pipes are drained and the group is gone.
+
+        Args:
+            grace: How long leftover group members get between SIGTERM and SIGKILL when
+                the leader exits on its own and leaves them behind.
+
+        Returns:
+            The leader's exit code.
+        """
+        await asyncio.shield(self._protocol.exited)
+        if self._stopping:
+            await self._stop_finished.wait()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._protocol.closed), _LINGER_AFTER_EXIT)
+        except TimeoutError:
+            pass
+        leftovers = [] if self._stopping else await asyncio.to_thread(self._members)
+        if leftovers:
+            # The leader is gone but part of its group lives on: stop it, never orphan it.
+            await self._escalate((signal.SIGTERM, signal.SIGKILL), grace, None)
+        await self._finish_pipes()
+        if not await asyncio.to_thread(self._members):
+            LIVE_GROUPS.discard(self.pid)
+        code = self.returncode
+        return code if code is not None else -1
+
+    async def stop(self, grace: float, on_signal: OnSignal | None = None) -> None:
+        """Stop the whole group: SIGINT, then SIGTERM at grace/2, then SIGKILL at grace.
+
+        Idempotent: a second call while stopping waits for the first to finish. Survivors
+        after SIGKILL are recorded in `survivors`.
+        """
+        if self._stopping:
+            await self._stop_finished.wait()
+            return
+        self._stopping = True
+        try:
+            if self.returncode is None:
+                self._known_descendants = await asyncio.to_thread(descendants, self.pid)
+            await self._escalate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL), grace, on_signal)
+        finally:
+            self._stop_finished.set()
+
+    def kill_now(self) -> None:
+        """SIGKILL the group immediately (a second Ctrl-C); a running `stop` then ends."""
+        signal_group(self.pid, signal.SIGKILL, self._known_descendants)
+
+    async def _escalate(
+        self, signals: Sequence[signal.Signals], grace: float, on_signal: OnSignal | None
+    ) -> None:
+        """Send each signal in turn until the group is gone; the last one is SIGKILL."""
+        step = grace / max(1, len(signals) - 1)
+        loop = asyncio.get_running_loop()
+        for index, sig in enumerate(signals):
+            final = index == len(signals) - 1
+            kill_at = None if final else time.time() + step * (len(signals) - 1 - index)
+            if not await asyncio.to_thread(self._members) and self.returncode is not None:
+                break
+            signal_group(self.pid, sig, self._known_descendants)
+            if on_signal is not None:
+                on_signal(sig, kill_at)
+            deadline = loop.time() + (_FINAL_WAIT if final else step)
+            if await self._gone_by(deadline):
+                break
+        else:
+            remaining = await asyncio.to_thread(self._members)
+            self.survivors = tuple(describe(pid) for pid in remaining)
+
+    async def _gone_by(self, deadline: float) -> bool:
+        """Wait until the leader exited and no group member is alive, or the deadline."""
+        loop = asyncio.get_running_loop()
+        remaining = deadline - loop.time()
+        if remaining > 0:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._protocol.exited), remaining)
+            except TimeoutError:
+                return False
+        while True:
+            if not await asyncio.to_thread(self._members):
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(_POLL)
+
+    def _members(self) -> list[int]:
+        """Living members of the group (blocking; call in a thread)."""
+        alive_descendants = {pid for pid in self._known_descendants if pid != self.pid}
+        members = group_members(self.pid, alive_descendants)
+        if self.returncode is None and self.pid not in members:
+            members.append(self.pid)
+        return members
+
+    async def _finish_pipes(self) -> None:
+        """Read the pipes to EOF; if something outside the group still holds them, close."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._protocol.closed), _FINAL_WAIT)
+        except TimeoutError:
+            self._transport.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._protocol.closed), _FINAL_WAIT)
+            except TimeoutError:
+                pass
+
+
+PIPE_BUFFER_BYTES: Final = 1 << 20
+"""Linux pipe capacity to ask for (default 64 KiB): a chatty child blocks less and devtui
+reads in fewer, larger chunks. Capped by /proc/sys/fs/pipe-max-size; failure is harmless."""
+
+
+def _enlarge_pipes(transport: asyncio.SubprocessTransport) -> None:
+    """Ask Linux for larger stdout/stderr pipes (F_SETPIPE_SZ); a no-op elsewhere."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    for fd in (1, 2):
+        pipe = transport.get_pipe_transport(fd)
+        file = pipe.get_extra_info("pipe") if pipe is not None else None
+        if file is None:
+            continue
+        try:
+            fcntl.fcntl(file.fileno(), set_size, PIPE_BUFFER_BYTES)
+        except (OSError, ValueError):  # ValueError: a child that exited at once closed it
+            pass

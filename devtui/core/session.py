@@ -1,0 +1,88 @@
+"""One run of the stack: the supervisor plus its session log, set up and torn down the
+same way for the TUI and the headless front ends.
+
+Invariant: `close()` always shuts the supervisor down before closing the bus, so every
+event (including the last states) reaches every subscriber and the session log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+from devtui import __version__
+from devtui.core.bus import EventBus
+from devtui.core.config.executables import missing_executables
+from devtui.core.config.model import Config
+from devtui.core.redact import secret_values
+from devtui.core.sessionlog import SessionLog
+from devtui.core.supervisor import Supervisor
+
+
+class RunSession:
+    """Owns a `Supervisor` and the session-log writer for one run."""
+
+    def __init__(self, config: Config, *, bus: EventBus | None = None) -> None:
+        self.config = config
+        self.supervisor = Supervisor(config, bus=bus)
+        """Start, stop and observe the processes through this."""
+        self.log: SessionLog | None = None
+        """The session log, once `open()` created it (None when keep_logs = 0 or it failed)."""
+        self.warnings: list[str] = []
+        """Things the user should know that did not stop the run (e.g. no session log)."""
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def bus(self) -> EventBus:
+        """The supervisor's event bus."""
+        return self.supervisor.bus
+
+    def check_executables(self) -> None:
+        """Raise `ExecutableNotFound` for the first process whose executable is missing."""
+        missing = missing_executables(self.config)
+        if missing:
+            raise missing[0]
+
+    async def open(self, on_log_error: Callable[[str], None] | None = None) -> None:
+        """Create the session log and start writing to it."""
+        if self.config.settings.keep_logs <= 0:
+            return
+        environments = [dict(os.environ)] + [dict(p.env) for p in self.config.processes.values()]
+        secrets = secret_values(*environments)
+        header: dict[str, object] = {
+            "devtui": __version__,
+            "cwd": str(self.config.root),
+            "origin": self.config.origin,
+            "processes": [
+                {
+                    "name": p.name,
+                    "kind": p.kind.value,
+                    "command": p.command_text,
+                    "depends_on": list(p.depends_on),
+                }
+                for p in self.config.processes.values()
+            ],
+        }
+        try:
+            self.log = await SessionLog.create(
+                self.config.log_dir, self.config.settings.keep_logs, secrets, header
+            )
+        except OSError as error:
+            self.warnings.append(
+                f"no session log: cannot write to {self.config.log_dir}: {error.strerror or error}"
+            )
+            return
+        subscription = self.bus.subscribe("session-log")
+        self._writer = asyncio.create_task(self.log.consume(subscription, on_log_error))
+
+    async def close(self, exit_code: int | None, reason: str = "shutting down") -> None:
+        """Shut the stack down, let every subscriber drain, and close the session log."""
+        await self.supervisor.shutdown(reason)
+        self.bus.close()
+        if self._writer is not None:
+            await self._writer
+        if self.log is not None:
+            await self.log.close(exit_code)
+            if self.log.error is not None and self.log.error not in self.warnings:
+                self.warnings.append(self.log.error)

@@ -1,0 +1,294 @@
+"""The session log: every output line, state change and problem of a run, as JSON lines.
+
+Invariant: the log holds one record per output line, in order, with secrets redacted, in a
+file only its owner can read. A helper process (`devtui.core.logwriter`) does the JSON
+encoding, redaction and writing on another core; the event loop only frames each chunk of
+output (one C-level join) and writes it to the helper's pipe, whose pace bounds memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from devtui.core.bus import Subscription
+from devtui.core.events import (
+    Event,
+    OutputLines,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+    ProcessStateChanged,
+    ProcessUpdated,
+    ReadyTimedOut,
+    SignalSent,
+    SupervisorStopping,
+    SurvivorsFound,
+)
+from devtui.core.problems import Problem
+
+LOG_FORMAT_VERSION: Final = 1
+FILE_PREFIX: Final = "session-"
+FILE_SUFFIX: Final = ".jsonl"
+WRITER_FINISH_S: Final = 30.0
+"""How long the writer may take to write what is left after devtui is done."""
+
+
+def iso_time(at: float) -> str:
+    """Wall-clock epoch seconds as an ISO 8601 UTC timestamp (`2026-11-22T04:27:19Z`)."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def problem_record(problem: Problem) -> dict[str, object]:
+    """A problem as a JSON-ready dict (the `--json` summary and the session log share it)."""
+    return {
+        "rule": problem.rule,
+        "severity": problem.severity.value,
+        "title": problem.title,
+        "message": problem.message,
+        "process": problem.process,
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "symbol": problem.symbol,
+        "count": problem.count,
+        "first_seen": iso_time(problem.first_seen),
+        "last_seen": iso_time(problem.last_seen),
+        "resolved": problem.resolved,
+        "explanation": problem.explanation,
+        "fix": problem.fix,
+        "docs": problem.docs,
+        "fingerprint": problem.fingerprint,
+        "first_seq": problem.first_seq,
+        "lines": list(problem.lines),
+    }
+
+
+def _record(event: Event) -> dict[str, object]:
+    """Every event but `OutputLines` (which has a fast path) as a record."""
+    if isinstance(event, ProcessStateChanged):
+        return {
+            "kind": "state",
+            "time": event.at,
+            "process": event.process,
+            "state": event.state.value,
+            "previous": event.previous.value,
+            "reason": event.reason,
+            "exit_code": event.status.exit_code,
+            "pushes": event.status.pushes,
+            "push_s": event.status.last_push_s,
+        }
+    if isinstance(event, ProcessUpdated):
+        return {
+            "kind": "update",
+            "time": event.at,
+            "process": event.process,
+            "what": event.what,
+            "url": event.status.url,
+            "stale_since": event.status.stale_since,
+            "cause": event.status.stale_cause,
+        }
+    if isinstance(event, ReadyTimedOut):
+        return {
+            "kind": "ready-timeout",
+            "time": event.at,
+            "process": event.process,
+            "waited_for": event.waited_for,
+            "timeout_s": event.timeout_s,
+            "last_lines": list(event.last_lines),
+        }
+    if isinstance(event, SignalSent):
+        return {
+            "kind": "signal",
+            "time": event.at,
+            "process": event.process,
+            "signal": event.signal_name,
+            "pgid": event.pgid,
+            "kill_at": event.kill_at,
+        }
+    if isinstance(event, SurvivorsFound):
+        return {
+            "kind": "survivors",
+            "time": event.at,
+            "process": event.process,
+            "survivors": list(event.survivors),
+        }
+    if isinstance(event, SupervisorStopping):
+        return {"kind": "stopping", "time": event.at, "reason": event.reason}
+    if isinstance(event, ProblemDetected | ProblemRepeated | ProblemResolved):
+        what = {
+            ProblemDetected: "detected",
+            ProblemRepeated: "repeated",
+            ProblemResolved: "resolved",
+        }[type(event)]
+        problem = event.problem
+        at = problem.last_seen if what != "resolved" else time.time()
+        return {"kind": "problem", "time": at, "event": what, "problem": problem_record(problem)}
+    raise TypeError(f"no session-log record for {type(event).__name__}")
+
+
+class SessionLog:
+    """One run's session log, written by a helper process; open with `SessionLog.create`."""
+
+    def __init__(self, path: Path, writer: asyncio.subprocess.Process) -> None:
+        self.path = path
+        """The log file."""
+        self._writer = writer
+        self.error: str | None = None
+        """Set when the log could not be written (disk full, writer died); later output is
+        no longer logged, and the run goes on."""
+
+    @classmethod
+    async def create(
+        cls,
+        log_dir: Path,
+        keep: int,
+        secrets: list[str],
+        header: dict[str, object],
+    ) -> SessionLog:
+        """Create a new owner-only log file in `log_dir`, delete logs beyond `keep`, and
+        start the writer process.
+
+        Args:
+            log_dir: The folder (created owner-only if missing).
+            keep: How many session logs to keep, this one included.
+            secrets: Values to redact wherever they appear (sent over the pipe, never argv).
+            header: Fields of the first record (`kind` = `session`).
+
+        Raises:
+            OSError: the folder or file cannot be created.
+        """
+        path = _create_file(log_dir)
+        rotate(log_dir, keep)
+        writer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "devtui.core.logwriter",
+            str(path),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # a terminal's Ctrl-C must not cut the log short
+        )
+        log = cls(path, writer)
+        record = {"kind": "session", "version": LOG_FORMAT_VERSION, "time": time.time(), **header}
+        log._send([_frame({"secrets": secrets}), _frame({"r": record})])
+        return log
+
+    def _send(self, frames: list[bytes]) -> None:
+        if self.error is not None or self._writer.stdin is None:
+            return
+        try:
+            self._writer.stdin.write(b"".join(frames))
+        except (BrokenPipeError, ConnectionResetError, RuntimeError):
+            self.error = f"session log {self.path}: the writer process stopped"
+
+    def send_events(self, events: list[Event]) -> None:
+        """Hand a batch to the writer (a C-level join per chunk; no JSON here)."""
+        frames: list[bytes] = []
+        for event in events:
+            if type(event) is OutputLines:
+                payload = "\n".join(event.raws).encode("utf-8")
+                frames.append(
+                    _frame(
+                        {
+                            "p": event.process,
+                            "s": event.stream,
+                            "t": event.at,
+                            "n": event.first_seq,
+                            "c": len(event.raws),
+                            "b": len(payload),
+                        }
+                    )
+                    + payload
+                )
+            else:
+                frames.append(_frame({"r": _record(event)}))
+        self._send(frames)
+
+    async def consume(
+        self, subscription: Subscription, on_error: Callable[[str], None] | None = None
+    ) -> None:
+        """Log every event of `subscription` until the bus closes."""
+        async for batch in subscription.batches(max_items=5_000, max_delay=0.05):
+            if self.error is not None:
+                continue  # keep draining: a dead log must not stall the stack
+            self.send_events(batch)
+            try:
+                assert self._writer.stdin is not None
+                await self._writer.stdin.drain()  # the writer's pace bounds memory here
+            except (BrokenPipeError, ConnectionResetError):
+                self.error = f"session log {self.path}: the writer process stopped"
+            if self.error is not None and on_error is not None:
+                on_error(await self._writer_complaint())
+                on_error = None
+
+    async def close(self, exit_code: int | None) -> None:
+        """Write the end record, let the writer finish, and report any failure."""
+        self._send([_frame({"r": {"kind": "end", "time": time.time(), "exit_code": exit_code}})])
+        stdin = self._writer.stdin
+        if stdin is not None:
+            try:
+                stdin.close()
+                await stdin.wait_closed()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        try:
+            code = await asyncio.wait_for(self._writer.wait(), WRITER_FINISH_S)
+        except TimeoutError:
+            self._writer.kill()
+            code = await self._writer.wait()
+        if code != 0 and self.error is None:
+            self.error = await self._writer_complaint()
+
+    async def _writer_complaint(self) -> str:
+        """What the writer said on stderr, or a generic message."""
+        if self._writer.stderr is None:
+            return self.error or f"session log {self.path}: the writer process failed"
+        try:
+            said = await asyncio.wait_for(self._writer.stderr.read(4096), 1.0)
+        except TimeoutError:
+            said = b""
+        text = said.decode(errors="replace").strip()
+        return text or self.error or f"session log {self.path}: the writer process failed"
+
+
+def _frame(header: dict[str, object]) -> bytes:
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _create_file(log_dir: Path) -> Path:
+    """A new, empty, owner-only session-log file with a unique name."""
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+    for attempt in range(1, 1000):
+        suffix = "" if attempt == 1 else f"-{attempt}"
+        path = log_dir / f"{FILE_PREFIX}{stamp}{suffix}{FILE_SUFFIX}"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free session-log name for {stamp} in {log_dir}")
+
+
+def rotate(log_dir: Path, keep: int) -> list[Path]:
+    """Delete the oldest session logs in `log_dir` beyond `keep`; return what was deleted."""
+    logs = sorted(
+        (p for p in log_dir.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if p.is_file()),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    doomed = logs[: max(0, len(logs) - keep)]
+    for path in doomed:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    return doomed

@@ -1,0 +1,302 @@
+"""One supervised process's live state: its status, its output, its readiness.
+
+Invariant: a `ProcessSlot` is the only writer of its process's `ProcessStatus` and the only
+publisher of its output lines, and it publishes each line before the state change that
+line causes. It knows nothing of other processes; the `Supervisor` reacts to its hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Final
+
+from devtui.core.bus import EventBus
+from devtui.core.config.model import ProcessConfig, ProcessKind
+from devtui.core.events import (
+    OutputLines,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+    ProcessState,
+    ProcessStateChanged,
+    ProcessStatus,
+    ProcessUpdated,
+    ReadyTimedOut,
+    Stream,
+)
+from devtui.core.lines import LineAssembler, strip_ansi_lines
+from devtui.core.problems import ProblemBook, push_failure_problem
+from devtui.core.process import ChildProcess
+from devtui.core.readiness import OutputWatcher, ReadySignal
+from devtui.core.units import format_seconds
+
+TAIL_LINES: Final = 200
+"""Recent lines kept per process for failure messages and problem context."""
+BLOCK_QUIET_S: Final = 0.25
+"""A failed push's error block is complete after this long without another line of it."""
+MAX_PUSH_HISTORY: Final = 30
+
+
+class ProcessSlot:
+    """The live state of one configured process across its launches."""
+
+    def __init__(
+        self,
+        config: ProcessConfig,
+        bus: EventBus,
+        problems: ProblemBook,
+        clock: Callable[[], float],
+        devtui_started_at: float,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self._bus = bus
+        self._problems = problems
+        self._clock = clock
+        self._devtui_started_at = devtui_started_at
+        self.status = ProcessStatus(
+            config.name, config.kind.value, ProcessState.WAITING, "not started"
+        )
+        self.child: ChildProcess | None = None
+        self.ever_ready = asyncio.Event()
+        """Set once the process has been ready at least once (dependents may start)."""
+        self.healthy = False
+        """Ready, and has not failed since (a push failure or an exit clears it)."""
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        """The last output lines (ANSI-stripped), both streams, in arrival order."""
+        self.on_health_change: Callable[[], None] = lambda: None
+        """Called whenever `healthy` flips (the supervisor recomputes staleness)."""
+        self._seq = 0
+        self._launch = 0
+        self._watcher: OutputWatcher | None = None
+        self._assemblers: dict[Stream, LineAssembler] = {}
+        self._ready_timer: asyncio.TimerHandle | None = None
+        self._block_timer: asyncio.TimerHandle | None = None
+        self._block_first_seq: int | None = None
+
+    # ------------------------------------------------------------------ status
+
+    def set_state(
+        self, state: ProcessState, reason: str, last_lines: bool = False, **changes: Any
+    ) -> None:
+        """Move to `state` and publish the change."""
+        previous = self.status.state
+        self.status = replace(self.status, state=state, reason=reason, **changes)
+        self._bus.publish(
+            ProcessStateChanged(
+                self.name,
+                state,
+                previous,
+                reason,
+                self._clock(),
+                self.status,
+                self.last_lines() if last_lines else (),
+            )
+        )
+
+    def update(self, what: str, **changes: Any) -> None:
+        """Change details other than the state and publish a `ProcessUpdated`."""
+        self.status = replace(self.status, **changes)
+        self._bus.publish(ProcessUpdated(self.name, what, self._clock(), self.status))  # type: ignore[arg-type]
+
+    @property
+    def ready_this_launch(self) -> bool:
+        """Whether the current (or last) launch became ready."""
+        return self._watcher is not None and self._watcher.ready_seen
+
+    def last_lines(self, count: int = 10) -> tuple[str, ...]:
+        """The last `count` output lines, ANSI-stripped, oldest first."""
+        return tuple(list(self.tail)[-count:])
+
+    def _set_healthy(self, healthy: bool) -> None:
+        if healthy != self.healthy:
+            self.healthy = healthy
+            self.on_health_change()
+
+    # ------------------------------------------------------------------ launches
+
+    def begin_launch(self) -> int:
+        """Reset per-launch state before a spawn; returns the launch number."""
+        self._launch += 1
+        config = self.config
+        self._watcher = OutputWatcher(
+            config.ready, config.ready_streams, config.url, convex=config.kind is ProcessKind.CONVEX
+        )
+        self._assemblers = {"stdout": LineAssembler(), "stderr": LineAssembler()}
+        self.set_state(
+            ProcessState.STARTING,
+            config.command_text,
+            started_at=self._clock(),
+            exit_code=None,
+            ready_timed_out=False,
+            restart_at=None,
+        )
+        return self._launch
+
+    def launched(self, child: ChildProcess) -> None:
+        """The child is running: arm the readiness timeout, or be ready at once."""
+        self.child = child
+        self.status = replace(self.status, pid=child.pid)
+        assert self._watcher is not None
+        if self._watcher.ready_seen:
+            self._become_ready(None)
+            return
+        loop = asyncio.get_running_loop()
+        launch = self._launch
+        self._ready_timer = loop.call_later(
+            self.config.ready_timeout, self._ready_timed_out, launch
+        )
+
+    def ended(self) -> None:
+        """The child and its pipes are gone: settle what the output left open."""
+        self._cancel_timers()
+        self._finish_push_failure()
+        self.child = None
+        self.status = replace(self.status, pid=None)
+        self._set_healthy(False)
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._ready_timer, self._block_timer):
+            if timer is not None:
+                timer.cancel()
+        self._ready_timer = self._block_timer = None
+
+    def _ready_timed_out(self, launch: int) -> None:
+        state = self.status.state
+        if launch != self._launch or state not in (ProcessState.STARTING, ProcessState.PUSHING):
+            return
+        assert self._watcher is not None
+        self.status = replace(self.status, ready_timed_out=True)
+        self._bus.publish(
+            ReadyTimedOut(
+                self.name,
+                self._watcher.waiting_for,
+                self.config.ready_timeout,
+                self.last_lines(),
+                self._clock(),
+                self.status,
+            )
+        )
+
+    # ------------------------------------------------------------------ output
+
+    def on_data(self, stream: Stream, data: bytes) -> None:
+        """A chunk arrived on one pipe."""
+        raws = self._assemblers[stream].feed(data)
+        if raws:
+            self._emit(stream, raws)
+
+    def on_eof(self, stream: Stream) -> None:
+        """A pipe closed: flush its last line."""
+        raws = self._assemblers[stream].finish()
+        if raws:
+            self._emit(stream, raws)
+
+    def _emit(self, stream: Stream, raws: list[str]) -> None:
+        at = self._clock()
+        texts = strip_ansi_lines(raws)
+        first = self._seq + 1
+        self._seq += len(raws)
+        self.tail.extend(texts[-TAIL_LINES:])
+        watcher = self._watcher
+        signals = watcher.scan(texts, stream) if watcher is not None and not watcher.idle else []
+        if self._block_timer is not None:
+            self._arm_block_timer()
+        raw_lines, text_lines = tuple(raws), tuple(texts)
+        name, publish = self.name, self._bus.publish
+        start = 0
+        for signal in signals:
+            stop = signal.index + 1
+            if stop > start:
+                publish(
+                    OutputLines(
+                        name,
+                        stream,
+                        at,
+                        first + start,
+                        raw_lines[start:stop],
+                        text_lines[start:stop],
+                    )
+                )
+                start = stop
+            self._apply(signal, at, first + signal.index)
+        if start < len(raw_lines):
+            if start:
+                raw_lines, text_lines = raw_lines[start:], text_lines[start:]
+            publish(OutputLines(name, stream, at, first + start, raw_lines, text_lines))
+
+    def _apply(self, signal: ReadySignal, at: float, seq: int) -> None:
+        if signal.kind == "url":
+            self.update("url", url=signal.value)
+        elif signal.kind == "pushing":
+            self._finish_push_failure(signal.finished_block)
+            self.set_state(ProcessState.PUSHING, "preparing Convex functions", push_started_at=at)
+        elif signal.kind == "push-failed":
+            self._block_first_seq = seq
+            self.set_state(
+                ProcessState.PUSH_FAILED,
+                signal.value.strip(),
+                failed_pushes=self.status.failed_pushes + 1,
+            )
+            self._arm_block_timer()
+            self._set_healthy(False)
+        else:
+            self._finish_push_failure(signal.finished_block)
+            self._become_ready(signal.duration_s)
+
+    def _become_ready(self, push_s: float | None) -> None:
+        now = self._clock()
+        changes: dict[str, Any] = {"ready_at": now}
+        if self.status.ready_after_s is None:
+            changes["ready_after_s"] = round(now - self._devtui_started_at, 3)
+        convex = self.config.kind is ProcessKind.CONVEX
+        if convex:
+            durations = (
+                (*self.status.push_durations, push_s)
+                if push_s is not None
+                else (self.status.push_durations)
+            )
+            changes.update(
+                pushes=self.status.pushes + 1,
+                last_push_s=push_s,
+                push_durations=durations[-MAX_PUSH_HISTORY:],
+                push_started_at=None,
+            )
+            took = f" in {format_seconds(push_s)}" if push_s is not None else ""
+            reason = f"push {self.status.pushes + 1} succeeded{took}"
+        else:
+            started = self.status.started_at or now
+            reason = f"ready after {format_seconds(now - started)}"
+        if self._ready_timer is not None:
+            self._ready_timer.cancel()
+            self._ready_timer = None
+        self.set_state(ProcessState.READY, reason, **changes)
+        for problem in self._problems.resolve(self.name, ("push-",)):
+            self._bus.publish(ProblemResolved(problem))
+        self.ever_ready.set()
+        self._set_healthy(True)
+
+    # ------------------------------------------------------------------ push failures
+
+    def _arm_block_timer(self) -> None:
+        if self._block_timer is not None:
+            self._block_timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._block_timer = loop.call_later(BLOCK_QUIET_S, self._finish_push_failure)
+
+    def _finish_push_failure(self, block: tuple[str, ...] | None = None) -> None:
+        """Turn the collected error block of a failed push into a problem (once)."""
+        if self._block_first_seq is None:
+            return
+        if self._block_timer is not None:
+            self._block_timer.cancel()
+            self._block_timer = None
+        if block is None:
+            block = self._watcher.push_error_block if self._watcher else ()
+        problem = push_failure_problem(self.name, list(block), self._clock(), self._block_first_seq)
+        self._block_first_seq = None
+        stored, new = self._problems.record(problem)
+        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))

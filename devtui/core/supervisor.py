@@ -1,0 +1,421 @@
+"""The supervisor: starts processes in dependency order, restarts them by policy, marks
+dependents stale, and shuts everything down in reverse order.
+
+Invariant: the `Supervisor` is the only owner of process lifecycle policy, and every
+fact it learns goes out on its `EventBus`. `shutdown()` is idempotent and returns only when
+every process group it started is gone or named as a survivor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
+from typing import Any, Final, Self
+
+from devtui.core.bus import EventBus
+from devtui.core.config.executables import process_environment
+from devtui.core.config.model import Config, ProcessConfig
+from devtui.core.events import (
+    ProcessState,
+    ProcessStatus,
+    SignalSent,
+    SupervisorStopping,
+    SurvivorsFound,
+)
+from devtui.core.problems import ProblemBook
+from devtui.core.process import ChildProcess
+from devtui.core.restart import RestartTiming, RestartTracker
+from devtui.core.slot import ProcessSlot
+from devtui.core.units import format_seconds
+
+CAUSED_BY_DEVTUI: Final = frozenset({130, 143, -signal.SIGINT, -signal.SIGTERM})
+"""Exit codes of a child stopped by SIGINT/SIGTERM; when devtui sent them they are clean."""
+
+
+class Supervisor:
+    """Runs the configured processes; commands are methods, facts are events on `bus`."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        bus: EventBus | None = None,
+        clock: Callable[[], float] = time.time,
+        environ: Mapping[str, str] | None = None,
+        restart_timing: RestartTiming | None = None,
+    ) -> None:
+        self.config = config
+        self.bus = bus or EventBus()
+        """Where every event goes; subscribe before `start()` to miss nothing."""
+        self.problems = ProblemBook()
+        """Every problem of this run."""
+        self.started_at = clock()
+        """Wall-clock start, the zero of `ready_after_s`."""
+        self._clock = clock
+        self._environ = environ
+        self._restart_timing = restart_timing
+        self._slots: dict[str, ProcessSlot] = {}
+        self._trackers: dict[str, RestartTracker] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wakeups: dict[str, asyncio.Event] = {}
+        self._stop_requested: set[str] = set()
+        self._restart_requested: set[str] = set()
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._all_ended = asyncio.Event()
+        for process in config.processes.values():
+            self._add_slot(process)
+        self.bus.on_congestion(self._on_congestion)
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def statuses(self) -> dict[str, ProcessStatus]:
+        """The current status of every process, in config order."""
+        return {name: slot.status for name, slot in self._slots.items()}
+
+    def status(self, name: str) -> ProcessStatus:
+        """The current status of process `name`."""
+        return self._slots[name].status
+
+    def last_lines(self, name: str, count: int = 10) -> tuple[str, ...]:
+        """The last output lines of process `name`, ANSI-stripped, oldest first."""
+        return self._slots[name].last_lines(count)
+
+    @property
+    def shutting_down(self) -> bool:
+        """Whether `shutdown` has begun."""
+        return self._shutdown_task is not None
+
+    # ------------------------------------------------------------------ commands
+
+    async def start(self) -> None:
+        """Start every process (each waits for its dependencies to be ready)."""
+        for name in self._slots:
+            if name not in self._tasks:
+                self._spawn_run_loop(name)
+        await asyncio.sleep(0)
+
+    def add_process(self, process: ProcessConfig) -> None:
+        """Add and start a process while running (e.g. `devtui ci --then`)."""
+        self._add_slot(process)
+        self._all_ended.clear()
+        self._spawn_run_loop(process.name)
+
+    async def stop_process(self, name: str) -> None:
+        """Stop one process (it stays stopped until `start_process`)."""
+        self._stop_requested.add(name)
+        self._wakeups[name].set()
+        await self._stop_child(self._slots[name])
+        task = self._tasks.get(name)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def start_process(self, name: str) -> None:
+        """Start a stopped or ended process again (no back-off: a person asked)."""
+        if self.shutting_down:
+            return
+        task = self._tasks.get(name)
+        if task is not None and not task.done():
+            return
+        self._stop_requested.discard(name)
+        self._trackers[name].reset()
+        self._all_ended.clear()
+        self._spawn_run_loop(name)
+
+    async def restart_process(self, name: str) -> None:
+        """Restart one process now: stop it and start it again at once."""
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            await self.start_process(name)
+            return
+        self._trackers[name].reset()
+        slot = self._slots[name]
+        if slot.child is None:  # waiting for dependencies or backing off: start now
+            self._wakeups[name].set()
+            return
+        self._restart_requested.add(name)
+        await self._stop_child(slot)
+
+    async def wait_all_ended(self) -> None:
+        """Wait until no process is running or due to start again."""
+        await self._all_ended.wait()
+
+    async def shutdown(self, reason: str = "shutting down") -> None:
+        """Stop everything in reverse dependency order; idempotent."""
+        if self._shutdown_task is None:
+            self._shutdown_task = asyncio.create_task(self._shutdown(reason))
+        await asyncio.shield(self._shutdown_task)
+
+    def kill_now(self) -> None:
+        """SIGKILL every running process group at once (a second Ctrl-C)."""
+        for slot in self._slots.values():
+            if slot.child is not None:
+                slot.child.kill_now()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Self]:
+        """Start everything; always shut down on leaving the block, however it is left."""
+        try:
+            await self.start()
+            yield self
+        finally:
+            await self.shutdown()
+
+    # ------------------------------------------------------------------ run loop
+
+    def _add_slot(self, process: ProcessConfig) -> None:
+        slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at)
+        slot.on_health_change = self._refresh_staleness
+        self._slots[process.name] = slot
+        self._trackers[process.name] = RestartTracker(process.restart, self._restart_timing)
+        self._wakeups[process.name] = asyncio.Event()
+
+    def _spawn_run_loop(self, name: str) -> None:
+        task = asyncio.create_task(self._run(self._slots[name]), name=f"devtui-run-{name}")
+        self._tasks[name] = task
+        task.add_done_callback(lambda _: self._check_all_ended())
+
+    async def _run(self, slot: ProcessSlot) -> None:
+        name = slot.name
+        try:
+            while True:
+                if not await self._wait_for_dependencies(slot):
+                    return
+                if self._should_stay_down(name):
+                    slot.set_state(ProcessState.STOPPED, "stopped before it started")
+                    return
+                child = await self._launch(slot)
+                if child is None:
+                    return
+                if self._should_stay_down(name):
+                    # A stop or shutdown arrived while it was being spawned.
+                    await self._stop_child(slot)
+                code = await child.wait(slot.config.shutdown_grace)
+                caused = child.stopping
+                slot.ended()
+                self._refresh_staleness()
+                if name in self._restart_requested:
+                    self._restart_requested.discard(name)
+                    slot.status = _with_restart(slot.status)
+                    continue
+                if caused or self._should_stay_down(name):
+                    slot.set_state(ProcessState.STOPPED, _stopped_reason(code), exit_code=code)
+                    return
+                if not await self._after_unplanned_exit(slot, code):
+                    return
+        except Exception as error:  # an internal fault must still leave a clean state
+            slot.set_state(ProcessState.FAILED, f"internal error: {error!r}", last_lines=True)
+            if slot.child is not None:
+                await slot.child.stop(slot.config.shutdown_grace)
+            raise
+
+    def _should_stay_down(self, name: str) -> bool:
+        return self.shutting_down or name in self._stop_requested
+
+    async def _wait_for_dependencies(self, slot: ProcessSlot) -> bool:
+        """Wait until every dependency has been ready once; False if one never will be."""
+        deps = [self._slots[d] for d in slot.config.depends_on if d in self._slots]
+        pending = [d for d in deps if not d.ever_ready.is_set()]
+        if not pending:
+            return True
+        wakeup = self._wakeups[slot.name]
+        while pending:
+            names = ", ".join(d.name for d in pending)
+            if (
+                slot.status.state is not ProcessState.WAITING
+                or slot.status.reason != f"waiting for {names}"
+            ):
+                slot.set_state(ProcessState.WAITING, f"waiting for {names}")
+            dead = [d for d in pending if self._ended_for_good(d)]
+            if dead:
+                first = dead[0]
+                slot.set_state(
+                    ProcessState.BLOCKED,
+                    f"not started: {first.name} {first.status.state.value} "
+                    f"({first.status.reason}) before it was ready",
+                )
+                return False
+            if self._should_stay_down(slot.name):
+                slot.set_state(ProcessState.STOPPED, "stopped before it started")
+                return False
+            waits: list[asyncio.Future[Any]] = [
+                asyncio.ensure_future(d.ever_ready.wait()) for d in pending
+            ]
+            waits += [asyncio.ensure_future(wakeup.wait())]
+            # shield(): cancelling this wait must never cancel the dependency's own loop.
+            waits += [asyncio.shield(self._tasks[d.name]) for d in pending if d.name in self._tasks]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waits:
+                    if not waiter.done():
+                        waiter.cancel()
+            wakeup.clear()
+            pending = [d for d in pending if not d.ever_ready.is_set()]
+        return True
+
+    def _ended_for_good(self, slot: ProcessSlot) -> bool:
+        task = self._tasks.get(slot.name)
+        return task is not None and task.done()
+
+    async def _launch(self, slot: ProcessSlot) -> ChildProcess | None:
+        process = slot.config
+        slot.begin_launch()
+        env = process_environment(process, dict(self._environ) if self._environ else None)
+        try:
+            child = await ChildProcess.spawn(
+                process.command,
+                cwd=process.cwd,
+                env=env,
+                on_data=slot.on_data,
+                on_eof=slot.on_eof,
+            )
+        except OSError as error:
+            reason = error.strerror or str(error)
+            slot.set_state(ProcessState.FAILED, f"cannot start `{process.command_text}`: {reason}")
+            return None
+        if self.bus.congested:
+            child.pause_reading()
+        slot.launched(child)
+        return child
+
+    async def _after_unplanned_exit(self, slot: ProcessSlot, code: int) -> bool:
+        """Apply the restart policy; True to launch again."""
+        started = slot.status.started_at or self._clock()
+        decision = self._trackers[slot.name].on_exit(
+            succeeded=code == 0, started_at=started, exited_at=self._clock()
+        )
+        state, reason = _exit_state(code, slot.ready_this_launch)
+        if decision.crash_loop:
+            slot.set_state(
+                ProcessState.CRASH_LOOP,
+                f"{reason}; gave up after {self._trackers[slot.name].timing.loop_failures} "
+                f"failures within {format_seconds(self._trackers[slot.name].timing.loop_window_s)}",
+                last_lines=True,
+                exit_code=code,
+            )
+            return False
+        if not decision.restart:
+            slot.set_state(state, reason, last_lines=True, exit_code=code)
+            return False
+        restart_at = self._clock() + decision.delay_s
+        slot.set_state(
+            ProcessState.RESTARTING,
+            f"{reason}; restarting in {format_seconds(decision.delay_s)}",
+            last_lines=True,
+            exit_code=code,
+            restart_at=restart_at,
+        )
+        wakeup = self._wakeups[slot.name]
+        wakeup.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), decision.delay_s)
+        if self._should_stay_down(slot.name):
+            slot.set_state(
+                ProcessState.STOPPED, "stopped while waiting to restart", restart_at=None
+            )
+            return False
+        slot.status = _with_restart(slot.status)
+        return True
+
+    def _check_all_ended(self) -> None:
+        if all(task.done() for task in self._tasks.values()):
+            self._all_ended.set()
+
+    # ------------------------------------------------------------------ staleness
+
+    def _refresh_staleness(self) -> None:
+        """Mark running processes whose dependencies are not healthy as stale, and back."""
+        if self.shutting_down:
+            return
+        for level in self.config.start_levels() + [
+            [n] for n in self._slots if n not in self.config.processes
+        ]:
+            for name in level:
+                slot = self._slots[name]
+                cause = self._stale_cause(slot)
+                running = slot.status.state.is_running
+                if cause and running and slot.status.stale_since is None:
+                    slot.update("stale", stale_since=self._clock(), stale_cause=cause)
+                elif slot.status.stale_since is not None and (not cause or not running):
+                    slot.update("fresh", stale_since=None, stale_cause="")
+
+    def _stale_cause(self, slot: ProcessSlot) -> str:
+        for dep_name in slot.config.depends_on:
+            dep = self._slots.get(dep_name)
+            if dep is None:
+                continue
+            if not dep.healthy:
+                return f"{dep.name} {dep.status.state.value}"
+            if dep.status.stale_since is not None:
+                return dep.status.stale_cause
+        return ""
+
+    # ------------------------------------------------------------------ stopping
+
+    def _on_congestion(self, congested: bool) -> None:
+        for slot in self._slots.values():
+            if slot.child is not None:
+                if congested:
+                    slot.child.pause_reading()
+                else:
+                    slot.child.resume_reading()
+
+    async def _stop_child(self, slot: ProcessSlot) -> None:
+        child = slot.child
+        if child is None:
+            return
+        grace = slot.config.shutdown_grace
+
+        def announce(sig: signal.Signals, kill_at: float | None) -> None:
+            self.bus.publish(SignalSent(slot.name, sig.name, child.pid, self._clock(), kill_at))
+
+        await child.stop(grace, announce)
+        if child.survivors:
+            self.bus.publish(SurvivorsFound(slot.name, child.survivors, self._clock()))
+
+    async def _shutdown(self, reason: str) -> None:
+        levels = [level for level in reversed(self._stop_levels()) if level]
+        self.bus.publish(
+            SupervisorStopping(reason, self._clock(), tuple(tuple(group) for group in levels))
+        )
+        for name in self._slots:
+            self._wakeups[name].set()
+        for level in levels:
+            await asyncio.gather(*(self._stop_child(self._slots[name]) for name in level))
+        tasks = list(self._tasks.values())
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._all_ended.set()
+
+    def _stop_levels(self) -> list[list[str]]:
+        """Start levels, with processes added at run time (after all the others) last."""
+        levels = self.config.start_levels()
+        extra = [n for n in self._slots if n not in self.config.processes]
+        return [*levels, extra] if extra else levels
+
+
+def _with_restart(status: ProcessStatus) -> ProcessStatus:
+    return replace(status, restarts=status.restarts + 1, restart_at=None)
+
+
+def _exit_state(code: int, was_ready: bool) -> tuple[ProcessState, str]:
+    """The state and words for an exit devtui did not cause."""
+    before = "" if was_ready else " before it was ready"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return ProcessState.CRASHED, f"killed by {name}{before}"
+    return ProcessState.EXITED, f"exited with code {code}{before}"
+
+
+def _stopped_reason(code: int) -> str:
+    if code in CAUSED_BY_DEVTUI or code == -signal.SIGKILL or code == 0:
+        return "stopped by devtui"
+    return f"stopped by devtui (exit code {code})"

@@ -1,0 +1,170 @@
+"""Words for the headless front end: what each core event means, as stderr lines.
+
+Invariant: pure formatting; every state change, problem and stop step the core publishes
+gets at most one headline (plus indented detail lines), the same for `ci` and `up`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devtui.core.events import (
+    Event,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+    ProcessState,
+    ProcessStateChanged,
+    ProcessUpdated,
+    ReadyTimedOut,
+    SignalSent,
+    SupervisorStopping,
+    SurvivorsFound,
+)
+from devtui.core.problems import Problem, Severity
+from devtui.core.units import clock_time, format_seconds
+from devtui.headless.colour import BLUE, DIM, GREEN, RED, YELLOW
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One thing to tell the user on stderr."""
+
+    symbol: str
+    process: str
+    text: str
+    style: str = ""
+    details: tuple[str, ...] = ()
+    """Indented lines under the headline (e.g. a process's last output)."""
+
+
+_STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
+    ProcessState.WAITING: ("…", DIM),
+    ProcessState.STARTING: ("▶", BLUE),
+    ProcessState.PUSHING: ("●", BLUE),
+    ProcessState.READY: ("✔", GREEN),
+    ProcessState.PUSH_FAILED: ("✖", RED),
+    ProcessState.RESTARTING: ("↻", YELLOW),
+    ProcessState.EXITED: ("■", ""),
+    ProcessState.CRASHED: ("✖", RED),
+    ProcessState.STOPPED: ("■", DIM),
+    ProcessState.CRASH_LOOP: ("✖", RED),
+    ProcessState.BLOCKED: ("✖", RED),
+    ProcessState.FAILED: ("✖", RED),
+}
+_SEVERITY_LOOK: dict[Severity, tuple[str, str]] = {
+    Severity.ERROR: ("✖", RED),
+    Severity.WARNING: ("⚠", YELLOW),
+    Severity.INFO: ("ℹ", BLUE),
+}
+
+
+def problem_headline(problem: Problem) -> str:
+    """`rule  file:line:col  message` as the headless line and CI messages show it."""
+    parts = [problem.rule]
+    if problem.location:
+        parts.append(problem.location)
+    parts.append(problem.message)
+    return "  ".join(parts)
+
+
+def describe(event: Event) -> Diagnostic | None:
+    """The stderr line for a core event, or None for events not worth a line."""
+    if isinstance(event, ProcessStateChanged):
+        return _state(event)
+    if isinstance(event, ProcessUpdated):
+        status = event.status
+        if event.what == "url" and status.url:
+            return Diagnostic("→", event.process, status.url, BLUE)
+        if event.what == "stale" and status.stale_since is not None:
+            return Diagnostic(
+                "!",
+                event.process,
+                f"stale since {clock_time(status.stale_since)}: "
+                f"{status.stale_cause} (still serving the last good state)",
+                YELLOW,
+            )
+        if event.what == "fresh":
+            return Diagnostic("✔", event.process, "fresh again: its dependencies are ready", GREEN)
+        return None
+    if isinstance(event, ReadyTimedOut):
+        return Diagnostic(
+            "✖",
+            event.process,
+            f"not ready after {format_seconds(event.timeout_s)}, waiting for "
+            f"/{event.waited_for}/; last lines:",
+            RED,
+            event.last_lines,
+        )
+    if isinstance(event, ProblemDetected | ProblemRepeated):
+        problem = event.problem
+        symbol, style = _SEVERITY_LOOK[problem.severity]
+        count = f" (×{problem.count})" if problem.count > 1 else ""
+        return Diagnostic(symbol, problem.process, problem_headline(problem) + count, style)
+    if isinstance(event, ProblemResolved):
+        problem = event.problem
+        return Diagnostic(
+            "✔", problem.process, f"resolved: {problem.rule}  {problem.message}", GREEN
+        )
+    if isinstance(event, SignalSent):
+        return _signal(event)
+    if isinstance(event, SurvivorsFound):
+        return Diagnostic("✖", event.process, "still alive after SIGKILL:", RED, event.survivors)
+    if isinstance(event, SupervisorStopping):
+        order = ", then ".join(" + ".join(group) for group in event.order)
+        return Diagnostic(
+            "■", "devtui", f"{event.reason}: stopping {order}" if order else event.reason, DIM
+        )
+    return None
+
+
+def _state(event: ProcessStateChanged) -> Diagnostic | None:
+    symbol, style = _STATE_LOOK[event.state]
+    status = event.status
+    if event.state is ProcessState.STARTING:
+        return Diagnostic(symbol, event.process, f"starting: {event.reason}", style)
+    if event.state is ProcessState.READY:
+        text = event.reason if event.reason.startswith("ready") else f"ready: {event.reason}"
+        if status.ready_after_s is not None and status.pushes <= 1 and status.restarts == 0:
+            text += f" ({format_seconds(status.ready_after_s)} after devtui started)"
+        if status.url:
+            text += f" → {status.url}"
+        return Diagnostic(symbol, event.process, text, style)
+    if event.state is ProcessState.PUSHING:
+        return Diagnostic(
+            symbol,
+            event.process,
+            f"pushing (push {status.pushes + status.failed_pushes + 1})",
+            style,
+        )
+    if event.state is ProcessState.PUSH_FAILED:
+        return Diagnostic(symbol, event.process, f"push failed: {event.reason}", style)
+    failure = event.state in (
+        ProcessState.CRASHED,
+        ProcessState.CRASH_LOOP,
+        ProcessState.FAILED,
+        ProcessState.BLOCKED,
+        ProcessState.RESTARTING,
+    ) or (event.state is ProcessState.EXITED and status.exit_code not in (0, None))
+    details = event.last_lines if failure and event.last_lines else ()
+    header = event.reason + ("; last lines:" if details else "")
+    return Diagnostic(
+        symbol, event.process, header, RED if failure and style == "" else style, details
+    )
+
+
+def _signal(event: SignalSent) -> Diagnostic:
+    when = ""
+    if event.kill_at is not None:
+        when = f"; SIGKILL in {format_seconds(max(0.0, event.kill_at - event.at))}"
+    if event.signal_name == "SIGINT":
+        return Diagnostic(
+            "■", event.process, f"stopping: SIGINT to process group {event.pgid}{when}", DIM
+        )
+    verb = "killing" if event.signal_name == "SIGKILL" else "still running"
+    return Diagnostic(
+        "!",
+        event.process,
+        f"{verb}: {event.signal_name} to process group {event.pgid}{when}",
+        YELLOW,
+    )

@@ -1,0 +1,175 @@
+"""The headless printer: child output on stdout, everything else on stderr.
+
+Invariant: it is the only writer of headless stdout, which carries child output and nothing
+else (`HH:MM:SS name │ line`, `┃` for lines the child wrote on stderr); states, problems
+and the summary go to stderr. Writes happen in a worker thread, a batch at a time, in the
+order the events came, so a slow or blocked reader of stdout never stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import TextIO
+
+from devtui.core.bus import Subscription
+from devtui.core.events import Event, OutputLines
+from devtui.core.units import clock_time
+from devtui.headless.colour import DIM, NAME_COLOURS, RED, RESET, Palette
+from devtui.headless.diagnostics import Diagnostic, describe
+
+STDOUT_BAR = "│"
+STDERR_BAR = "┃"
+
+
+class HeadlessPrinter:
+    """Formats core events for a terminal or a CI log."""
+
+    def __init__(
+        self, out: TextIO, err: TextIO, names: list[str], *, colour_out: bool, colour_err: bool
+    ) -> None:
+        self.out = out
+        self.err = err
+        self._colour_out = colour_out
+        self._err_palette = Palette(colour_err)
+        self._names: list[str] = []
+        self._width = 6  # "devtui"
+        self._prefix: dict[tuple[str, str], str] = {}
+        self._prefix_second = -1
+        self._stamp = ""
+        self._out_broken = False
+        self._feed: Subscription | None = None
+        self._batch_done = asyncio.Event()
+        self._writing = False
+        for name in names:
+            self.add_name(name)
+
+    def add_name(self, name: str) -> None:
+        """Make room for another process name (e.g. the `--then` command)."""
+        if name not in self._names:
+            self._names.append(name)
+            self._width = max(self._width, len(name))
+            self._prefix.clear()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _line_prefix(self, process: str, stream: str, at: float) -> str:
+        second = int(at)
+        if second != self._prefix_second:
+            self._prefix_second = second
+            self._stamp = time.strftime("%H:%M:%S", time.localtime(at))
+            self._prefix.clear()
+        key = (process, stream)
+        prefix = self._prefix.get(key)
+        if prefix is None:
+            bar = STDERR_BAR if stream == "stderr" else STDOUT_BAR
+            name = process.ljust(self._width)
+            if self._colour_out:
+                colour = (
+                    NAME_COLOURS[self._names.index(process) % len(NAME_COLOURS)]
+                    if (process in self._names)
+                    else ""
+                )
+                bar_style = RED if stream == "stderr" else DIM
+                prefix = f"{DIM}{self._stamp}{RESET} {colour}{name}{RESET} {bar_style}{bar}{RESET} "
+            else:
+                prefix = f"{self._stamp} {name} {bar} "
+            self._prefix[key] = prefix
+        return prefix
+
+    def render_diagnostic(self, diagnostic: Diagnostic, at: float | None = None) -> str:
+        """The stderr text (with newline) for one diagnostic."""
+        paint = self._err_palette
+        stamp = paint(clock_time(time.time() if at is None else at), DIM)
+        head = (
+            f"{stamp} {paint(diagnostic.symbol, diagnostic.style)} "
+            f"{paint(diagnostic.process.ljust(self._width), diagnostic.style)} {diagnostic.text}\n"
+        )
+        if not diagnostic.details:
+            return head
+        indent = " " * (len(clock_time(0)) + 3 + self._width)
+        lines = [f"{indent}{paint('│', DIM)} {line}\n" for line in diagnostic.details]
+        return head + "".join(lines)
+
+    def render(self, events: list[Event]) -> list[tuple[TextIO, str]]:
+        """Turn a batch into (stream, text) runs, in order."""
+        runs: list[tuple[TextIO, str]] = []
+        out_parts: list[str] = []
+        colour = self._colour_out
+        for event in events:
+            if type(event) is OutputLines:
+                # One join per chunk: every line of a chunk shares process, stream and time.
+                prefix = self._line_prefix(event.process, event.stream, event.at)
+                if colour:  # reset after each line so a child's colour never bleeds on
+                    out_parts.append(prefix + f"{RESET}\n{prefix}".join(event.raws) + f"{RESET}\n")
+                else:
+                    out_parts.append(prefix + f"\n{prefix}".join(event.texts) + "\n")
+                continue
+            diagnostic = describe(event)
+            if diagnostic is None:
+                continue
+            if out_parts:
+                runs.append((self.out, "".join(out_parts)))
+                out_parts = []
+            at = getattr(event, "at", None)
+            runs.append((self.err, self.render_diagnostic(diagnostic, at)))
+        if out_parts:
+            runs.append((self.out, "".join(out_parts)))
+        return runs
+
+    # ------------------------------------------------------------------ writing
+
+    def write_runs(self, runs: list[tuple[TextIO, str]]) -> None:
+        """Write and flush each run in order (blocking)."""
+        for stream, text in runs:
+            if stream is self.out and self._out_broken:
+                continue
+            try:
+                stream.write(text)
+                stream.flush()
+            except BrokenPipeError:
+                if stream is self.out:
+                    self._out_broken = True
+                    _silence(stream)
+            except (OSError, ValueError):
+                pass
+
+    def write_diagnostic(self, diagnostic: Diagnostic) -> None:
+        """Write one diagnostic to stderr now (blocking)."""
+        self.write_runs([(self.err, self.render_diagnostic(diagnostic))])
+
+    async def consume(self, subscription: Subscription) -> None:
+        """Print every event of `subscription` until the bus closes."""
+        self._feed = subscription
+        try:
+            while True:
+                batch = await subscription.next_batch(max_items=20_000)
+                if not batch:
+                    break
+                self._writing = True
+                runs = self.render(batch)
+                if runs:
+                    await asyncio.to_thread(self.write_runs, runs)
+                self._writing = False
+                self._batch_done.set()
+        finally:
+            self._feed = None
+            self._writing = False
+            self._batch_done.set()
+
+    async def caught_up(self) -> None:
+        """Wait until everything published so far is printed (so a note lands after it)."""
+        while self._feed is not None and (self._feed.pending or self._writing):
+            self._batch_done.clear()
+            await self._batch_done.wait()
+
+
+def _silence(stream: TextIO) -> None:
+    """After a broken pipe, point the stream's descriptor at /dev/null so exit is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

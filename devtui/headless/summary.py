@@ -1,0 +1,90 @@
+"""The end-of-run summary: a table on stderr and the `--json` document.
+
+Invariant: both are built from the supervisor's final statuses and problem book, so the
+table, the JSON and the TUI report the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from devtui.core.events import ProcessStatus
+from devtui.core.problems import Problem, Severity
+from devtui.core.sessionlog import problem_record
+from devtui.core.units import format_seconds
+
+COLUMNS = ("process", "state", "ready after", "pushes", "restarts", "exit")
+
+
+def summary_table(statuses: list[ProcessStatus], problems: list[Problem]) -> list[str]:
+    """Plain-text lines of the summary table, then a problem count line."""
+    rows = [COLUMNS]
+    for status in statuses:
+        ready = format_seconds(status.ready_after_s) if status.ready_after_s is not None else "-"
+        pushes = str(status.pushes) if status.kind == "convex" else "-"
+        exit_code = "-" if status.exit_code is None else str(status.exit_code)
+        state = status.state.value + (" (stale)" if status.stale_since is not None else "")
+        rows.append((status.name, state, ready, pushes, str(status.restarts), exit_code))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+    ]
+    if problems:
+        counts = {
+            s: sum(1 for p in problems if p.severity is s and not p.resolved) for s in Severity
+        }
+        resolved = sum(1 for p in problems if p.resolved)
+        parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+        if resolved:
+            parts.append(f"{resolved} resolved")
+        lines.append("problems: " + ", ".join(parts))
+    return lines
+
+
+def json_summary(
+    exit_code: int,
+    exit_reason: str,
+    statuses: list[ProcessStatus],
+    problems: list[Problem],
+    session_log: Path | None,
+) -> dict[str, object]:
+    """The `--json` document (field names are the contract; see design.md)."""
+    processes = []
+    for status in statuses:
+        convex = status.kind == "convex"
+        entry: dict[str, object] = {
+            "name": status.name,
+            "kind": status.kind,
+            "state": status.state.value,
+            "ready_after_s": status.ready_after_s,
+            "pushes": status.pushes if convex else None,
+            "restarts": status.restarts,
+            "exit_code": status.exit_code,
+            "peak_rss_mb": None,
+            "stale_since": status.stale_since,
+        }
+        if status.kind == "vite" or status.url is not None:
+            entry["url"] = status.url
+        if convex:
+            entry["failed_pushes"] = status.failed_pushes
+            entry["last_push_s"] = status.last_push_s
+        processes.append(entry)
+    return {
+        "exit_code": exit_code,
+        "exit_reason": exit_reason,
+        "processes": processes,
+        "problems": [problem_record(p) for p in problems],
+        "session_log": str(session_log) if session_log else None,
+    }
+
+
+def write_json(path: Path, document: dict[str, object]) -> None:
+    """Write `document` to `path` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    temporary.replace(path)

@@ -1,0 +1,120 @@
+"""Session logs through a real run: records, permissions, redaction, rotation."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from devtui.core.events import ProcessState
+from devtui.core.session import RunSession
+from devtui.core.sessionlog import rotate
+from tests.helpers import EventRecorder, child, make_config
+
+
+async def run_session(tmp_path: Path, steps: list[str], keep_logs: int = 20,
+                      env: dict[str, str] | None = None) -> RunSession:
+    config = make_config({"app": {"command": child("scripted.py", *steps), **({"env": env} if env else {})}},
+                         settings={"keep_logs": keep_logs}, root=tmp_path)
+    session = RunSession(config)
+    await session.open()
+    recorder = EventRecorder(session.bus)
+    await session.supervisor.start()
+    await recorder.wait_for(lambda e: getattr(e, "state", None) is ProcessState.EXITED)
+    await session.close(0)
+    return session
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+async def test_every_line_state_and_problem_is_recorded_owner_only(tmp_path: Path) -> None:
+    session = await run_session(tmp_path, ["out:hello", "err:\x1b[31mwarning\x1b[0m", "out:bye"])
+    assert session.log is not None
+    path = session.log.path
+    assert path.parent == tmp_path / ".devtui" / "logs"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    entries = records(path)
+    assert entries[0]["kind"] == "session" and entries[0]["processes"][0]["name"] == "app"  # type: ignore[index]
+    lines = [e for e in entries if e["kind"] == "line"]
+    # Order is kept within a pipe; between stdout and stderr it is whatever arrived first.
+    assert [e["raw"] for e in lines if e["stream"] == "stdout"] == ["hello", "bye"]
+    assert [e["raw"] for e in lines if e["stream"] == "stderr"] == ["\x1b[31mwarning\x1b[0m"]
+    assert {e["process"] for e in lines} == {"app"}
+    assert sorted(e["seq"] for e in lines) == [1, 2, 3]  # type: ignore[type-var]
+    states = [e["state"] for e in entries if e["kind"] == "state"]
+    assert states[:2] == ["starting", "ready"] and "exited" in states
+    assert entries[-1] == {"kind": "end", "time": entries[-1]["time"], "exit_code": 0}
+
+
+async def test_secrets_are_redacted(tmp_path: Path) -> None:
+    secret = "s3cr3t-value-for-tests"
+    session = await run_session(
+        tmp_path,
+        ["env:MY_API_TOKEN", "out:using sk-abcdefghijklmnop1234 to call", "out:OPENAI_API_KEY=abcd12345678"],
+        env={"MY_API_TOKEN": secret},
+    )
+    assert session.log is not None
+    text = session.log.path.read_text()
+    assert secret not in text and "sk-abcdefghijklmnop1234" not in text and "abcd12345678" not in text
+    assert "MY_API_TOKEN=[REDACTED]" in text and "OPENAI_API_KEY=[REDACTED]" in text
+
+
+async def test_keep_logs_zero_writes_nothing(tmp_path: Path) -> None:
+    session = await run_session(tmp_path, ["out:x"], keep_logs=0)
+    assert session.log is None and not (tmp_path / ".devtui").exists()
+
+
+def test_rotation_keeps_the_newest(tmp_path: Path) -> None:
+    for index in range(5):
+        path = tmp_path / f"session-2026112{index}-000000-1.jsonl"
+        path.write_text("{}\n")
+        os.utime(path, (1000 + index, 1000 + index))
+    (tmp_path / "notes.txt").write_text("not a log")
+    deleted = rotate(tmp_path, 2)
+    assert [p.name for p in deleted] == [f"session-2026112{i}-000000-1.jsonl" for i in range(3)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "notes.txt", "session-20261123-000000-1.jsonl", "session-20261124-000000-1.jsonl"]
+
+
+async def test_unwritable_log_dir_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        blocker = tmp_path / ".devtui"
+        blocker.write_text("a file where the folder should be")
+    else:
+        (tmp_path / ".devtui").mkdir(mode=0o500)
+    config = make_config({"app": {"command": child("scripted.py", "exit:0")}}, root=tmp_path)
+    session = RunSession(config)
+    await session.open()
+    assert session.log is None
+    assert session.warnings and session.warnings[0].startswith("no session log: cannot write to")
+    await session.close(0)
+
+
+@pytest.mark.parametrize("keep", [1, 3])
+async def test_a_run_rotates_older_logs(tmp_path: Path, keep: int) -> None:
+    for _ in range(4):
+        await run_session(tmp_path, ["exit:0"], keep_logs=keep)
+    assert len(list((tmp_path / ".devtui" / "logs").glob("session-*.jsonl"))) == keep
+
+
+async def test_a_dead_writer_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    config = make_config({"app": {"command": child("scripted.py", "sleep:0.3", *[f"out:{i}" for i in range(50)])}},
+                         root=tmp_path)
+    session = RunSession(config)
+    reported: list[str] = []
+    await session.open(on_log_error=reported.append)
+    assert session.log is not None
+    session.log._writer.kill()  # the writer dies (out of memory, killed by hand, ...)
+    await session.log._writer.wait()
+    recorder = EventRecorder(session.bus)
+    await session.supervisor.start()
+    await recorder.wait_for(lambda e: getattr(e, "state", None) is ProcessState.EXITED)
+    await session.close(0)
+    assert len(recorder.lines("app")) == 50
+    assert any("writer process" in warning for warning in session.warnings)

@@ -1,0 +1,83 @@
+"""The Convex push cycle, on the real captures."""
+
+from __future__ import annotations
+
+import pytest
+
+from devtui.core.convex import PushCycle, parse_push_duration
+from devtui.core.lines import strip_ansi
+from devtui.core.readiness import DEFAULT_CONVEX_READY
+from tests.helpers import FIXTURES
+
+import re
+
+
+def stderr_lines(case: str) -> list[str]:
+    text = (FIXTURES / case / "convex-dev.stderr").read_text()
+    return [strip_ansi(line) for line in text.splitlines()]
+
+
+def steps(case: str) -> list[tuple[str, float | None]]:
+    cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
+    found = []
+    for line in stderr_lines(case):
+        signal = cycle.observe(line)
+        if signal is not None:
+            found.append((signal.kind, signal.duration_s))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "seconds"),
+    [("891.93", "ms", 0.89193), ("1.03", "s", 1.03), ("21.02", "s", 21.02),
+     ("1.5", "m", 90.0), ("1,234.5", "ms", 1.2345), ("12", "µs", 12e-6)],
+)
+def test_push_durations_parse(amount: str, unit: str, seconds: float) -> None:
+    assert parse_push_duration(amount, unit) == pytest.approx(seconds)
+
+
+def test_every_push_is_seen_not_only_the_first() -> None:
+    assert steps("ok") == [("pushing", None), ("ready", pytest.approx(0.89193)),
+                           ("pushing", None), ("ready", pytest.approx(0.77894))]
+
+
+def test_coloured_output_gives_the_same_cycle_once_stripped() -> None:
+    assert steps("ok-no-ci") == [("pushing", None), ("ready", pytest.approx(0.88442)),
+                                 ("pushing", None), ("ready", pytest.approx(0.6803))]
+
+
+def test_slow_push_duration() -> None:
+    assert steps("slow")[-1] == ("ready", pytest.approx(21.02))
+
+
+def test_failed_push_then_fix_then_ready() -> None:
+    assert [kind for kind, _ in steps("fix-after-error")] == [
+        "pushing", "push-failed", "pushing", "ready"]
+
+
+def test_server_side_rejection_is_a_failed_push() -> None:
+    assert [kind for kind, _ in steps("use-node-mutation")] == ["pushing", "push-failed"]
+
+
+def test_function_log_errors_are_not_push_failures() -> None:
+    assert [kind for kind, _ in steps("function-logs")] == ["pushing", "ready"]
+
+
+def test_the_error_block_is_handed_over_when_the_next_push_starts() -> None:
+    cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
+    handed: tuple[str, ...] | None = None
+    for line in stderr_lines("fix-after-error"):
+        signal = cycle.observe(line)
+        if signal is not None and signal.kind == "pushing" and signal.finished_block:
+            handed = signal.finished_block
+    assert handed is not None
+    assert handed[0] == '✘ [ERROR] Could not resolve "crypto"'
+    assert "    convex/ai.ts:1:27:" in handed
+    assert handed[-1].startswith("For more information see https://docs.convex.dev")
+
+
+def test_ready_on_an_excluded_stream_does_not_count() -> None:
+    cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
+    line = "✔ 04:31:45 Convex functions ready! (891.93ms)"
+    assert cycle.observe(line, may_be_ready=False) is None
+    assert cycle.observe(line, may_be_ready=True) is not None

@@ -1,0 +1,84 @@
+"""The ci verdict from scripted event histories (no processes)."""
+
+from __future__ import annotations
+
+from devtui.core.events import (
+    Event,
+    ProblemDetected,
+    ProcessState,
+    ProcessStateChanged,
+    ProcessStatus,
+    ReadyTimedOut,
+)
+from devtui.core.problems import Problem, Severity
+from devtui.errors import ExitCode
+from devtui.headless.judge import CiJudge, Verdict
+
+S = ProcessState
+
+
+def state(process: str, new: ProcessState, reason: str = "", last: tuple[str, ...] = ()) -> ProcessStateChanged:
+    status = ProcessStatus(process, "generic", new, reason)
+    return ProcessStateChanged(process, new, S.STARTING, reason, 0.0, status, last)
+
+
+def problem(severity: Severity) -> ProblemDetected:
+    return ProblemDetected(Problem("push-failed", severity, "Convex push failed", 'Could not resolve "crypto"',
+                                   "convex", "fp", 0.0, 0.0, file="convex/ai.ts", line=1, column=27))
+
+
+def judge(history: list[Event]) -> Verdict | None:
+    ci = CiJudge(["convex", "vite"])
+    for event in history:
+        verdict = ci.observe(event)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+def test_all_ready_is_ok() -> None:
+    verdict = judge([state("convex", S.PUSHING), state("convex", S.READY), state("vite", S.READY)])
+    assert verdict is not None and verdict.code is ExitCode.OK
+
+
+def test_waiting_is_no_verdict_yet() -> None:
+    assert judge([state("convex", S.READY), state("vite", S.STARTING)]) is None
+
+
+def test_exit_before_ready_fails_with_reason_and_last_lines() -> None:
+    verdict = judge([state("convex", S.EXITED, "exited with code 1 before it was ready", ("boom",))])
+    assert verdict == Verdict(ExitCode.PROCESS_FAILED,
+                              "convex failed: exited with code 1 before it was ready", ("boom",))
+
+
+def test_error_problem_fails_fast_naming_it() -> None:
+    verdict = judge([state("convex", S.PUSH_FAILED), problem(Severity.ERROR)])
+    assert verdict is not None and verdict.code is ExitCode.PROBLEM
+    assert verdict.reason == 'problem: push-failed  convex/ai.ts:1:27  Could not resolve "crypto"'
+
+
+def test_warnings_do_not_fail() -> None:
+    assert judge([problem(Severity.WARNING)]) is None
+
+
+def test_ready_timeout_is_exit_3() -> None:
+    status = ProcessStatus("vite", "vite", S.STARTING)
+    event = ReadyTimedOut("vite", r"ready in \d+", 5.0, ("last",), 0.0, status)
+    verdict = judge([state("convex", S.READY), event])
+    assert verdict is not None and verdict.code is ExitCode.READY_TIMEOUT
+    assert "vite not ready after 5.0 s" in verdict.reason and verdict.details == ("last",)
+
+
+def test_a_repeated_signal_within_the_window_is_an_echo_not_a_second_request() -> None:
+    import signal
+
+    from devtui.core.signals import SignalCounter
+
+    now = [0.0]
+    counter = SignalCounter(lambda: now[0])
+    assert counter.observe(signal.SIGTERM) == "first"
+    now[0] = 0.05
+    assert counter.observe(signal.SIGTERM) == "echo"
+    now[0] = 1.0
+    assert counter.observe(signal.SIGINT) == "repeat"
+    assert counter.first is signal.SIGTERM
