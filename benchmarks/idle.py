@@ -32,8 +32,13 @@ def main() -> int:
             f'[processes.api]\ncommand = {command}\nready = "up"\n\n'
             f'[processes.web]\ncommand = {command}\nready = "up"\ndepends_on = ["api"]\n'
         )
-        devtui = subprocess.Popen([sys.executable, "-m", "devtui", "up", "--headless"], cwd=work,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        devtui = subprocess.Popen(
+            [sys.executable, "-m", "devtui", "up", "--headless"],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert devtui.stderr is not None
         for line in devtui.stderr:  # wait until both children are ready
             if "web" in line and "ready after" in line:

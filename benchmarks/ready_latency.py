@@ -74,7 +74,7 @@ def through_devtui_once(marker: list[str], work: Path) -> float:
     config = work / "devtui.toml"
     config.write_text(
         "[settings]\nkeep_logs = 0\nshutdown_grace = 1\n\n"
-        f'[processes.convex]\ncommand = {json.dumps([sys.executable, "-c", READY_CHILD, str(ready_mark)])}\n'
+        f"[processes.convex]\ncommand = {json.dumps([sys.executable, '-c', READY_CHILD, str(ready_mark)])}\n"
         'kind = "convex"\n\n'
         f"[processes.vite]\ncommand = {json.dumps([*marker, str(start_mark)])}\n"
         'depends_on = ["convex"]\n'
@@ -98,9 +98,13 @@ def main() -> int:
     base, total = statistics.median(baseline), statistics.median(latency)
     print(f"ready latency: {args.runs} runs, dependent = {kind}")
     print(f"  spawn alone (baseline)         median {base * 1000:.2f} ms")
-    print(f"  ready line -> dependent start  median {total * 1000:.2f} ms "
-          f"(min {min(latency) * 1000:.2f}, max {max(latency) * 1000:.2f})")
-    print(f"  devtui's share                 {max(0.0, total - base) * 1000:.2f} ms  (target <= 2 ms)")
+    print(
+        f"  ready line -> dependent start  median {total * 1000:.2f} ms "
+        f"(min {min(latency) * 1000:.2f}, max {max(latency) * 1000:.2f})"
+    )
+    print(
+        f"  devtui's share                 {max(0.0, total - base) * 1000:.2f} ms  (target <= 2 ms)"
+    )
     return 0
 
 

@@ -39,8 +39,12 @@ def direct(lines: int, out: Path) -> float:
     """Both children writing straight to `out` (stdout and stderr), in parallel."""
     started = time.perf_counter()
     with out.open("ab") as sink:
-        children = [subprocess.Popen([sys.executable, str(FLOOD), tag, str(lines)], stdout=sink, stderr=sink)
-                    for tag in ("a", "b")]
+        children = [
+            subprocess.Popen(
+                [sys.executable, str(FLOOD), tag, str(lines)], stdout=sink, stderr=sink
+            )
+            for tag in ("a", "b")
+        ]
         for child in children:
             child.wait()
     return time.perf_counter() - started
@@ -51,14 +55,31 @@ def through_devtui(lines: int, work: Path) -> tuple[float, float, Path]:
     config = work / "devtui.toml"
     config.write_text(
         "[settings]\nkeep_logs = 2\n\n"
-        + "".join(f"[processes.{tag}]\ncommand = {json.dumps([sys.executable, str(FLOOD), tag, str(lines)])}\n\n"
-                  for tag in ("a", "b")))
+        + "".join(
+            f"[processes.{tag}]\ncommand = {json.dumps([sys.executable, str(FLOOD), tag, str(lines)])}\n\n"
+            for tag in ("a", "b")
+        )
+    )
     out, rss_file = work / "devtui.out", work / "rss"
     started = time.perf_counter()
     with out.open("wb") as sink:
-        result = subprocess.run([sys.executable, "-c", WRAPPER, str(rss_file), "ci", "--keep-running",
-                                 "--color", "never", "--config", str(config)],
-                                stdout=sink, stderr=subprocess.PIPE, cwd=work)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                WRAPPER,
+                str(rss_file),
+                "ci",
+                "--keep-running",
+                "--color",
+                "never",
+                "--config",
+                str(config),
+            ],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            cwd=work,
+        )
     took = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"devtui exited {result.returncode}:\n{result.stderr.decode()[-2000:]}")
@@ -85,7 +106,11 @@ def check(match: re.Match[str] | None, seen: dict[str, set[int]]) -> int:
         return 1
     index = int(match[4])
     on_stderr = index % 10 < 3
-    bad = (match[2] == "┃") != on_stderr or (match[5] == "err") != on_stderr or index in seen[match[1]]
+    bad = (
+        (match[2] == "┃") != on_stderr
+        or (match[5] == "err") != on_stderr
+        or index in seen[match[1]]
+    )
     seen[match[1]].add(index)
     return int(bad)
 
@@ -107,14 +132,20 @@ def main() -> int:
             walls.append(wall)
             ratios.append(wall / base)
             rss.append(peak)
-    print(f"throughput: 2 children x {args.lines:,} lines (30% stderr, 1 in 7 with ANSI), {args.runs} runs, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"throughput: 2 children x {args.lines:,} lines (30% stderr, 1 in 7 with ANSI), {args.runs} runs, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"  direct to file     median {statistics.median(bases):.2f} s")
     print(f"  through devtui     median {statistics.median(walls):.2f} s")
-    print(f"  wall ratio         median {statistics.median(ratios):.2f}  (runs: "
-          f"{', '.join(f'{r:.2f}' for r in ratios)}; target <= 2.0)")
-    print(f"  devtui peak RSS    max {max(rss):.1f} MiB  (runs: {', '.join(f'{r:.0f}' for r in rss)}; "
-          "target <= 60 MiB)")
+    print(
+        f"  wall ratio         median {statistics.median(ratios):.2f}  (runs: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)}; target <= 2.0)"
+    )
+    print(
+        f"  devtui peak RSS    max {max(rss):.1f} MiB  (runs: {', '.join(f'{r:.0f}' for r in rss)}; "
+        "target <= 60 MiB)"
+    )
     print(f"  delivery           {verdict}")
     return 0 if verdict.startswith("ok") else 1
 

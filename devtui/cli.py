@@ -301,4 +301,7 @@ def main(
     except KeyboardInterrupt:
         return int(ExitCode.INTERRUPTED)
     finally:
-        LIVE_GROUPS.kill_all()
+        leftovers = LIVE_GROUPS.kill_all()
+        if leftovers:  # the orderly shutdown missed something: say so, never hide it
+            groups = ", ".join(map(str, leftovers))
+            err.write(f"devtui: killed process groups still running at exit: {groups}\n")

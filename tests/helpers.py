@@ -63,10 +63,14 @@ class EventRecorder:
                 self._changed.clear()
                 await self._changed.wait()
 
-    async def wait_state(self, process: str, state: ProcessState, timeout: float = 10.0) -> ProcessStateChanged:
+    async def wait_state(
+        self, process: str, state: ProcessState, timeout: float = 10.0
+    ) -> ProcessStateChanged:
         """Wait for `process` to enter `state`."""
         event = await self.wait_for(
-            lambda e: isinstance(e, ProcessStateChanged) and e.process == process and e.state is state,
+            lambda e: (
+                isinstance(e, ProcessStateChanged) and e.process == process and e.state is state
+            ),
             timeout,
         )
         assert isinstance(event, ProcessStateChanged)
@@ -87,7 +91,11 @@ class EventRecorder:
 
     def states(self, process: str) -> list[ProcessState]:
         """The states `process` went through, in order."""
-        return [e.state for e in self.events if isinstance(e, ProcessStateChanged) and e.process == process]
+        return [
+            e.state
+            for e in self.events
+            if isinstance(e, ProcessStateChanged) and e.process == process
+        ]
 
     def index_of(self, predicate: Callable[[Event], bool]) -> int:
         """Position of the first recorded event matching `predicate` (-1 if none)."""

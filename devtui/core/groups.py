@@ -98,11 +98,22 @@ class GroupRegistry:
         """The recorded groups."""
         return frozenset(self._groups)
 
-    def kill_all(self) -> None:
-        """SIGKILL every recorded group now; synchronous, needs no event loop."""
-        for pgid in list(self._groups):
+    def kill_all(self) -> list[int]:
+        """SIGKILL every recorded group now; synchronous, needs no event loop.
+
+        Returns:
+            The groups that still had a living member (an orderly shutdown leaves none).
+        """
+        alive = []
+        for pgid in sorted(self._groups):
+            try:
+                os.killpg(pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                continue
+            alive.append(pgid)
             signal_group(pgid, signal.SIGKILL)
         self._groups.clear()
+        return alive
 
 
 LIVE_GROUPS = GroupRegistry()

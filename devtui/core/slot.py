@@ -67,8 +67,8 @@ class ProcessSlot:
         """Ready, and has not failed since (a push failure or an exit clears it)."""
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         """The last output lines (ANSI-stripped), both streams, in arrival order."""
-        self.on_health_change: Callable[[], None] = lambda: None
-        """Called whenever `healthy` flips (the supervisor recomputes staleness)."""
+        self.on_state_change: Callable[[], None] = lambda: None
+        """Called after every state change (the supervisor recomputes staleness)."""
         self._seq = 0
         self._launch = 0
         self._watcher: OutputWatcher | None = None
@@ -85,6 +85,10 @@ class ProcessSlot:
         """Move to `state` and publish the change."""
         previous = self.status.state
         self.status = replace(self.status, state=state, reason=reason, **changes)
+        if state is ProcessState.READY:
+            self.healthy = True
+        elif not state.is_running or state is ProcessState.PUSH_FAILED:
+            self.healthy = False
         self._bus.publish(
             ProcessStateChanged(
                 self.name,
@@ -96,6 +100,7 @@ class ProcessSlot:
                 self.last_lines() if last_lines else (),
             )
         )
+        self.on_state_change()
 
     def update(self, what: str, **changes: Any) -> None:
         """Change details other than the state and publish a `ProcessUpdated`."""
@@ -110,11 +115,6 @@ class ProcessSlot:
     def last_lines(self, count: int = 10) -> tuple[str, ...]:
         """The last `count` output lines, ANSI-stripped, oldest first."""
         return tuple(list(self.tail)[-count:])
-
-    def _set_healthy(self, healthy: bool) -> None:
-        if healthy != self.healthy:
-            self.healthy = healthy
-            self.on_health_change()
 
     # ------------------------------------------------------------------ launches
 
@@ -156,7 +156,7 @@ class ProcessSlot:
         self._finish_push_failure()
         self.child = None
         self.status = replace(self.status, pid=None)
-        self._set_healthy(False)
+        self.healthy = False  # staleness follows with the exit state the supervisor sets
 
     def _cancel_timers(self) -> None:
         for timer in (self._ready_timer, self._block_timer):
@@ -242,7 +242,6 @@ class ProcessSlot:
                 failed_pushes=self.status.failed_pushes + 1,
             )
             self._arm_block_timer()
-            self._set_healthy(False)
         else:
             self._finish_push_failure(signal.finished_block)
             self._become_ready(signal.duration_s)
@@ -266,7 +265,8 @@ class ProcessSlot:
                 push_started_at=None,
             )
             took = f" in {format_seconds(push_s)}" if push_s is not None else ""
-            reason = f"push {self.status.pushes + 1} succeeded{took}"
+            attempt = self.status.pushes + self.status.failed_pushes + 1
+            reason = f"push {attempt} succeeded{took}"
         else:
             started = self.status.started_at or now
             reason = f"ready after {format_seconds(now - started)}"
@@ -277,7 +277,6 @@ class ProcessSlot:
         for problem in self._problems.resolve(self.name, ("push-",)):
             self._bus.publish(ProblemResolved(problem))
         self.ever_ready.set()
-        self._set_healthy(True)
 
     # ------------------------------------------------------------------ push failures
 

@@ -169,7 +169,7 @@ class Supervisor:
 
     def _add_slot(self, process: ProcessConfig) -> None:
         slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at)
-        slot.on_health_change = self._refresh_staleness
+        slot.on_state_change = self._refresh_staleness
         self._slots[process.name] = slot
         self._trackers[process.name] = RestartTracker(process.restart, self._restart_timing)
         self._wakeups[process.name] = asyncio.Event()
@@ -197,7 +197,6 @@ class Supervisor:
                 code = await child.wait(slot.config.shutdown_grace)
                 caused = child.stopping
                 slot.ended()
-                self._refresh_staleness()
                 if name in self._restart_requested:
                     self._restart_requested.discard(name)
                     slot.status = _with_restart(slot.status)

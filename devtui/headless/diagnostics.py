@@ -137,8 +137,9 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
             f"pushing (push {status.pushes + status.failed_pushes + 1})",
             style,
         )
-    if event.state is ProcessState.PUSH_FAILED:
-        return Diagnostic(symbol, event.process, f"push failed: {event.reason}", style)
+    if event.state is ProcessState.PUSH_FAILED:  # the problem line that follows says what
+        attempt = status.pushes + status.failed_pushes
+        return Diagnostic(symbol, event.process, f"push {attempt} failed", style)
     failure = event.state in (
         ProcessState.CRASHED,
         ProcessState.CRASH_LOOP,

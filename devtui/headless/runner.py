@@ -241,8 +241,12 @@ class HeadlessRun:
         if log_path is not None:
             table.append(f"session log: {log_path}")
         self._note("■", "summary:", DIM, tuple(table))
-        style = GREEN if outcome.code == ExitCode.OK else RED
-        symbol = "✔" if outcome.code == ExitCode.OK else "✖"
+        if outcome.code == ExitCode.OK:
+            symbol, style = "✔", GREEN
+        elif outcome.code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HANGUP):
+            symbol, style = "■", DIM  # stopped on request: not a failure
+        else:
+            symbol, style = "✖", RED
         reason = outcome.reason or "done"
         self._note(symbol, f"exit {outcome.code}: {reason}", style, outcome.details)
         if self.options.json_path is not None:

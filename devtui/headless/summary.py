@@ -23,7 +23,10 @@ def summary_table(statuses: list[ProcessStatus], problems: list[Problem]) -> lis
     rows = [COLUMNS]
     for status in statuses:
         ready = format_seconds(status.ready_after_s) if status.ready_after_s is not None else "-"
-        pushes = str(status.pushes) if status.kind == "convex" else "-"
+        pushes = "-"
+        if status.kind == "convex":
+            failed = f" (+{status.failed_pushes} failed)" if status.failed_pushes else ""
+            pushes = f"{status.pushes}{failed}"
         exit_code = "-" if status.exit_code is None else str(status.exit_code)
         state = status.state.value + (" (stale)" if status.stale_since is not None else "")
         rows.append((status.name, state, ready, pushes, str(status.restarts), exit_code))

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from devtui.cli import main
@@ -19,7 +20,9 @@ def toml_list(argv: list[str]) -> str:
 
 
 def replay_cmd(case: str, stem: str = "convex-dev", *extra: str) -> str:
-    return toml_list([sys.executable, str(CHILDREN / "replay.py"), str(FIXTURES / case), stem, *extra])
+    return toml_list(
+        [sys.executable, str(CHILDREN / "replay.py"), str(FIXTURES / case), stem, *extra]
+    )
 
 
 def scripted_cmd(*steps: str) -> str:
@@ -35,19 +38,34 @@ def write_config(path: Path, convex: str, vite: str | None = None, extra: str = 
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
+    """Run devtui in-process; whatever the exit path, nothing it started may outlive it."""
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err)
+    leftovers = [
+        f"{p.pid} {' '.join(p.cmdline())}"
+        for p in psutil.Process().children(recursive=True)
+        if p.status() != psutil.STATUS_ZOMBIE
+    ]
+    assert leftovers == [], f"still running after devtui returned: {leftovers}"
+    assert "killed process groups still running at exit" not in err.getvalue(), (
+        "the orderly shutdown left processes for the safety net"
+    )
     return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Path:
     """A devtui.toml whose Convex stand-in prints its ready line only on stderr."""
-    return write_config(tmp_path / "devtui.toml", replay_cmd("ok-once", "convex-dev", "--hold", "--push-delay", "0.2"),
-                        replay_cmd("vite-ok", "vite", "--hold"))
+    return write_config(
+        tmp_path / "devtui.toml",
+        replay_cmd("ok-once", "convex-dev", "--hold", "--push-delay", "0.2"),
+        replay_cmd("vite-ok", "vite", "--hold"),
+    )
 
 
-def test_ci_until_ready_exits_0_with_child_output_only_on_stdout(stack: Path, tmp_path: Path) -> None:
+def test_ci_until_ready_exits_0_with_child_output_only_on_stdout(
+    stack: Path, tmp_path: Path
+) -> None:
     code, out, err = cli("ci", "--json", str(tmp_path / "summary.json"))
     assert code == ExitCode.OK, err
     for line in out.splitlines():
@@ -67,17 +85,27 @@ def test_ci_until_ready_exits_0_with_child_output_only_on_stdout(stack: Path, tm
 
 
 def test_ci_fails_fast_with_4_naming_the_failed_push(tmp_path: Path) -> None:
-    write_config(tmp_path / "devtui.toml", replay_cmd("use-node-mutation", "convex-dev", "--hold"),
-                 scripted_cmd("hold"))
+    write_config(
+        tmp_path / "devtui.toml",
+        replay_cmd("use-node-mutation", "convex-dev", "--hold"),
+        scripted_cmd("hold"),
+    )
     code, out, err = cli("ci", "--json", "s.json")
     assert code == ExitCode.PROBLEM
-    assert "exit 4: problem: push-failed  `createChatMessage` defined in `agent.js` is a Mutation function" in err
+    assert (
+        "exit 4: problem: push-failed  `createChatMessage` defined in `agent.js` is a Mutation function"
+        in err
+    )
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["exit_reason"].startswith("problem: push-failed")
     assert [p["state"] for p in summary["processes"]] == ["push-failed", "waiting"]
     problem = summary["problems"][0]
     assert (problem["rule"], problem["severity"], problem["count"], problem["resolved"]) == (
-        "push-failed", "error", 1, False)
+        "push-failed",
+        "error",
+        1,
+        False,
+    )
     assert "vite" not in out, "Vite must never start"
 
 
@@ -97,7 +125,9 @@ def test_ci_an_error_block_before_the_exit_is_the_problem_it_names(tmp_path: Pat
 
 
 def test_ci_timeout_is_3_naming_who_waited(tmp_path: Path) -> None:
-    write_config(tmp_path / "devtui.toml", scripted_cmd("err:- Preparing Convex functions...", "hold"))
+    write_config(
+        tmp_path / "devtui.toml", scripted_cmd("err:- Preparing Convex functions...", "hold")
+    )
     code, _, err = cli("ci", "--timeout", "0.5")
     assert code == ExitCode.READY_TIMEOUT
     assert "exit 3: not ready after 500ms (--timeout): convex" in err
@@ -121,8 +151,10 @@ def test_missing_executable_is_2_naming_process_and_command(tmp_path: Path) -> N
     write_config(tmp_path / "devtui.toml", '"npx-not-installed-here convex dev"')
     code, out, err = cli("ci")
     assert code == ExitCode.USAGE
-    assert err == ("devtui: process 'convex': executable 'npx-not-installed-here' not found on PATH "
-                   "(command: npx-not-installed-here convex dev)\n")
+    assert err == (
+        "devtui: process 'convex': executable 'npx-not-installed-here' not found on PATH "
+        "(command: npx-not-installed-here convex dev)\n"
+    )
     assert out == ""
 
 
@@ -147,7 +179,9 @@ def test_config_check_reports_missing_executables(tmp_path: Path) -> None:
     write_config(tmp_path / "devtui.toml", '"no-such-convex dev"')
     code, _, err = cli("config", "--check")
     assert code == ExitCode.USAGE
-    assert "processes.convex.command: process 'convex': executable 'no-such-convex' not found" in err
+    assert (
+        "processes.convex.command: process 'convex': executable 'no-such-convex' not found" in err
+    )
 
 
 def test_only_with_an_unknown_name_is_2(stack: Path) -> None:
@@ -158,12 +192,14 @@ def test_only_with_an_unknown_name_is_2(stack: Path) -> None:
 def test_up_headless_exit_code_reflects_how_processes_ended(tmp_path: Path) -> None:
     (tmp_path / "devtui.toml").write_text(
         f"[processes.a]\ncommand = {scripted_cmd('out:a', 'exit:0')}\n"
-        f"[processes.b]\ncommand = {scripted_cmd('out:b', 'exit:0')}\n")
+        f"[processes.b]\ncommand = {scripted_cmd('out:b', 'exit:0')}\n"
+    )
     code, out, err = cli("up", "--headless")
     assert code == 0
     assert sorted(line[9:] for line in out.splitlines()) == ["a      │ a", "b      │ b"]
     (tmp_path / "devtui.toml").write_text(
-        f"[processes.a]\ncommand = {scripted_cmd('exit:0')}\n[processes.b]\ncommand = {scripted_cmd('exit:5')}\n")
+        f"[processes.a]\ncommand = {scripted_cmd('exit:0')}\n[processes.b]\ncommand = {scripted_cmd('exit:5')}\n"
+    )
     code, _, err = cli("up", "--headless")
     assert code == 1 and "failed: b exited" in err
 

@@ -30,14 +30,22 @@ class Devtui:
         self.stdout: list[str] = []
         self._new = asyncio.Event()
         assert process.stdout is not None and process.stderr is not None
-        self._readers = [asyncio.create_task(self._read(process.stdout, self.stdout)),
-                         asyncio.create_task(self._read(process.stderr, self.stderr))]
+        self._readers = [
+            asyncio.create_task(self._read(process.stdout, self.stdout)),
+            asyncio.create_task(self._read(process.stderr, self.stderr)),
+        ]
 
     @classmethod
     async def start(cls, *args: str, cwd: Path) -> Devtui:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "devtui", *args, cwd=cwd,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "devtui",
+            *args,
+            cwd=cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         devtui = cls(process)
         STARTED.append(devtui)
         return devtui
@@ -99,16 +107,24 @@ def alive(processes: list[psutil.Process]) -> list[str]:
 
 def stubborn_stack(tmp_path: Path, grace: float) -> None:
     stubborn = toml_list([sys.executable, str(CHILDREN / "stubborn.py"), str(tmp_path / "pids")])
-    holder = toml_list([sys.executable, "-c",
-                        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
-                        "'import time; time.sleep(600)']); print('web up', flush=True); time.sleep(600)"])
+    holder = toml_list(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+            "'import time; time.sleep(600)']); print('web up', flush=True); time.sleep(600)",
+        ]
+    )
     (tmp_path / "devtui.toml").write_text(
         f"[settings]\nshutdown_grace = {grace}\n\n"
         f'[processes.backend]\ncommand = {stubborn}\nready = "stubborn ready"\n\n'
-        f'[processes.web]\ncommand = {holder}\nready = "web up"\ndepends_on = ["backend"]\n')
+        f'[processes.web]\ncommand = {holder}\nready = "web up"\ndepends_on = ["backend"]\n'
+    )
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
+)
 async def test_a_signal_mid_run_stops_everything_and_exits_with_its_code(
     tmp_path: Path, sig: signal.Signals, code: int
 ) -> None:
@@ -144,10 +160,19 @@ async def test_a_second_ctrl_c_kills_at_once(tmp_path: Path) -> None:
 
 
 async def test_demo_ci_ok_exits_0_and_use_node_mutation_exits_4(tmp_path: Path) -> None:
-    ok = await Devtui.start("demo", "--ci", "--scenario", "ok", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+    ok = await Devtui.start(
+        "demo", "--ci", "--scenario", "ok", "--dir", str(tmp_path / "demo"), cwd=tmp_path
+    )
     assert await ok.finish() == 0, "\n".join(ok.stderr)
-    failing = await Devtui.start("demo", "--ci", "--scenario", "use-node-mutation",
-                                 "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+    failing = await Devtui.start(
+        "demo",
+        "--ci",
+        "--scenario",
+        "use-node-mutation",
+        "--dir",
+        str(tmp_path / "demo"),
+        cwd=tmp_path,
+    )
     assert await failing.finish() == 4
     last = failing.stderr[failing.stderr.index(next(l for l in failing.stderr if "exit 4:" in l))]
     assert "problem: push-failed" in last and "`createChatMessage` defined in `agent.js`" in last
@@ -165,5 +190,6 @@ async def test_python_m_devtui_and_the_console_script_agree(tmp_path: Path) -> N
     devtui = await Devtui.start("--version", cwd=tmp_path)
     assert await devtui.finish() == 0
     from devtui import __version__
+
     assert devtui.stdout == [f"devtui {__version__}"]
     assert (REPO / "devtui" / "__main__.py").is_file()

@@ -16,8 +16,12 @@ from tests.helpers import REPO
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (built,) = out.glob("devtui-*.whl")
     return built
 
@@ -29,16 +33,32 @@ def test_the_wheel_ships_the_presets_and_the_demo(wheel: Path) -> None:
     assert "devtui/demo/convex_cli.py" in names and "devtui/demo/vite_server.py" in names
 
 
-def test_installed_in_a_fresh_virtualenv_the_demo_runs_from_another_folder(wheel: Path, tmp_path: Path) -> None:
+def test_installed_in_a_fresh_virtualenv_the_demo_runs_from_another_folder(
+    wheel: Path, tmp_path: Path
+) -> None:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     pip = env_dir / "bin" / "pip"
-    subprocess.run([str(pip), "install", "--quiet", str(wheel)], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(pip), "install", "--quiet", str(wheel)], check=True, capture_output=True, text=True
+    )
     elsewhere = tmp_path / "somewhere-else"
     elsewhere.mkdir()
     result = subprocess.run(
-        [str(env_dir / "bin" / "devtui"), "demo", "--ci", "--scenario", "ok", "--dir", str(tmp_path / "demo")],
-        cwd=elsewhere, capture_output=True, text=True, timeout=120)
+        [
+            str(env_dir / "bin" / "devtui"),
+            "demo",
+            "--ci",
+            "--scenario",
+            "ok",
+            "--dir",
+            str(tmp_path / "demo"),
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "Convex functions ready!" in result.stdout
     assert "all ready: convex, vite" in result.stderr

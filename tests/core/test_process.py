@@ -39,16 +39,30 @@ class Collector:
                 await self.got_line.wait()
 
 
-async def spawn(argv: list[str], collector: Collector, env: dict[str, str] | None = None) -> ChildProcess:
+async def spawn(
+    argv: list[str], collector: Collector, env: dict[str, str] | None = None
+) -> ChildProcess:
     environment = dict(os.environ, FORCE_COLOR="1", **(env or {}))
-    return await ChildProcess.spawn(argv, cwd=Path.cwd(), env=environment,
-                                    on_data=collector.on_data, on_eof=collector.on_eof)
+    return await ChildProcess.spawn(
+        argv, cwd=Path.cwd(), env=environment, on_data=collector.on_data, on_eof=collector.on_eof
+    )
 
 
 async def test_streams_session_stdin_and_environment() -> None:
     collector = Collector()
-    process = await spawn(child("scripted.py", "out:to stdout", "err:to stderr", "pgid", "stdin",
-                                "env:FORCE_COLOR", "env:EXTRA"), collector, {"EXTRA": "yes"})
+    process = await spawn(
+        child(
+            "scripted.py",
+            "out:to stdout",
+            "err:to stderr",
+            "pgid",
+            "stdin",
+            "env:FORCE_COLOR",
+            "env:EXTRA",
+        ),
+        collector,
+        {"EXTRA": "yes"},
+    )
     assert await process.wait() == 0
     assert collector.lines["stderr"] == ["to stderr"]
     out = collector.lines["stdout"]
@@ -82,7 +96,9 @@ async def test_stubborn_child_and_grandchild_are_gone_after_the_grace(tmp_path: 
     child_pid, grandchild_pid = map(int, pidfile.read_text().split())
     sent: list[tuple[str, float | None]] = []
     started = time.monotonic()
-    stopping = asyncio.create_task(process.stop(1.0, lambda sig, kill_at: sent.append((sig.name, kill_at))))
+    stopping = asyncio.create_task(
+        process.stop(1.0, lambda sig, kill_at: sent.append((sig.name, kill_at)))
+    )
     assert await process.wait() == -signal.SIGKILL
     await stopping
     took = time.monotonic() - started
@@ -119,7 +135,10 @@ async def test_leader_exit_does_not_orphan_a_grandchild_holding_the_pipe(tmp_pat
     assert await process.wait(grace=0.5) == 0
     assert time.monotonic() - started < 8
     grandchild = int((tmp_path / "gc").read_text())
-    assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(grandchild)
+        or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE
+    )
     assert collector.lines["stdout"] == ["gc", "leader leaving"]
 
 
@@ -128,3 +147,19 @@ async def test_a_child_that_exits_at_once_is_not_an_error() -> None:
         collector = Collector()
         process = await spawn(["true"], collector)
         assert await process.wait() == 0
+
+
+def test_the_safety_net_kills_and_names_live_groups_only() -> None:
+    import subprocess
+
+    from devtui.core.groups import GroupRegistry
+
+    registry = GroupRegistry()
+    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    gone = subprocess.Popen(["true"], start_new_session=True)
+    gone.wait()
+    registry.add(sleeper.pid)
+    registry.add(gone.pid)
+    assert registry.kill_all() == [sleeper.pid]
+    assert sleeper.wait(timeout=5) == -signal.SIGKILL
+    assert registry.live == frozenset()

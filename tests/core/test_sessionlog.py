@@ -15,10 +15,14 @@ from devtui.core.sessionlog import rotate
 from tests.helpers import EventRecorder, child, make_config
 
 
-async def run_session(tmp_path: Path, steps: list[str], keep_logs: int = 20,
-                      env: dict[str, str] | None = None) -> RunSession:
-    config = make_config({"app": {"command": child("scripted.py", *steps), **({"env": env} if env else {})}},
-                         settings={"keep_logs": keep_logs}, root=tmp_path)
+async def run_session(
+    tmp_path: Path, steps: list[str], keep_logs: int = 20, env: dict[str, str] | None = None
+) -> RunSession:
+    config = make_config(
+        {"app": {"command": child("scripted.py", *steps), **({"env": env} if env else {})}},
+        settings={"keep_logs": keep_logs},
+        root=tmp_path,
+    )
     session = RunSession(config)
     await session.open()
     recorder = EventRecorder(session.bus)
@@ -56,12 +60,18 @@ async def test_secrets_are_redacted(tmp_path: Path) -> None:
     secret = "s3cr3t-value-for-tests"
     session = await run_session(
         tmp_path,
-        ["env:MY_API_TOKEN", "out:using sk-abcdefghijklmnop1234 to call", "out:OPENAI_API_KEY=abcd12345678"],
+        [
+            "env:MY_API_TOKEN",
+            "out:using sk-abcdefghijklmnop1234 to call",
+            "out:OPENAI_API_KEY=abcd12345678",
+        ],
         env={"MY_API_TOKEN": secret},
     )
     assert session.log is not None
     text = session.log.path.read_text()
-    assert secret not in text and "sk-abcdefghijklmnop1234" not in text and "abcd12345678" not in text
+    assert (
+        secret not in text and "sk-abcdefghijklmnop1234" not in text and "abcd12345678" not in text
+    )
     assert "MY_API_TOKEN=[REDACTED]" in text and "OPENAI_API_KEY=[REDACTED]" in text
 
 
@@ -79,7 +89,10 @@ def test_rotation_keeps_the_newest(tmp_path: Path) -> None:
     deleted = rotate(tmp_path, 2)
     assert [p.name for p in deleted] == [f"session-2026112{i}-000000-1.jsonl" for i in range(3)]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "notes.txt", "session-20261123-000000-1.jsonl", "session-20261124-000000-1.jsonl"]
+        "notes.txt",
+        "session-20261123-000000-1.jsonl",
+        "session-20261124-000000-1.jsonl",
+    ]
 
 
 async def test_unwritable_log_dir_is_a_warning_not_a_failure(tmp_path: Path) -> None:
@@ -104,8 +117,10 @@ async def test_a_run_rotates_older_logs(tmp_path: Path, keep: int) -> None:
 
 
 async def test_a_dead_writer_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
-    config = make_config({"app": {"command": child("scripted.py", "sleep:0.3", *[f"out:{i}" for i in range(50)])}},
-                         root=tmp_path)
+    config = make_config(
+        {"app": {"command": child("scripted.py", "sleep:0.3", *[f"out:{i}" for i in range(50)])}},
+        root=tmp_path,
+    )
     session = RunSession(config)
     reported: list[str] = []
     await session.open(on_log_error=reported.append)

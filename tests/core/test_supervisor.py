@@ -24,7 +24,9 @@ from devtui.core.supervisor import Supervisor
 from tests.helpers import FIXTURES, EventRecorder, child, make_config
 
 S = ProcessState
-FAST_RESTARTS = RestartTiming(first_delay_s=0.01, max_delay_s=0.05, loop_window_s=60, loop_failures=5)
+FAST_RESTARTS = RestartTiming(
+    first_delay_s=0.01, max_delay_s=0.05, loop_window_s=60, loop_failures=5
+)
 
 
 def replay(case: str, *extra: str, stem: str = "convex-dev") -> list[str]:
@@ -60,30 +62,53 @@ async def finish(supervisor: Supervisor, recorder: EventRecorder) -> None:
     await recorder.finish()
 
 
-async def test_vite_starts_only_after_convex_ready_line_on_stderr(tmp_path: Path, run: StartStack) -> None:
+async def test_vite_starts_only_after_convex_ready_line_on_stderr(
+    tmp_path: Path, run: StartStack
+) -> None:
     ready_mark, vite_mark = tmp_path / "convex-ready", tmp_path / "vite-start"
-    config = make_config({
-        "convex": {"kind": "convex", "command": replay("ok", "--hold", "--push-delay", "0.3",
-                                                     "--ready-mark", str(ready_mark))},
-        "vite": {"kind": "vite", "depends_on": ["convex"],
-                 "command": child("exec_after_mark.py", str(vite_mark), *replay("vite-ok", "--hold", stem="vite"))},
-    })
+    config = make_config(
+        {
+            "convex": {
+                "kind": "convex",
+                "command": replay(
+                    "ok", "--hold", "--push-delay", "0.3", "--ready-mark", str(ready_mark)
+                ),
+            },
+            "vite": {
+                "kind": "vite",
+                "depends_on": ["convex"],
+                "command": child(
+                    "exec_after_mark.py", str(vite_mark), *replay("vite-ok", "--hold", stem="vite")
+                ),
+            },
+        }
+    )
     supervisor, recorder = await run(config)
     await recorder.wait_state("vite", S.READY)
     await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "url")
     assert float(vite_mark.read_text()) > float(ready_mark.read_text())
     first_ready_line = recorder.index_of(
-        lambda e: isinstance(e, OutputLines) and any("functions ready" in t for t in e.texts))
+        lambda e: isinstance(e, OutputLines) and any("functions ready" in t for t in e.texts)
+    )
     vite_starting = recorder.index_of(
-        lambda e: isinstance(e, ProcessStateChanged) and e.process == "vite" and e.state is S.STARTING)
+        lambda e: (
+            isinstance(e, ProcessStateChanged) and e.process == "vite" and e.state is S.STARTING
+        )
+    )
     ready_chunk = recorder.events[first_ready_line]
     assert isinstance(ready_chunk, OutputLines) and ready_chunk.stream == "stderr"
     assert "functions ready" in ready_chunk.texts[-1], "the state change follows its line at once"
     assert 0 <= first_ready_line < vite_starting
     assert not any(line.stream == "stdout" for line in recorder.lines("convex"))
     assert supervisor.status("vite").url == "http://localhost:5173/"
-    await recorder.wait_for(lambda e: isinstance(e, ProcessStateChanged) and e.process == "convex"
-                            and e.state is S.READY and e.status.pushes == 2)
+    await recorder.wait_for(
+        lambda e: (
+            isinstance(e, ProcessStateChanged)
+            and e.process == "convex"
+            and e.state is S.READY
+            and e.status.pushes == 2
+        )
+    )
     convex = supervisor.status("convex")
     assert convex.push_durations == pytest.approx((0.89193, 0.77894))
     assert recorder.states("convex")[:5] == [S.STARTING, S.PUSHING, S.READY, S.PUSHING, S.READY]
@@ -91,8 +116,16 @@ async def test_vite_starts_only_after_convex_ready_line_on_stderr(tmp_path: Path
 
 
 async def test_ready_streams_narrows_where_the_pattern_counts(run: StartStack) -> None:
-    config = make_config({"svc": {"command": child("scripted.py", "err:server ready", "hold"),
-                                  "ready": "server ready", "ready_streams": ["stdout"], "ready_timeout": 0.5}})
+    config = make_config(
+        {
+            "svc": {
+                "command": child("scripted.py", "err:server ready", "hold"),
+                "ready": "server ready",
+                "ready_streams": ["stdout"],
+                "ready_timeout": 0.5,
+            }
+        }
+    )
     supervisor, recorder = await run(config)
     timed_out = await recorder.wait_for(lambda e: isinstance(e, ReadyTimedOut))
     assert isinstance(timed_out, ReadyTimedOut)
@@ -101,8 +134,15 @@ async def test_ready_streams_narrows_where_the_pattern_counts(run: StartStack) -
 
 async def test_readiness_timeout_names_pattern_and_last_ten_lines(run: StartStack) -> None:
     steps = [f"out:line {i}" for i in range(1, 16)] + ["hold"]
-    config = make_config({"api": {"command": child("scripted.py", *steps), "ready": r"listening on \d+",
-                                  "ready_timeout": 0.5}})
+    config = make_config(
+        {
+            "api": {
+                "command": child("scripted.py", *steps),
+                "ready": r"listening on \d+",
+                "ready_timeout": 0.5,
+            }
+        }
+    )
     supervisor, recorder = await run(config)
     event = await recorder.wait_for(lambda e: isinstance(e, ReadyTimedOut))
     assert isinstance(event, ReadyTimedOut)
@@ -111,11 +151,22 @@ async def test_readiness_timeout_names_pattern_and_last_ten_lines(run: StartStac
     assert supervisor.status("api").state is S.STARTING, "it keeps running: the line may still come"
 
 
-async def test_exit_before_ready_reports_code_and_last_lines_and_blocks_dependents(run: StartStack) -> None:
-    config = make_config({
-        "convex": {"kind": "convex", "command": child("scripted.py", "err:Error: cannot connect", "exit:2")},
-        "vite": {"kind": "vite", "depends_on": ["convex"], "command": child("scripted.py", "hold")},
-    })
+async def test_exit_before_ready_reports_code_and_last_lines_and_blocks_dependents(
+    run: StartStack,
+) -> None:
+    config = make_config(
+        {
+            "convex": {
+                "kind": "convex",
+                "command": child("scripted.py", "err:Error: cannot connect", "exit:2"),
+            },
+            "vite": {
+                "kind": "vite",
+                "depends_on": ["convex"],
+                "command": child("scripted.py", "hold"),
+            },
+        }
+    )
     supervisor, recorder = await run(config)
     exited = await recorder.wait_state("convex", S.EXITED)
     assert exited.reason == "exited with code 2 before it was ready"
@@ -133,22 +184,30 @@ async def test_no_ready_pattern_means_ready_when_started(run: StartStack) -> Non
 
 
 async def test_on_failure_restarts_with_backoff_until_a_crash_loop(run: StartStack) -> None:
-    config = make_config({"flaky": {"command": child("scripted.py", "out:try", "exit:1"), "restart": "on-failure"}})
+    config = make_config(
+        {"flaky": {"command": child("scripted.py", "out:try", "exit:1"), "restart": "on-failure"}}
+    )
     supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
     loop = await recorder.wait_state("flaky", S.CRASH_LOOP)
     assert "gave up after 5 failures within 1 min" in loop.reason
     assert loop.status.restarts == 4
-    restarting = [e for e in recorder.events if isinstance(e, ProcessStateChanged) and e.state is S.RESTARTING]
-    assert [e.reason for e in restarting][:2] == ["exited with code 1; restarting in 10ms",
-                                                  "exited with code 1; restarting in 20ms"]
+    restarting = [
+        e for e in recorder.events if isinstance(e, ProcessStateChanged) and e.state is S.RESTARTING
+    ]
+    assert [e.reason for e in restarting][:2] == [
+        "exited with code 1; restarting in 10ms",
+        "exited with code 1; restarting in 20ms",
+    ]
     assert len([line for line in recorder.lines("flaky") if line.text == "try"]) == 5
 
 
 async def test_on_failure_leaves_a_clean_exit_alone_but_always_restarts_it(run: StartStack) -> None:
-    config = make_config({
-        "once": {"command": child("scripted.py", "exit:0"), "restart": "on-failure"},
-        "again": {"command": child("scripted.py", "exit:0"), "restart": "always"},
-    })
+    config = make_config(
+        {
+            "once": {"command": child("scripted.py", "exit:0"), "restart": "on-failure"},
+            "again": {"command": child("scripted.py", "exit:0"), "restart": "always"},
+        }
+    )
     supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
     exited = await recorder.wait_state("once", S.EXITED)
     assert exited.reason == "exited with code 0" and exited.status.restarts == 0
@@ -156,21 +215,35 @@ async def test_on_failure_leaves_a_clean_exit_alone_but_always_restarts_it(run: 
     assert loop.status.restarts == 4
 
 
-async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting_it(run: StartStack) -> None:
+async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting_it(
+    run: StartStack,
+) -> None:
     convex_steps = [
-        "err:- Preparing Convex functions...", "err:", "err:✔ 04:31:45 Convex functions ready! (891.93ms)",
+        "err:- Preparing Convex functions...",
+        "err:",
+        "err:✔ 04:31:45 Convex functions ready! (891.93ms)",
         "sleep:0.6",
-        "err:- Preparing Convex functions...", "err:",
-        'err:✘ [ERROR] Could not resolve "crypto"', "err:", "err:    convex/ai.ts:1:27:",
+        "err:- Preparing Convex functions...",
+        "err:",
+        'err:✘ [ERROR] Could not resolve "crypto"',
+        "err:",
+        "err:    convex/ai.ts:1:27:",
         "sleep:0.8",
-        "err:- Preparing Convex functions...", "err:", "err:✔ 04:31:50 Convex functions ready! (1.03s)",
+        "err:- Preparing Convex functions...",
+        "err:",
+        "err:✔ 04:31:50 Convex functions ready! (1.03s)",
         "hold",
     ]
-    config = make_config({
-        "convex": {"kind": "convex", "command": child("scripted.py", *convex_steps)},
-        "vite": {"kind": "vite", "depends_on": ["convex"],
-                 "command": child("scripted.py", "out:  VITE v8.3.8  ready in 99 ms", "hold")},
-    })
+    config = make_config(
+        {
+            "convex": {"kind": "convex", "command": child("scripted.py", *convex_steps)},
+            "vite": {
+                "kind": "vite",
+                "depends_on": ["convex"],
+                "command": child("scripted.py", "out:  VITE v8.3.8  ready in 99 ms", "hold"),
+            },
+        }
+    )
     supervisor, recorder = await run(config)
     vite_ready = await recorder.wait_state("vite", S.READY)
     stale = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "stale")
@@ -180,23 +253,35 @@ async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting
     problem = await recorder.wait_for(lambda e: isinstance(e, ProblemDetected))
     assert isinstance(problem, ProblemDetected)
     assert (problem.problem.message, problem.problem.location) == (
-        'Could not resolve "crypto"', "convex/ai.ts:1:27")
+        'Could not resolve "crypto"',
+        "convex/ai.ts:1:27",
+    )
     fresh = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "fresh")
     assert isinstance(fresh, ProcessUpdated) and fresh.status.stale_since is None
     resolved = await recorder.wait_for(lambda e: isinstance(e, ProblemResolved))
     assert isinstance(resolved, ProblemResolved) and resolved.problem.resolved
     vite = supervisor.status("vite")
     assert vite.pid == vite_ready.status.pid and vite.restarts == 0
-    assert supervisor.status("convex").pushes == 2 and supervisor.status("convex").failed_pushes == 1
+    assert (
+        supervisor.status("convex").pushes == 2 and supervisor.status("convex").failed_pushes == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("case", "message", "location"),
-    [("fix-after-error", 'Could not resolve "crypto"', "convex/ai.ts:1:27"),
-     ("use-node-mutation", "`createChatMessage` defined in `agent.js` is a Mutation function. Only actions "
-      "can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.", "")],
+    [
+        ("fix-after-error", 'Could not resolve "crypto"', "convex/ai.ts:1:27"),
+        (
+            "use-node-mutation",
+            "`createChatMessage` defined in `agent.js` is a Mutation function. Only actions "
+            "can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.",
+            "",
+        ),
+    ],
 )
-async def test_replayed_captures_give_one_named_problem(case: str, message: str, location: str, run: StartStack) -> None:
+async def test_replayed_captures_give_one_named_problem(
+    case: str, message: str, location: str, run: StartStack
+) -> None:
     config = make_config({"convex": {"kind": "convex", "command": replay(case, "--hold")}})
     supervisor, recorder = await run(config)
     detected = await recorder.wait_for(lambda e: isinstance(e, ProblemDetected))
@@ -212,10 +297,12 @@ async def test_replayed_captures_give_one_named_problem(case: str, message: str,
 
 
 async def test_shutdown_stops_dependents_first_and_is_idempotent(run: StartStack) -> None:
-    config = make_config({
-        "convex": {"command": child("scripted.py", "hold")},
-        "vite": {"depends_on": ["convex"], "command": child("scripted.py", "hold")},
-    })
+    config = make_config(
+        {
+            "convex": {"command": child("scripted.py", "hold")},
+            "vite": {"depends_on": ["convex"], "command": child("scripted.py", "hold")},
+        }
+    )
     supervisor, recorder = await run(config)
     await recorder.wait_state("vite", S.READY)
     await asyncio.gather(supervisor.shutdown(), supervisor.shutdown())
@@ -229,22 +316,34 @@ async def test_shutdown_stops_dependents_first_and_is_idempotent(run: StartStack
 
 
 async def test_user_stop_start_and_restart(run: StartStack) -> None:
-    config = make_config({"api": {"command": child("scripted.py", "out:up", "hold"), "ready": "up"}})
+    config = make_config(
+        {"api": {"command": child("scripted.py", "out:up", "hold"), "ready": "up"}}
+    )
     supervisor, recorder = await run(config)
     first = await recorder.wait_state("api", S.READY)
     await supervisor.restart_process("api")
-    second = await recorder.wait_for(lambda e: isinstance(e, ProcessStateChanged) and e.state is S.READY
-                                     and e.status.restarts == 1)
+    second = await recorder.wait_for(
+        lambda e: (
+            isinstance(e, ProcessStateChanged) and e.state is S.READY and e.status.restarts == 1
+        )
+    )
     assert isinstance(second, ProcessStateChanged)
     assert second.status.pid not in (None, first.status.pid)
     await supervisor.stop_process("api")
     assert supervisor.status("api").state is S.STOPPED
     await supervisor.start_process("api")
-    await recorder.wait_for(lambda e: isinstance(e, ProcessStateChanged) and e.state is S.READY
-                            and e.status.pid not in (None, first.status.pid, second.status.pid))
+    await recorder.wait_for(
+        lambda e: (
+            isinstance(e, ProcessStateChanged)
+            and e.state is S.READY
+            and e.status.pid not in (None, first.status.pid, second.status.pid)
+        )
+    )
 
 
-async def test_a_command_that_cannot_run_fails_with_a_reason(tmp_path: Path, run: StartStack) -> None:
+async def test_a_command_that_cannot_run_fails_with_a_reason(
+    tmp_path: Path, run: StartStack
+) -> None:
     script = tmp_path / "not-executable.sh"
     script.write_text("#!/bin/sh\necho hi\n")
     config = make_config({"bad": {"command": str(script)}}, root=tmp_path)
@@ -253,10 +352,16 @@ async def test_a_command_that_cannot_run_fails_with_a_reason(tmp_path: Path, run
     assert failed.reason == f"cannot start `{script}`: Permission denied"
 
 
-async def test_flood_of_two_times_200000_lines_loses_merges_and_splits_nothing(run: StartStack) -> None:
+async def test_flood_of_two_times_200000_lines_loses_merges_and_splits_nothing(
+    run: StartStack,
+) -> None:
     count = 200_000
-    config = make_config({"a": {"command": child("flood.py", "a", str(count))},
-                          "b": {"command": child("flood.py", "b", str(count))}})
+    config = make_config(
+        {
+            "a": {"command": child("flood.py", "a", str(count))},
+            "b": {"command": child("flood.py", "b", str(count))},
+        }
+    )
     supervisor, recorder = await run(config)
     await supervisor.wait_all_ended()
     await finish(supervisor, recorder)
@@ -270,16 +375,39 @@ async def test_flood_of_two_times_200000_lines_loses_merges_and_splits_nothing(r
             name, index, stream, body = line.text.split(" ")
             i = int(index)
             assert name == tag and body == payload
-            assert stream == ("err" if i % 10 < 3 else "out") and line.stream == ("stderr" if i % 10 < 3 else "stdout")
+            assert stream == ("err" if i % 10 < 3 else "out") and line.stream == (
+                "stderr" if i % 10 < 3 else "stdout"
+            )
             assert ("\x1b[32m" in line.raw) == (i % 7 == 0)
             seen.add(i)
         assert seen == set(range(count))
 
 
 async def test_shutdown_during_a_spawn_still_stops_that_process(run: StartStack) -> None:
-    config = make_config({"api": {"command": child("scripted.py", "out:up", "hold"), "ready": "up"}})
+    config = make_config(
+        {"api": {"command": child("scripted.py", "out:up", "hold"), "ready": "up"}}
+    )
     supervisor, recorder = await run(config)
     await recorder.wait_state("api", S.STARTING)
     await asyncio.wait_for(supervisor.shutdown(), 10)
     assert supervisor.status("api").state is S.STOPPED
     assert supervisor.status("api").pid is None
+
+
+async def test_a_crashed_dependency_makes_dependents_stale_naming_the_crash(
+    run: StartStack,
+) -> None:
+    config = make_config(
+        {
+            "convex": {
+                "command": child("scripted.py", "out:up", "sleep:0.5", "abort"),
+                "ready": "up",
+            },
+            "vite": {"depends_on": ["convex"], "command": child("scripted.py", "hold")},
+        }
+    )
+    supervisor, recorder = await run(config)
+    stale = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "stale")
+    assert isinstance(stale, ProcessUpdated)
+    assert stale.status.stale_cause == "convex crashed"
+    assert supervisor.status("convex").reason == "killed by SIGABRT"

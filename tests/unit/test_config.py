@@ -47,9 +47,13 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
 
 
 def test_kinds_bring_default_patterns(tmp_path: Path) -> None:
-    config = make_config({"convex": {"command": "x", "kind": "convex"},
-                          "vite": {"command": ["y", "--flag"], "kind": "vite"},
-                          "worker": {"command": "z"}})
+    config = make_config(
+        {
+            "convex": {"command": "x", "kind": "convex"},
+            "vite": {"command": ["y", "--flag"], "kind": "vite"},
+            "worker": {"command": "z"},
+        }
+    )
     assert config.processes["convex"].ready is not None
     assert config.processes["convex"].ready.search("✔ 04:31:45 Convex functions ready! (1.2s)")
     assert config.processes["vite"].ready is not None
@@ -92,7 +96,7 @@ ready_streams = ["stdout", "stdrr"]
         "ready!(': missing ), unterminated subpattern at position 23",
         "devtui.toml: processes.vite.comand: unknown key; did you mean 'command'?",
         "devtui.toml: processes.vite.command: missing: the command to run, e.g. command = "
-        "\"npx convex dev\"",
+        '"npx convex dev"',
         "devtui.toml: processes.vite.ready_streams: unknown stream 'stdrr' (use stdout, "
         "stderr); did you mean 'stderr'?",
         "devtui.toml: processes.vite.restart: unknown policy 'sometimes' (use one of never, "
@@ -142,7 +146,8 @@ ready_timeout = -1
 
 def test_no_processes_is_an_error(tmp_path: Path) -> None:
     assert problems_of("[settings]\nkeep_logs = 3\n", tmp_path) == [
-        "devtui.toml: processes: no processes defined; add at least one [processes.NAME] table"]
+        "devtui.toml: processes: no processes defined; add at least one [processes.NAME] table"
+    ]
 
 
 def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,21 +155,30 @@ def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     env_file = write(tmp_path / "env" / "env.toml", '[processes.from_env]\ncommand = "x"\n')
     explicit = write(tmp_path / "explicit.toml", '[processes.explicit]\ncommand = "x"\n')
     assert list(discover(cwd=tmp_path, environ={}).processes) == ["local"]
-    assert list(discover(cwd=tmp_path, environ={"DEVTUI_CONFIG": str(env_file)}).processes) == ["from_env"]
-    assert list(discover(explicit, cwd=tmp_path, environ={"DEVTUI_CONFIG": str(env_file)}).processes) == [
-        "explicit"]
+    assert list(discover(cwd=tmp_path, environ={"DEVTUI_CONFIG": str(env_file)}).processes) == [
+        "from_env"
+    ]
+    assert list(
+        discover(explicit, cwd=tmp_path, environ={"DEVTUI_CONFIG": str(env_file)}).processes
+    ) == ["explicit"]
 
 
 def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     (tmp_path / "proj" / "web").mkdir(parents=True)
-    config = load_file(write(tmp_path / "proj" / "devtui.toml",
-                             '[processes.web]\ncommand = "x"\ncwd = "web"\n'))
+    config = load_file(
+        write(tmp_path / "proj" / "devtui.toml", '[processes.web]\ncommand = "x"\ncwd = "web"\n')
+    )
     assert config.processes["web"].cwd == (tmp_path / "proj" / "web").resolve()
     assert config.log_dir == (tmp_path / "proj" / ".devtui" / "logs").resolve()
 
 
-def make_app(root: Path, deps: dict[str, str], lockfile: str | None, convex_dir: bool = True,
-             extra: dict[str, object] | None = None) -> Path:
+def make_app(
+    root: Path,
+    deps: dict[str, str],
+    lockfile: str | None,
+    convex_dir: bool = True,
+    extra: dict[str, object] | None = None,
+) -> Path:
     package = {"name": "app", "dependencies": deps, **(extra or {})}
     write(root / "package.json", json.dumps(package))
     if convex_dir:
@@ -176,8 +190,14 @@ def make_app(root: Path, deps: dict[str, str], lockfile: str | None, convex_dir:
 
 @pytest.mark.parametrize(
     ("lockfile", "runner"),
-    [("package-lock.json", "npx"), ("pnpm-lock.yaml", "pnpm exec"), ("yarn.lock", "yarn"),
-     ("bun.lockb", "bunx"), ("bun.lock", "bunx"), (None, "npx")],
+    [
+        ("package-lock.json", "npx"),
+        ("pnpm-lock.yaml", "pnpm exec"),
+        ("yarn.lock", "yarn"),
+        ("bun.lockb", "bunx"),
+        ("bun.lock", "bunx"),
+        (None, "npx"),
+    ],
 )
 def test_zero_config_detects_convex_and_vite_with_the_lockfiles_runner(
     tmp_path: Path, lockfile: str | None, runner: str
@@ -234,26 +254,38 @@ def test_rendered_config_loads_back_the_same(tmp_path: Path) -> None:
         assert other.command == process.command
         assert other.kind == process.kind
         assert (other.ready.pattern if other.ready else None) == (
-            process.ready.pattern if process.ready else None)
+            process.ready.pattern if process.ready else None
+        )
         assert other.ready_streams == process.ready_streams
         assert other.depends_on == process.depends_on
         assert other.env == process.env
         assert (other.url.pattern if other.url else None) == (
-            process.url.pattern if process.url else None)
+            process.url.pattern if process.url else None
+        )
         assert other.restart == process.restart
     assert again.settings == original.settings
 
 
 def test_only_keeps_dependencies() -> None:
-    config = make_config({"convex": {"command": "a"}, "vite": {"command": "b", "depends_on": ["convex"]},
-                          "docs": {"command": "c"}})
+    config = make_config(
+        {
+            "convex": {"command": "a"},
+            "vite": {"command": "b", "depends_on": ["convex"]},
+            "docs": {"command": "c"},
+        }
+    )
     assert list(config.with_only(["vite"]).processes) == ["convex", "vite"]
 
 
 def test_missing_executables_name_process_and_command(tmp_path: Path) -> None:
-    config = make_config({"convex": {"command": "no-such-tool-xyz dev"},
-                          "local": {"command": "./bin/run.sh"}, "ok": {"command": "sh -c true"}},
-                         root=tmp_path)
+    config = make_config(
+        {
+            "convex": {"command": "no-such-tool-xyz dev"},
+            "local": {"command": "./bin/run.sh"},
+            "ok": {"command": "sh -c true"},
+        },
+        root=tmp_path,
+    )
     missing = missing_executables(config)
     assert [str(m) for m in missing] == [
         "process 'convex': executable 'no-such-tool-xyz' not found on PATH "

@@ -29,21 +29,35 @@ def steps(case: str) -> list[tuple[str, float | None]]:
 
 @pytest.mark.parametrize(
     ("amount", "unit", "seconds"),
-    [("891.93", "ms", 0.89193), ("1.03", "s", 1.03), ("21.02", "s", 21.02),
-     ("1.5", "m", 90.0), ("1,234.5", "ms", 1.2345), ("12", "µs", 12e-6)],
+    [
+        ("891.93", "ms", 0.89193),
+        ("1.03", "s", 1.03),
+        ("21.02", "s", 21.02),
+        ("1.5", "m", 90.0),
+        ("1,234.5", "ms", 1.2345),
+        ("12", "µs", 12e-6),
+    ],
 )
 def test_push_durations_parse(amount: str, unit: str, seconds: float) -> None:
     assert parse_push_duration(amount, unit) == pytest.approx(seconds)
 
 
 def test_every_push_is_seen_not_only_the_first() -> None:
-    assert steps("ok") == [("pushing", None), ("ready", pytest.approx(0.89193)),
-                           ("pushing", None), ("ready", pytest.approx(0.77894))]
+    assert steps("ok") == [
+        ("pushing", None),
+        ("ready", pytest.approx(0.89193)),
+        ("pushing", None),
+        ("ready", pytest.approx(0.77894)),
+    ]
 
 
 def test_coloured_output_gives_the_same_cycle_once_stripped() -> None:
-    assert steps("ok-no-ci") == [("pushing", None), ("ready", pytest.approx(0.88442)),
-                                 ("pushing", None), ("ready", pytest.approx(0.6803))]
+    assert steps("ok-no-ci") == [
+        ("pushing", None),
+        ("ready", pytest.approx(0.88442)),
+        ("pushing", None),
+        ("ready", pytest.approx(0.6803)),
+    ]
 
 
 def test_slow_push_duration() -> None:
@@ -52,7 +66,11 @@ def test_slow_push_duration() -> None:
 
 def test_failed_push_then_fix_then_ready() -> None:
     assert [kind for kind, _ in steps("fix-after-error")] == [
-        "pushing", "push-failed", "pushing", "ready"]
+        "pushing",
+        "push-failed",
+        "pushing",
+        "ready",
+    ]
 
 
 def test_server_side_rejection_is_a_failed_push() -> None:

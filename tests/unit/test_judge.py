@@ -17,14 +17,29 @@ from devtui.headless.judge import CiJudge, Verdict
 S = ProcessState
 
 
-def state(process: str, new: ProcessState, reason: str = "", last: tuple[str, ...] = ()) -> ProcessStateChanged:
+def state(
+    process: str, new: ProcessState, reason: str = "", last: tuple[str, ...] = ()
+) -> ProcessStateChanged:
     status = ProcessStatus(process, "generic", new, reason)
     return ProcessStateChanged(process, new, S.STARTING, reason, 0.0, status, last)
 
 
 def problem(severity: Severity) -> ProblemDetected:
-    return ProblemDetected(Problem("push-failed", severity, "Convex push failed", 'Could not resolve "crypto"',
-                                   "convex", "fp", 0.0, 0.0, file="convex/ai.ts", line=1, column=27))
+    return ProblemDetected(
+        Problem(
+            "push-failed",
+            severity,
+            "Convex push failed",
+            'Could not resolve "crypto"',
+            "convex",
+            "fp",
+            0.0,
+            0.0,
+            file="convex/ai.ts",
+            line=1,
+            column=27,
+        )
+    )
 
 
 def judge(history: list[Event]) -> Verdict | None:
@@ -46,9 +61,12 @@ def test_waiting_is_no_verdict_yet() -> None:
 
 
 def test_exit_before_ready_fails_with_reason_and_last_lines() -> None:
-    verdict = judge([state("convex", S.EXITED, "exited with code 1 before it was ready", ("boom",))])
-    assert verdict == Verdict(ExitCode.PROCESS_FAILED,
-                              "convex failed: exited with code 1 before it was ready", ("boom",))
+    verdict = judge(
+        [state("convex", S.EXITED, "exited with code 1 before it was ready", ("boom",))]
+    )
+    assert verdict == Verdict(
+        ExitCode.PROCESS_FAILED, "convex failed: exited with code 1 before it was ready", ("boom",)
+    )
 
 
 def test_error_problem_fails_fast_naming_it() -> None:

@@ -16,7 +16,10 @@ def frame(header: dict[str, object], payload: bytes = b"") -> bytes:
 
 def lines_frame(raws: list[str], first: int = 1) -> bytes:
     payload = "\n".join(raws).encode()
-    return frame({"p": "convex", "s": "stderr", "t": 1.5, "n": first, "c": len(raws), "b": len(payload)}, payload)
+    return frame(
+        {"p": "convex", "s": "stderr", "t": 1.5, "n": first, "c": len(raws), "b": len(payload)},
+        payload,
+    )
 
 
 def written(*frames: bytes) -> list[dict[str, object]]:
@@ -30,8 +33,14 @@ def test_each_line_becomes_one_record_with_its_sequence_number() -> None:
     records = written(lines_frame(raws, first=41))
     assert [r["raw"] for r in records] == raws
     assert [r["seq"] for r in records] == [41, 42, 43, 44, 45]
-    assert records[0] == {"kind": "line", "time": 1.5, "process": "convex", "stream": "stderr",
-                          "seq": 41, "raw": raws[0]}
+    assert records[0] == {
+        "kind": "line",
+        "time": 1.5,
+        "process": "convex",
+        "stream": "stderr",
+        "seq": 41,
+        "raw": raws[0],
+    }
 
 
 def test_records_pass_through_and_secrets_are_redacted_everywhere() -> None:
@@ -51,4 +60,6 @@ def test_an_empty_frame_writes_nothing() -> None:
 def test_a_corrupt_frame_is_an_error_not_silent_loss() -> None:
     payload = b"one\ntwo"
     with pytest.raises(ValueError, match="frame of 3 lines held 2"):
-        written(frame({"p": "a", "s": "stdout", "t": 0, "n": 1, "c": 3, "b": len(payload)}, payload))
+        written(
+            frame({"p": "a", "s": "stdout", "t": 0, "n": 1, "c": 3, "b": len(payload)}, payload)
+        )

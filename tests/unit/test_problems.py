@@ -10,7 +10,10 @@ from tests.helpers import FIXTURES
 
 
 def block_after_preparing(case: str) -> list[str]:
-    lines = [strip_ansi(line) for line in (FIXTURES / case / "convex-dev.stderr").read_text().splitlines()]
+    lines = [
+        strip_ansi(line)
+        for line in (FIXTURES / case / "convex-dev.stderr").read_text().splitlines()
+    ]
     start = next(i for i, line in enumerate(lines) if line.startswith(("✘", "✖")))
     return lines[start:]
 
@@ -23,7 +26,9 @@ def test_esbuild_error_gives_the_module_and_its_place() -> None:
 
 def test_server_rejection_skips_the_generic_wrappers() -> None:
     summary = summarize_push_failure(block_after_preparing("use-node-mutation"))
-    assert summary.headline.startswith("`createChatMessage` defined in `agent.js` is a Mutation function")
+    assert summary.headline.startswith(
+        "`createChatMessage` defined in `agent.js` is a Mutation function"
+    )
     assert summary.file is None
 
 
@@ -34,7 +39,9 @@ def test_coloured_capture_gives_the_same_headline() -> None:
 
 def test_the_same_failure_on_another_run_has_the_same_fingerprint() -> None:
     first = push_failure_problem("convex", block_after_preparing("use-node-mutation"), 1.0, 5)
-    other_port = [line.replace("55825", "40611") for line in block_after_preparing("use-node-mutation")]
+    other_port = [
+        line.replace("55825", "40611") for line in block_after_preparing("use-node-mutation")
+    ]
     second = push_failure_problem("convex", other_port, 99.0, 50)
     assert first.fingerprint == second.fingerprint
 

@@ -16,7 +16,10 @@ def test_convex_deploy_and_admin_keys() -> None:
 def test_api_keys_and_bearer_tokens() -> None:
     redactor = Redactor()
     assert redactor.redact("OpenAI key sk-proj-abcdefghijklmnop1234") == f"OpenAI key {REDACTED}"
-    assert redactor.redact("Authorization: Bearer abcdef.123456.xyz789") == f"Authorization: Bearer {REDACTED}"
+    assert (
+        redactor.redact("Authorization: Bearer abcdef.123456.xyz789")
+        == f"Authorization: Bearer {REDACTED}"
+    )
 
 
 def test_secret_named_assignments_keep_the_name() -> None:
@@ -26,8 +29,12 @@ def test_secret_named_assignments_keep_the_name() -> None:
 
 
 def test_values_of_secret_environment_variables() -> None:
-    redactor = Redactor.from_environments({"MY_SERVICE_PASSWORD": "hunter2-is-long", "HOME": "/home/dev/secretless"})
-    assert redactor.redact("connecting with hunter2-is-long now") == f"connecting with {REDACTED} now"
+    redactor = Redactor.from_environments(
+        {"MY_SERVICE_PASSWORD": "hunter2-is-long", "HOME": "/home/dev/secretless"}
+    )
+    assert (
+        redactor.redact("connecting with hunter2-is-long now") == f"connecting with {REDACTED} now"
+    )
     assert redactor.redact("/home/dev/secretless") == "/home/dev/secretless"
 
 

@@ -42,12 +42,16 @@ def test_backoff_resets_after_thirty_healthy_seconds() -> None:
 
 def test_five_failures_within_a_minute_is_a_crash_loop() -> None:
     tracker = RestartTracker(RestartPolicy.ON_FAILURE)
-    decisions = [tracker.on_exit(succeeded=False, started_at=t, exited_at=t + 1) for t in range(0, 50, 10)]
+    decisions = [
+        tracker.on_exit(succeeded=False, started_at=t, exited_at=t + 1) for t in range(0, 50, 10)
+    ]
     assert [d.restart for d in decisions] == [True, True, True, True, False]
     assert decisions[-1].crash_loop
 
 
 def test_failures_spread_over_more_than_a_minute_are_not_a_loop() -> None:
     tracker = RestartTracker(RestartPolicy.ON_FAILURE)
-    decisions = [tracker.on_exit(succeeded=False, started_at=t, exited_at=t + 1) for t in range(0, 100, 20)]
+    decisions = [
+        tracker.on_exit(succeeded=False, started_at=t, exited_at=t + 1) for t in range(0, 100, 20)
+    ]
     assert all(d.restart for d in decisions)
