@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
 from devtui.core.config.model import (
     KIND_DEFAULT_READY,
@@ -24,6 +25,8 @@ from devtui.core.config.model import (
 from devtui.core.events import Stream
 from devtui.core.restart import RestartPolicy
 from devtui.errors import DevtuiError, ExitCode
+
+ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
 
 TOP_LEVEL_KEYS: Final = ("settings", "processes")
 SETTINGS_KEYS: Final = tuple(f.name for f in fields(Settings))
@@ -144,6 +147,30 @@ class _Checker:
             self.add(dotted, f"invalid regular expression {text!r}: {error}")
             return None
 
+    def choice(
+        self,
+        table: dict[str, object],
+        key: str,
+        dotted: str,
+        choices: type[ChoiceT],
+        default: ChoiceT,
+        noun: str | None = None,
+    ) -> ChoiceT:
+        """One value of a string enum, or `default` (with a problem if it is not one)."""
+        text = self.string(table, key, dotted)
+        if text is None:
+            return default
+        try:
+            return choices(text)
+        except ValueError:
+            names = [c.value for c in choices]
+            self.add(
+                dotted,
+                f"unknown {noun or key} {text!r} (use one of {', '.join(names)})"
+                f"{suggest(text, names)}",
+            )
+            return default
+
     def string_list(self, table: dict[str, object], key: str, dotted: str) -> list[str] | None:
         if key not in table:
             return None
@@ -241,18 +268,7 @@ def _process(
     before = len(check.problems)
 
     command = _command(check, table, prefix)
-    kind = ProcessKind.GENERIC
-    kind_text = check.string(table, "kind", f"{prefix}.kind")
-    if kind_text is not None:
-        try:
-            kind = ProcessKind(kind_text)
-        except ValueError:
-            choices = [k.value for k in ProcessKind]
-            check.add(
-                f"{prefix}.kind",
-                f"unknown kind {kind_text!r} (use one of "
-                f"{', '.join(choices)}){suggest(kind_text, choices)}",
-            )
+    kind = check.choice(table, "kind", f"{prefix}.kind", ProcessKind, ProcessKind.GENERIC)
     # `ready = ""` means "ready as soon as started", also for kinds that have a default.
     ready = None if table.get("ready") == "" else check.regex(table, "ready", f"{prefix}.ready")
     if ready is None and "ready" not in table and KIND_DEFAULT_READY[kind]:
@@ -270,18 +286,9 @@ def _process(
             )
         if not streams:
             check.add(f"{prefix}.ready_streams", "must name at least one stream")
-    restart = RestartPolicy.NEVER
-    restart_text = check.string(table, "restart", f"{prefix}.restart")
-    if restart_text is not None:
-        try:
-            restart = RestartPolicy(restart_text)
-        except ValueError:
-            choices = [r.value for r in RestartPolicy]
-            check.add(
-                f"{prefix}.restart",
-                f"unknown policy {restart_text!r} (use one of "
-                f"{', '.join(choices)}){suggest(restart_text, choices)}",
-            )
+    restart = check.choice(
+        table, "restart", f"{prefix}.restart", RestartPolicy, RestartPolicy.NEVER, "policy"
+    )
     env = _env(check, table, prefix)
     cwd_text = check.string(table, "cwd", f"{prefix}.cwd")
     cwd = (root / cwd_text).resolve() if cwd_text is not None else root
