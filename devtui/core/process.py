@@ -133,12 +133,13 @@ class ChildProcess:
             if pipe is not None and not pipe.is_closing():
                 pipe.resume_reading()  # type: ignore[attr-defined]
 
-    async def wait(self, grace: float = 5.0) -> int:
+    async def wait(self, grace: float = 5.0, on_signal: OnSignal | None = None) -> int:
         """Wait until the leader exited, the pipes are drained and the group is gone.
 
         Args:
             grace: How long leftover group members get between SIGTERM and SIGKILL when
                 the leader exits on its own and leaves them behind.
+            on_signal: Told each signal sent to such leftovers.
 
         Returns:
             The leader's exit code.
@@ -153,7 +154,7 @@ class ChildProcess:
         leftovers = [] if self._stopping else await asyncio.to_thread(self._members)
         if leftovers:
             # The leader is gone but part of its group lives on: stop it, never orphan it.
-            await self._escalate((signal.SIGTERM, signal.SIGKILL), grace, None)
+            await self._escalate((signal.SIGTERM, signal.SIGKILL), grace, on_signal)
         await self._finish_pipes()
         if not await asyncio.to_thread(self._members):
             LIVE_GROUPS.discard(self.pid)

@@ -11,7 +11,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from devtui.core.bus import EventBus
 from devtui.core.config.model import ProcessConfig, ProcessKind
@@ -102,10 +102,10 @@ class ProcessSlot:
         )
         self.on_state_change()
 
-    def update(self, what: str, **changes: Any) -> None:
+    def update(self, what: Literal["url", "stale", "fresh"], **changes: Any) -> None:
         """Change details other than the state and publish a `ProcessUpdated`."""
         self.status = replace(self.status, **changes)
-        self._bus.publish(ProcessUpdated(self.name, what, self._clock(), self.status))  # type: ignore[arg-type]
+        self._bus.publish(ProcessUpdated(self.name, what, self._clock(), self.status))
 
     @property
     def ready_this_launch(self) -> bool:

@@ -27,7 +27,7 @@ from devtui.core.events import (
     SurvivorsFound,
 )
 from devtui.core.problems import ProblemBook
-from devtui.core.process import ChildProcess
+from devtui.core.process import ChildProcess, OnSignal
 from devtui.core.restart import RestartTiming, RestartTracker
 from devtui.core.slot import ProcessSlot
 from devtui.core.units import format_seconds
@@ -194,8 +194,10 @@ class Supervisor:
                 if self._should_stay_down(name):
                     # A stop or shutdown arrived while it was being spawned.
                     await self._stop_child(slot)
-                code = await child.wait(slot.config.shutdown_grace)
+                code = await child.wait(slot.config.shutdown_grace, self._announcer(slot, child))
                 caused = child.stopping
+                if child.survivors and not caused:  # leftovers of a leader that exited
+                    self.bus.publish(SurvivorsFound(name, child.survivors, self._clock()))
                 slot.ended()
                 if name in self._restart_requested:
                     self._restart_requested.discard(name)
@@ -290,10 +292,11 @@ class Supervisor:
         )
         state, reason = _exit_state(code, slot.ready_this_launch)
         if decision.crash_loop:
+            timing = self._trackers[slot.name].timing
             slot.set_state(
                 ProcessState.CRASH_LOOP,
-                f"{reason}; gave up after {self._trackers[slot.name].timing.loop_failures} "
-                f"failures within {format_seconds(self._trackers[slot.name].timing.loop_window_s)}",
+                f"{reason}; gave up after {timing.loop_failures} failures within "
+                f"{format_seconds(timing.loop_window_s)}",
                 last_lines=True,
                 exit_code=code,
             )
@@ -331,9 +334,7 @@ class Supervisor:
         """Mark running processes whose dependencies are not healthy as stale, and back."""
         if self.shutting_down:
             return
-        for level in self.config.start_levels() + [
-            [n] for n in self._slots if n not in self.config.processes
-        ]:
+        for level in self._levels():  # dependencies first, so staleness passes down
             for name in level:
                 slot = self._slots[name]
                 cause = self._stale_cause(slot)
@@ -364,21 +365,24 @@ class Supervisor:
                 else:
                     slot.child.resume_reading()
 
-    async def _stop_child(self, slot: ProcessSlot) -> None:
-        child = slot.child
-        if child is None:
-            return
-        grace = slot.config.shutdown_grace
+    def _announcer(self, slot: ProcessSlot, child: ChildProcess) -> OnSignal:
+        """A callback publishing each signal sent to `child`'s group."""
 
         def announce(sig: signal.Signals, kill_at: float | None) -> None:
             self.bus.publish(SignalSent(slot.name, sig.name, child.pid, self._clock(), kill_at))
 
-        await child.stop(grace, announce)
+        return announce
+
+    async def _stop_child(self, slot: ProcessSlot) -> None:
+        child = slot.child
+        if child is None:
+            return
+        await child.stop(slot.config.shutdown_grace, self._announcer(slot, child))
         if child.survivors:
             self.bus.publish(SurvivorsFound(slot.name, child.survivors, self._clock()))
 
     async def _shutdown(self, reason: str) -> None:
-        levels = [level for level in reversed(self._stop_levels()) if level]
+        levels = [level for level in reversed(self._levels()) if level]
         self.bus.publish(
             SupervisorStopping(reason, self._clock(), tuple(tuple(group) for group in levels))
         )
@@ -391,7 +395,7 @@ class Supervisor:
             await asyncio.gather(*tasks, return_exceptions=True)
         self._all_ended.set()
 
-    def _stop_levels(self) -> list[list[str]]:
+    def _levels(self) -> list[list[str]]:
         """Start levels, with processes added at run time (after all the others) last."""
         levels = self.config.start_levels()
         extra = [n for n in self._slots if n not in self.config.processes]

@@ -168,13 +168,8 @@ class HeadlessRun:
         if self.options.then:
             return await self._then(events, self.options.then)
         events.unsubscribe()
-        if self.options.keep_running:
-            outcome = await self._until_all_ended()
-            return (
-                outcome
-                if outcome.reason != "stopped"
-                else _Outcome(ExitCode.OK, "all processes ready")
-            )
+        if self.options.keep_running:  # on like `up` (a signal's code replaces this outcome)
+            return await self._until_all_ended()
         return _Outcome(ExitCode.OK, "all processes ready")
 
     async def _await_urls(self, events: Subscription) -> None:

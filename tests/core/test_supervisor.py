@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -411,3 +412,22 @@ async def test_a_crashed_dependency_makes_dependents_stale_naming_the_crash(
     assert isinstance(stale, ProcessUpdated)
     assert stale.status.stale_cause == "convex crashed"
     assert supervisor.status("convex").reason == "killed by SIGABRT"
+
+
+async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(
+    tmp_path: Path, run: StartStack
+) -> None:
+    leaver = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'], stdout=subprocess.DEVNULL)\n"
+        "print('leaving', flush=True)\n",
+    ]
+    config = make_config({"npx": {"command": leaver, "shutdown_grace": 0.4}}, root=tmp_path)
+    supervisor, recorder = await run(config)
+    exited = await recorder.wait_state("npx", S.EXITED)
+    assert exited.status.exit_code == 0
+    signals = [e.signal_name for e in recorder.events if isinstance(e, SignalSent)]
+    assert signals == ["SIGTERM", "SIGKILL"], "the grandchild ignored SIGTERM and was killed"
