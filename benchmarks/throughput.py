@@ -50,11 +50,11 @@ def direct(lines: int, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def through_devtui(lines: int, work: Path) -> tuple[float, float, Path]:
+def through_devtui(lines: int, work: Path, keep_logs: int = 2) -> tuple[float, float, Path]:
     """Both children under `devtui ci --keep-running`, its stdout into a file."""
     config = work / "devtui.toml"
     config.write_text(
-        "[settings]\nkeep_logs = 2\n\n"
+        f"[settings]\nkeep_logs = {keep_logs}\n\n"
         + "".join(
             f"[processes.{tag}]\ncommand = {json.dumps([sys.executable, str(FLOOD), tag, str(lines)])}\n\n"
             for tag in ("a", "b")
@@ -119,6 +119,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=200_000, help="lines per child")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-session-log",
+        action="store_true",
+        help="keep_logs = 0: shows what the session log costs",
+    )
     args = parser.parse_args()
     ratios, rss, walls, bases = [], [], [], []
     verdict = ""
@@ -126,15 +131,16 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             base = direct(args.lines, work / "direct.out")
-            wall, peak, out = through_devtui(args.lines, work)
+            wall, peak, out = through_devtui(args.lines, work, 0 if args.no_session_log else 2)
             verdict = verify(out, args.lines)
             bases.append(base)
             walls.append(wall)
             ratios.append(wall / base)
             rss.append(peak)
+    log = "without a session log" if args.no_session_log else "with the session log"
     print(
         f"throughput: 2 children x {args.lines:,} lines (30% stderr, 1 in 7 with ANSI), {args.runs} runs, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, {log}"
     )
     print(f"  direct to file     median {statistics.median(bases):.2f} s")
     print(f"  through devtui     median {statistics.median(walls):.2f} s")

@@ -245,16 +245,20 @@ reads in fewer, larger chunks. Capped by /proc/sys/fs/pipe-max-size; failure is 
 
 
 def _enlarge_pipes(transport: asyncio.SubprocessTransport) -> None:
-    """Ask Linux for larger stdout/stderr pipes (F_SETPIPE_SZ); a no-op elsewhere."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if set_size is None:
-        return
+    """Ask Linux for larger stdout/stderr pipes of a child."""
     for fd in (1, 2):
         pipe = transport.get_pipe_transport(fd)
-        file = pipe.get_extra_info("pipe") if pipe is not None else None
-        if file is None:
-            continue
-        try:
-            fcntl.fcntl(file.fileno(), set_size, PIPE_BUFFER_BYTES)
-        except (OSError, ValueError):  # ValueError: a child that exited at once closed it
-            pass
+        if pipe is not None:
+            enlarge_pipe(pipe)
+
+
+def enlarge_pipe(pipe: asyncio.BaseTransport) -> None:
+    """Ask Linux for a `PIPE_BUFFER_BYTES` pipe (F_SETPIPE_SZ); harmless where it fails."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    file = pipe.get_extra_info("pipe")
+    if set_size is None or file is None:
+        return
+    try:
+        fcntl.fcntl(file.fileno(), set_size, PIPE_BUFFER_BYTES)
+    except (OSError, ValueError):  # ValueError: a child that exited at once closed it
+        pass

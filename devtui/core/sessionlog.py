@@ -33,6 +33,7 @@ from devtui.core.events import (
     SurvivorsFound,
 )
 from devtui.core.problems import Problem
+from devtui.core.process import enlarge_pipe
 
 LOG_FORMAT_VERSION: Final = 1
 FILE_PREFIX: Final = "session-"
@@ -178,6 +179,8 @@ class SessionLog:
             start_new_session=True,  # a terminal's Ctrl-C must not cut the log short
         )
         log = cls(path, writer)
+        if writer.stdin is not None:
+            enlarge_pipe(writer.stdin.transport)  # absorbs bursts without stalling the loop
         record = {"kind": "session", "version": LOG_FORMAT_VERSION, "time": time.time(), **header}
         log._send([_frame({"secrets": secrets}), _frame({"r": record})])
         return log
