@@ -209,13 +209,34 @@ def _headless_options(args: argparse.Namespace, mode: str) -> HeadlessOptions:
     )
 
 
-def _run(config: Config, args: argparse.Namespace, mode: str, out: TextIO, err: TextIO) -> int:
+def _run(
+    config: Config,
+    args: argparse.Namespace,
+    mode: str,
+    out: TextIO,
+    err: TextIO,
+    subtitle: str = "",
+) -> int:
     if mode == "up" and not args.headless:
-        if not _is_tty(out):
-            err.write("devtui: stdout is not a terminal: running headless (--headless)\n")
-        else:
-            err.write("devtui: the TUI is not built yet: running headless\n")
+        if _is_tty(out) and _is_tty(err):  # Textual draws on stderr: both must be terminals
+            return _run_tui(config, err, subtitle)
+        which = "stdout" if not _is_tty(out) else "stderr"
+        err.write(f"devtui: {which} is not a terminal: running headless (--headless)\n")
     return run_headless(config, _headless_options(args, mode), out, err)
+
+
+def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
+    """The dashboard; imported only here, so the other commands never load Textual."""
+    from devtui.core.session import RunSession
+    from devtui.ui.app import DevtuiApp
+
+    session = RunSession(config, interactive=True)
+    session.check_executables()
+    code = DevtuiApp(session, subtitle or config.origin).run()
+    code = int(ExitCode.OK if code is None else code)
+    log = f"; session log: {session.log.path}" if session.log is not None else ""
+    err.write(f"devtui: exit {code}{log}\n")
+    return code
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -246,11 +267,13 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as error:
         raise UsageError(f"cannot prepare the demo project in {root}: {error.strerror}") from None
     config = _select(demo_config(root, args.scenario), args.only)
-    err.write(f"devtui demo: scenario {args.scenario!r} in {root}\n")
     ci_flags = bool(args.then or args.keep_running or args.timeout or args.json_path)
+    if args.ci or ci_flags or args.headless or not (_is_tty(out) and _is_tty(err)):
+        err.write(f"devtui demo: scenario {args.scenario!r} in {root}\n")
+    subtitle = f"demo · scenario {args.scenario} · {root}"
     if args.ci or ci_flags:
         return _run(config, args, "ci", out, err)
-    return _run(config, args, "up", out, err)
+    return _run(config, args, "up", out, err, subtitle)
 
 
 def _check_timeout(args: argparse.Namespace) -> None:

@@ -86,8 +86,13 @@ class ChildProcess:
         env: Mapping[str, str],
         on_data: OnData,
         on_eof: OnEof,
+        read_size: int | None = None,
     ) -> ChildProcess:
         """Start `argv` in a new session, stdin from /dev/null, stdout and stderr piped.
+
+        Args:
+            read_size: Most bytes handed to `on_data` per read (None: asyncio's 256 KiB).
+                Smaller reads let an interactive UI interleave with a flood of output.
 
         Raises:
             OSError: the executable is missing or cannot be run (FileNotFoundError,
@@ -107,6 +112,11 @@ class ChildProcess:
         pid = transport.get_pid()
         LIVE_GROUPS.add(pid)
         _enlarge_pipes(transport)
+        if read_size is not None:
+            for fd in (1, 2):
+                pipe = transport.get_pipe_transport(fd)
+                if pipe is not None and hasattr(pipe, "max_size"):  # asyncio's read chunk
+                    pipe.max_size = read_size
         return cls(transport, protocol, pid)
 
     @property

@@ -47,6 +47,7 @@ class Supervisor:
         clock: Callable[[], float] = time.time,
         environ: Mapping[str, str] | None = None,
         restart_timing: RestartTiming | None = None,
+        read_size: int | None = None,
     ) -> None:
         self.config = config
         self.bus = bus or EventBus()
@@ -58,6 +59,7 @@ class Supervisor:
         self._clock = clock
         self._environ = environ
         self._restart_timing = restart_timing
+        self._read_size = read_size
         self._slots: dict[str, ProcessSlot] = {}
         self._trackers: dict[str, RestartTracker] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -274,6 +276,7 @@ class Supervisor:
                 env=env,
                 on_data=slot.on_data,
                 on_eof=slot.on_eof,
+                read_size=self._read_size,
             )
         except OSError as error:
             reason = error.strerror or str(error)

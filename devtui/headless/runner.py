@@ -20,6 +20,7 @@ from typing import Any, Literal, TextIO
 from devtui.core.bus import Subscription
 from devtui.core.config.model import Config, ProcessConfig
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
+from devtui.core.outcome import up_outcome
 from devtui.core.session import RunSession
 from devtui.core.signals import EXIT_CODES, SignalCounter, install_shutdown_signals
 from devtui.core.units import format_seconds
@@ -275,17 +276,8 @@ async def _process_ended(events: Subscription, name: str) -> ProcessStatus:
 
 def _ended_outcome(statuses: list[ProcessStatus]) -> _Outcome:
     """`up`: 0 when each process ended with 0 or was stopped by devtui, else 1."""
-    bad = [
-        s
-        for s in statuses
-        if not (
-            s.state is ProcessState.STOPPED or (s.state is ProcessState.EXITED and s.exit_code == 0)
-        )
-    ]
-    if not bad:
-        return _Outcome(ExitCode.OK, "every process ended cleanly")
-    names = ", ".join(f"{s.name} {s.state.value}" for s in bad)
-    return _Outcome(ExitCode.PROCESS_FAILED, f"every process ended; failed: {names}")
+    code, reason = up_outcome(statuses)
+    return _Outcome(code, f"every process ended; {reason}" if code else reason)
 
 
 def _stop_reason(outcome: _Outcome) -> str:

@@ -1,0 +1,180 @@
+"""The devtui TUI: a thin subscriber to the core's events, and the keys that command it.
+
+Invariant: one worker moves event batches from the bus into `CoreEvents` messages, one batch
+in flight at a time (so under a flood batches grow instead of queueing), and the handlers
+only update widgets. Quitting always goes through the supervisor's shutdown before exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.style import Style
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from devtui.core.events import Event
+from devtui.core.outcome import up_outcome
+from devtui.core.signals import EXIT_CODES
+from devtui.ui.messages import CoreEvents
+from devtui.ui.screens.dashboard import DashboardScreen
+from devtui.ui.screens.help import HelpScreen
+from devtui.ui.screens.shutdown import ShutdownScreen
+from devtui.ui.session import StackSession
+
+NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
+"""Process names take these in config order (as the headless printer does)."""
+
+
+class DevtuiApp(App[int]):
+    """The dashboard over a running stack; returns devtui's exit code."""
+
+    CSS_PATH = Path(__file__).with_name("devtui.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "devtui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", priority=False),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, session: StackSession, subtitle: str = "") -> None:
+        super().__init__()
+        self.session = session
+        """The running stack (commands and events go through it)."""
+        self.sub_title = subtitle
+        statuses = list(session.supervisor.statuses.values())
+        self.name_styles = {
+            status.name: Style(color=NAME_COLOURS[i % len(NAME_COLOURS)])
+            for i, status in enumerate(statuses)
+        }
+        self.dashboard = DashboardScreen(
+            statuses, session.config.settings.scrollback, self.name_styles
+        )
+        self._handled = asyncio.Event()
+        self._shutdown_view: ShutdownScreen | None = None
+        self._exit_code: int | None = None
+        self._ended_notified = False
+
+    # ------------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dashboard)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        self._pump()
+
+    @work(exclusive=True, group="core-events")
+    async def _pump(self) -> None:
+        """Start the stack and move its events to the UI, one batch in flight."""
+        subscription = self.session.bus.subscribe("tui")
+        await self.session.open(on_log_error=self._log_error)
+        for warning in self.session.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        await self.session.supervisor.start()
+        while True:
+            batch = await subscription.next_batch(max_items=100_000)
+            if not batch:
+                return
+            self._handled.clear()
+            self.post_message(CoreEvents(batch))
+            await self._handled.wait()
+
+    def _log_error(self, message: str) -> None:
+        self.notify(message, title="Session log", severity="warning", timeout=10)
+
+    def on_core_events(self, message: CoreEvents) -> None:
+        try:
+            self._apply(message.events)
+        finally:
+            self._handled.set()
+
+    def _apply(self, events: list[Event]) -> None:
+        self.dashboard.apply(events)
+        if self._shutdown_view is not None:
+            self._shutdown_view.apply(events)
+        elif not self._ended_notified:
+            statuses = self.session.supervisor.statuses.values()
+            if statuses and all(s.state.is_final for s in statuses):
+                self._ended_notified = True
+                code, reason = up_outcome(statuses)
+                self.notify(
+                    f"Every process has ended ({reason}). Press q to quit.",
+                    title="Nothing is running",
+                    severity="error" if code else "information",
+                    timeout=30,
+                )
+
+    # ------------------------------------------------------------------ quitting
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        self._begin_shutdown(EXIT_CODES[sig], f"interrupted by {sig.name}")
+
+    async def action_quit(self) -> None:
+        """Stop every process (shown step by step), then exit; a second press kills all."""
+        self._begin_shutdown(None, "quit")
+
+    def _begin_shutdown(self, code: int | None, reason: str) -> None:
+        if self._shutdown_view is not None:
+            self.session.supervisor.kill_now()
+            return
+        self._exit_code = code
+        self._shutdown_view = ShutdownScreen(self.dashboard.names)
+        self.push_screen(self._shutdown_view)
+        self._shut_down(reason)
+
+    @work(group="shutdown")
+    async def _shut_down(self, reason: str) -> None:
+        statuses = list(self.session.supervisor.statuses.values())
+        code = self._exit_code
+        if code is None:
+            code = int(up_outcome(s for s in statuses if s.state.is_final)[0])
+        await self.session.close(code, reason)
+        self.exit(code)
+
+    # ------------------------------------------------------------------ keys and commands
+
+    def action_help(self) -> None:
+        """Show every key."""
+        bindings = [b for b in self.dashboard.BINDINGS if isinstance(b, Binding)]
+        bindings += [
+            Binding(
+                "q,ctrl+c",
+                "quit",
+                "Quit: stop every process (shown step by step), then "
+                "exit; press again to kill at once",
+            ),
+            Binding("ctrl+p", "command_palette", "Command palette: every action, searchable"),
+        ]
+        self.push_screen(HelpScreen(bindings, self.dashboard.KEY_HELP))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette offers the dashboard's actions too."""
+        dashboard = self.dashboard
+        for binding in dashboard.BINDINGS:
+            if not isinstance(binding, Binding) or binding.action.startswith("select"):
+                continue
+            action = binding.action
+            yield SystemCommand(
+                binding.description,
+                f"key: {binding.key}",
+                lambda action=action: dashboard.run_action(action),
+            )
+        for number, name in enumerate(dashboard.names, start=1):
+            for verb in ("restart", "stop", "start"):
+                yield SystemCommand(
+                    f"{verb.capitalize()} {name}",
+                    f"{verb} the {name} process",
+                    lambda number=number, verb=verb: self._palette_command(number, verb),
+                )
+        yield SystemCommand("Quit", "Stop every process and exit", self.action_quit)
+        yield from super().get_system_commands(screen)
+
+    async def _palette_command(self, number: int, verb: str) -> None:
+        self.dashboard.action_select(number)
+        await self.dashboard.run_action(verb)

@@ -1,0 +1,435 @@
+"""The dashboard: the status strip, a pane per process (or all merged), search and controls.
+
+Invariant: the screen shows what core events say and turns keys into supervisor commands;
+it keeps no process state of its own beyond what it displays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher
+
+from devtui.core.events import (
+    Event,
+    OutputLines,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+    ProcessState,
+    ProcessStateChanged,
+    ProcessStatus,
+    ProcessUpdated,
+    ReadyTimedOut,
+)
+from devtui.core.outcome import ended_badly
+from devtui.core.problems import Severity
+from devtui.core.units import format_seconds
+from devtui.ui.buffer import LineBuffer
+from devtui.ui.format import display_state
+from devtui.ui.query import QueryError, compile_filter, compile_search
+from devtui.ui.widgets.key_bar import KeyBar
+from devtui.ui.widgets.log_view import LogView
+from devtui.ui.widgets.query_bar import QueryBar
+from devtui.ui.widgets.status_strip import StatusEntry, StatusStrip
+
+if TYPE_CHECKING:
+    from devtui.ui.app import DevtuiApp
+
+ALL = "all"
+"""The merged view's pane name."""
+WIDE = 120
+"""From this many columns the panes start side by side; narrower, stacked."""
+
+
+class DashboardScreen(Screen[None]):
+    """The daily view of the running stack."""
+
+    KEY_HELP: ClassVar[dict[str, str]] = {
+        "toggle_merged": "Merged view of every process (names as prefixes) / one pane each",
+        "toggle_layout": "Panes side by side / stacked",
+        "zoom": "Zoom the focused pane to the whole screen (again to restore)",
+        "follow": "Jump to the newest line and follow new output",
+        "top": "Jump to the oldest line kept (stops following)",
+        "clear": "Clear the pane (the session log keeps everything)",
+        "escape": "Clear the search and filter; restore a zoomed pane",
+        "search": "Search with a regex: matches highlighted, count shown",
+        "filter": "Show only matching lines; !term hides lines matching term",
+        "next_match": "Next match",
+        "previous_match": "Previous match",
+        "restart": "Restart the selected process now",
+        "stop": "Stop the selected process (it stays stopped)",
+        "start": "Start the selected process again",
+        "copy_selection": "Copy the lines selected with the mouse",
+        "copy_error": "Copy the selected process's last error block",
+        "help": "This help",
+    }
+    """Longer words for the help screen (the footer shows the short descriptions)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "search", "Search"),
+        Binding("f", "filter", "Filter"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
+        Binding("a", "toggle_merged", "All/split"),
+        Binding("l", "toggle_layout", "Layout", show=False),
+        Binding("z", "zoom", "Zoom"),
+        Binding("end,G", "follow", "Follow", show=False),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("r", "restart", "Restart"),
+        Binding("x", "stop", "Stop", show=False),
+        Binding("s", "start", "Start", show=False),
+        Binding("c", "clear", "Clear pane", show=False),
+        Binding("y", "copy_selection", "Copy selection", show=False),
+        Binding("e", "copy_error", "Copy error", show=False),
+        Binding("escape", "escape", "Clear search/filter, unzoom", show=False),
+        *[Binding(str(n), f"select({n})", f"Process {n}", show=False) for n in range(1, 10)],
+    ]
+
+    def __init__(
+        self, statuses: list[ProcessStatus], scrollback: int, name_styles: dict[str, Style]
+    ) -> None:
+        super().__init__(id="dashboard")
+        self._statuses = statuses
+        self.names = [status.name for status in statuses]
+        """The processes, in config order."""
+        self._scrollback = scrollback
+        self._name_styles = name_styles
+        self.selected: str | None = self.names[0] if self.names else None
+        """The process the controls act on (the focused pane's, or the last one picked)."""
+        self._query_target: LogView | None = None
+        self._failed_since_ready: set[str] = set()
+
+    @property
+    def devtui(self) -> DevtuiApp:
+        """The app, typed."""
+        from devtui.ui.app import DevtuiApp
+
+        assert isinstance(self.app, DevtuiApp)
+        return self.app
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusStrip(self._statuses, self._name_styles)
+        with ContentSwitcher(initial="split", id="views"):
+            with Container(id="split"):
+                for name in self.names:
+                    yield LogView(
+                        LineBuffer(self._scrollback), pane=name, id=f"pane-{name}", classes="pane"
+                    )
+            yield LogView(
+                LineBuffer(self._scrollback),
+                pane=ALL,
+                prefixes=self._name_styles,
+                id=f"pane-{ALL}",
+                classes="pane",
+            )
+        yield QueryBar()
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#split").set_class(self.app.size.width < WIDE, "-stacked")
+        for view in self.query(LogView):
+            self._update_title(view)
+        if self.names:
+            self.view(self.names[0]).focus()
+        self.query_one(StatusStrip).select(self.selected)
+
+    def view(self, pane: str) -> LogView:
+        """The view of a process (or `all`)."""
+        return self.query_one(f"#pane-{pane}", LogView)
+
+    @property
+    def current_view(self) -> LogView:
+        """The view the keys act on: the focused one, else the one on screen."""
+        focused = self.focused
+        if isinstance(focused, LogView):
+            return focused
+        if self.query_one(ContentSwitcher).current == f"pane-{ALL}":
+            return self.view(ALL)
+        return self.view(self.selected or self.names[0])
+
+    # ------------------------------------------------------------------ core events
+
+    def apply(self, events: list[Event]) -> None:
+        """Show a batch of core events."""
+        merged = self.view(ALL)
+        views = {name: self.view(name) for name in self.names}
+        strip = self.query_one(StatusStrip)
+        for event in events:
+            if isinstance(event, OutputLines):
+                view = views.get(event.process)
+                if view is not None:
+                    view.add(event)
+                merged.add(event)
+            elif isinstance(event, ProcessStateChanged):
+                if event.process in views:
+                    strip.show(event.status, since=event.at)
+                    self._update_title(views[event.process])
+                self._notify_state(event)
+            elif isinstance(event, ProcessUpdated):
+                if event.process in views:
+                    strip.show(event.status)
+                    self._update_title(views[event.process])
+            elif isinstance(event, ReadyTimedOut):
+                if event.process in views:
+                    strip.show(event.status)
+                self.notify(
+                    f"{event.process} is not ready after {format_seconds(event.timeout_s)}; "
+                    f"still waiting for /{event.waited_for}/",
+                    title="Readiness timed out",
+                    severity="warning",
+                    timeout=10,
+                )
+            elif isinstance(event, ProblemDetected | ProblemRepeated):
+                problem = event.problem
+                if problem.severity is Severity.ERROR and not problem.resolved:
+                    where = f" at {problem.location}" if problem.location else ""
+                    count = f" (×{problem.count})" if problem.count > 1 else ""
+                    self.notify(
+                        f"{problem.message}{where}{count}",
+                        title=f"{problem.process}: {problem.title}",
+                        severity="error",
+                        timeout=10,
+                    )
+            elif isinstance(event, ProblemResolved):
+                pass  # the ready-again notification says it
+
+    def _notify_state(self, event: ProcessStateChanged) -> None:
+        name, state, status = event.process, event.state, event.status
+        if state is ProcessState.READY and name in self._failed_since_ready:
+            self._failed_since_ready.discard(name)
+            self.notify(f"{name} is ready again", title="Recovered", timeout=5)
+        elif state in (ProcessState.PUSH_FAILED, ProcessState.RESTARTING) or ended_badly(status):
+            self._failed_since_ready.add(name)
+            if state is ProcessState.CRASH_LOOP:
+                self.notify(
+                    f"{name}: {event.reason}",
+                    title="Crash loop: restarts stopped",
+                    severity="error",
+                    timeout=15,
+                )
+            elif state is not ProcessState.PUSH_FAILED:
+                self.notify(
+                    f"{name}: {event.reason}",
+                    title=f"{name} {state.value}",
+                    severity="error",
+                    timeout=10,
+                )
+
+    def _update_title(self, view: LogView) -> None:
+        if view.pane == ALL:
+            view.border_title = "all processes"
+        else:
+            status = self.query_one(StatusStrip).entry(view.pane).status
+            view.border_title = f"{view.pane} · {display_state(status)}"
+        parts = []
+        buffer = view.buffer
+        if buffer.filter is not None:
+            parts.append(f"filter {buffer.filter.source!r}: {len(buffer):,} lines")
+        if buffer.search is not None:
+            total = len(buffer.matches)
+            at = (
+                buffer.matches.index(view.current_match) + 1
+                if view.current_match in buffer.matches
+                else 0
+            )
+            parts.append(f"/{buffer.search.source}/ {at or '-'} of {total:,}")
+        if not view.following:
+            first, last, total = view.position
+            new = f", {view.unseen:,} new" if view.unseen else ""
+            parts.append(f"paused at {first:,}–{last:,} of {total:,}{new} (End follows)")
+        view.border_subtitle = " · ".join(parts)
+
+    @on(LogView.Changed)
+    def _view_changed(self, message: LogView.Changed) -> None:
+        self._update_title(message.view)
+
+    @on(StatusEntry.Selected)
+    def _entry_selected(self, message: StatusEntry.Selected) -> None:
+        self.action_select(self.names.index(message.process) + 1)
+
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        if isinstance(focused, LogView) and focused.pane != ALL:
+            self.selected = focused.pane
+            self.query_one(StatusStrip).select(self.selected)
+
+    # ------------------------------------------------------------------ view keys
+
+    def action_select(self, number: int) -> None:
+        """Pick process `number` (1-based): focus its pane, or aim the controls at it."""
+        if not 1 <= number <= len(self.names):
+            return
+        self.selected = self.names[number - 1]
+        self.query_one(StatusStrip).select(self.selected)
+        if self.query_one(ContentSwitcher).current == "split":
+            self.view(self.selected).focus()
+
+    def action_toggle_merged(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        merged = switcher.current != f"pane-{ALL}"
+        switcher.current = f"pane-{ALL}" if merged else "split"
+        shown = self.view(ALL if merged else (self.selected or self.names[0]))
+        shown.focus()
+        self._catch_up(shown if merged else None)
+
+    def _catch_up(self, view: LogView | None) -> None:
+        """Views filled while hidden could not scroll: bring following ones to the end."""
+        views = [view] if view is not None else [self.view(n) for n in self.names]
+        for each in views:
+            if each.following:
+                self.call_after_refresh(each.follow)
+
+    def action_toggle_layout(self) -> None:
+        self.query_one("#split").toggle_class("-stacked")
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        else:
+            self.maximize(self.current_view, container=False)
+
+    def action_follow(self) -> None:
+        self.current_view.follow()
+
+    def action_top(self) -> None:
+        view = self.current_view
+        view.following = False
+        view.scroll_home(animate=False)
+
+    def action_clear(self) -> None:
+        self.current_view.clear()
+
+    def action_escape(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        view = self.current_view
+        if view.buffer.search is not None or view.buffer.filter is not None:
+            view.buffer.set_filter(None)
+            view.buffer.set_search(None)
+            view.current_match = None
+            view.rebuild()
+
+    # ------------------------------------------------------------------ search and filter
+
+    def action_search(self) -> None:
+        self._open_query("search")
+
+    def action_filter(self) -> None:
+        self._open_query("filter")
+
+    def _open_query(self, mode: str) -> None:
+        view = self.current_view
+        self._query_target = view
+        current = view.buffer.search if mode == "search" else view.buffer.filter
+        self.query_one(QueryBar).open(
+            "search" if mode == "search" else "filter", current.source if current else ""
+        )
+
+    @on(QueryBar.Changed)
+    def _query_changed(self, message: QueryBar.Changed) -> None:
+        view = self._query_target or self.current_view
+        bar = self.query_one(QueryBar)
+        try:
+            if message.mode == "search":
+                view.buffer.set_search(compile_search(message.text) if message.text else None)
+                view.current_match = None
+            else:
+                view.buffer.set_filter(compile_filter(message.text) if message.text else None)
+        except QueryError as error:
+            bar.tell(str(error), error=True)
+            return
+        view.rebuild()
+        if message.mode == "search" and view.buffer.search is not None:
+            bar.tell(f"{len(view.buffer.matches):,} matching lines · Enter, then n / N")
+            if message.final:
+                view.step_match()
+        elif message.mode == "filter" and view.buffer.filter is not None:
+            bar.tell(f"{len(view.buffer):,} lines shown")
+        else:
+            bar.tell("")
+
+    @on(QueryBar.Closed)
+    def _query_closed(self) -> None:
+        (self._query_target or self.current_view).focus()
+
+    def action_next_match(self) -> None:
+        self._step(backwards=False)
+
+    def action_previous_match(self) -> None:
+        self._step(backwards=True)
+
+    def _step(self, backwards: bool) -> None:
+        view = self.current_view
+        if view.buffer.search is None:
+            self.notify("No search: press / first", timeout=3)
+        elif view.step_match(backwards) is None:
+            self.notify(f"No line matches /{view.buffer.search.source}/", timeout=3)
+
+    # ------------------------------------------------------------------ process controls
+
+    def action_restart(self) -> None:
+        self._command("restart")
+
+    def action_stop(self) -> None:
+        self._command("stop")
+
+    def action_start(self) -> None:
+        self._command("start")
+
+    def _command(self, verb: str) -> None:
+        process = self.selected
+        if process is None:
+            return
+        self.notify(f"{verb} {process}", timeout=2)
+        self._run_command(verb, process)
+
+    @work(group="process-commands")
+    async def _run_command(self, verb: str, process: str) -> None:
+        supervisor = self.devtui.session.supervisor
+        command = {
+            "restart": supervisor.restart_process,
+            "stop": supervisor.stop_process,
+            "start": supervisor.start_process,
+        }[verb]
+        await command(process)
+
+    # ------------------------------------------------------------------ clipboard
+
+    def action_copy_selection(self) -> None:
+        text = self.get_selected_text()
+        if not text:
+            self.notify(
+                "Select lines with the mouse first (drag over them), then press y", timeout=4
+            )
+            return
+        self.app.copy_to_clipboard(text)
+        count = text.count("\n") + 1
+        self.notify(f"Copied {count} line{'s' if count != 1 else ''}", timeout=3)
+
+    def action_copy_error(self) -> None:
+        process = self.selected
+        problems = [
+            p
+            for p in self.devtui.session.supervisor.problems.all()
+            if p.process == process and p.lines
+        ]
+        if not problems:
+            self.notify(f"No error block from {process} yet", timeout=3)
+            return
+        latest = max(problems, key=lambda p: p.last_seen)
+        self.app.copy_to_clipboard("\n".join(latest.lines))
+        self.notify(f"Copied {process}'s last error block ({len(latest.lines)} lines)", timeout=3)
+
+    def action_help(self) -> None:
+        self.devtui.action_help()

@@ -1,0 +1,325 @@
+"""A pane of output: renders a `LineBuffer`, only the rows on screen, child colours kept.
+
+Invariant: the view follows new output until the user scrolls away from the end; from then
+on it stays put and counts the lines it has not shown (`unseen`) until `follow()` or a
+scroll back to the end. Rendered rows are cached by line number, so a flood costs the rows
+on screen, not the lines received.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import ClassVar, Final
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.timer import Timer
+
+from devtui.core.events import OutputLines
+from devtui.ui.buffer import Entry, LineBuffer
+
+REPAINT_EVERY: Final = 0.2
+"""During a flood a pane repaints at most this often (seconds)."""
+MAX_SHOWN_CHARS: Final = 2_000
+"""Longer lines are cut in the pane with a marker; the session log keeps them whole."""
+_CONTROL = {code: "�" for code in [*range(0, 9), *range(11, 32), 127]}
+"""Control characters a terminal would act on, shown as a replacement character."""
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class LogView(ScrollView, can_focus=True):
+    """Scrollable output of one process, or of all processes with their names as prefixes."""
+
+    ALLOW_SELECT = True
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "log-view--stderr",
+        "log-view--match",
+        "log-view--current",
+        "log-view--cut",
+    }
+
+    following: var[bool] = var(True)
+    """Whether new output scrolls the view to the end."""
+    unseen: var[int] = var(0)
+    """Lines added while not following."""
+
+    class Changed(Message):
+        """Following, unseen count, or search results changed (the pane title shows them)."""
+
+        def __init__(self, view: LogView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(
+        self,
+        buffer: LineBuffer,
+        *,
+        pane: str,
+        prefixes: dict[str, Style] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Args:
+        buffer: The lines to show.
+        pane: A process name, or "all" for the merged view.
+        prefixes: For the merged view, the style of each process name shown before its
+            lines; None shows no prefixes.
+        """
+        super().__init__(id=id, classes=classes)
+        self.buffer = buffer
+        self.pane = pane
+        """What this pane shows: a process name or "all"."""
+        self.prefixes = prefixes
+        self._prefix_width = max((len(name) for name in prefixes), default=0) if prefixes else 0
+        self._cache: LRUCache[int, Strip] = LRUCache(2048)
+        self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
+        self._styles_stale = True
+        self._last_repaint = 0.0
+        self._repaint_timer: Timer | None = None
+        self._pending_unseen = 0
+        self.current_match: int | None = None
+        """Line number of the search match `n`/`N` last moved to."""
+
+    # ------------------------------------------------------------------ content
+
+    def add(self, chunk: OutputLines) -> None:
+        """Take a chunk of output; it is on screen within `REPAINT_EVERY` seconds.
+
+        Output after a quiet spell shows at once; during a flood the pane repaints at most
+        every `REPAINT_EVERY` seconds, which leaves the app time for the user's keys.
+        """
+        self._pending_unseen += self.buffer.append(chunk)
+        now = time.monotonic()
+        if now - self._last_repaint >= REPAINT_EVERY:
+            self._repaint()
+        elif self._repaint_timer is None:
+            # Wake at the next shared boundary, so panes busy at once repaint in one frame.
+            wait = REPAINT_EVERY - now % REPAINT_EVERY
+            self._repaint_timer = self.set_timer(wait, self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_timer = None
+        self._last_repaint = time.monotonic()
+        self._resize()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        elif self._pending_unseen:
+            self.unseen += self._pending_unseen
+        self._pending_unseen = 0
+        self.refresh()
+
+    def clear(self) -> None:
+        """Empty the pane (the session log still has every line)."""
+        self.buffer.clear()
+        self._cache.clear()
+        self.current_match = None
+        self.unseen = 0
+        self._resize()
+        self.refresh()
+
+    def rebuild(self) -> None:
+        """Re-render after the filter or search changed."""
+        self._cache.clear()
+        self._resize()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def _resize(self) -> None:
+        width = min(self.buffer.width, MAX_SHOWN_CHARS + 40) + 1
+        if self.prefixes:
+            width += self._prefix_width + 3
+        size = Size(width, len(self.buffer))
+        old = self.virtual_size
+        if size == old:
+            return
+        view_width, view_height = self.container_size
+        if (
+            self.show_vertical_scrollbar
+            and size.height > view_height
+            and (size.width > view_width) == self.show_horizontal_scrollbar
+        ):
+            # Only taller, scrollbars already as they will stay: update without a layout
+            # pass (as Textual's own _size_updated(layout=False) does). A layout per chunk
+            # of output made the whole screen lay out again at every frame of a flood.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
+
+    # ------------------------------------------------------------------ following
+
+    def follow(self) -> None:
+        """Jump to the newest line and follow new output again.
+
+        Scrolls are forced: before its first layout a pane does not know it needs a
+        scrollbar, and Textual would otherwise ignore the scroll.
+        """
+        self.following = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y
+        if not self.following and int(old_value) != int(new_value):
+            self.post_message(self.Changed(self))  # the title shows where we are
+
+    @property
+    def position(self) -> tuple[int, int, int]:
+        """(first row shown, last row shown, rows in the view), 1-based, for the title."""
+        total = len(self.buffer)
+        first = min(total, int(self.scroll_y) + 1)
+        return first, min(total, int(self.scroll_y) + self.size.height), total
+
+    def watch_following(self, following: bool) -> None:
+        if following:
+            self.unseen = 0
+        self.post_message(self.Changed(self))
+
+    def watch_unseen(self) -> None:
+        self.post_message(self.Changed(self))
+
+    # ------------------------------------------------------------------ search
+
+    def step_match(self, backwards: bool = False) -> int | None:
+        """Move to the next (or previous) search match; returns its line number."""
+        after = self.current_match
+        if after is None and len(self.buffer):  # the first time, start from the top row shown
+            top = self.buffer.number_at(min(int(self.scroll_y), len(self.buffer) - 1))
+            after = top if backwards else top - 1
+        target = self.buffer.next_match(after, backwards)
+        if target is None:
+            return None
+        for number in (self.current_match, target):
+            if number is not None:
+                self._cache.discard(number)
+        self.current_match = target
+        row = self.buffer.row_of(target)
+        self.following = False
+        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Changed(self))
+        return target
+
+    # ------------------------------------------------------------------ rendering
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles_stale = True  # resolved at the next render (component styles exist then)
+
+    def _style(self, name: str) -> Style:
+        if self._styles_stale:
+            self._styles_stale = False
+            # Ancestors' class changes (layout toggles) land here too: keep the rendered
+            # rows unless a style they use really changed.
+            styles = {"base": self.rich_style}
+            styles.update({c: self.get_component_rich_style(c) for c in self.COMPONENT_CLASSES})
+            if styles != self._styles:
+                self._styles = styles
+                self._cache.clear()
+        return self._styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.size.width
+        rich_style = self._style("base")
+        if row >= len(self.buffer):
+            return Strip.blank(width, rich_style)
+        number = self.buffer.number_at(row)
+        strip = self._cache.get(number)
+        if strip is None:
+            strip = self._render_entry(number, self.buffer.entry(number))
+            self._cache[number] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, rich_style).apply_offsets(
+            scroll_x, row
+        )
+
+    def _render_entry(self, number: int, entry: Entry) -> Strip:
+        if "\x1b" not in entry.raw and self.buffer.search is None and not self.prefixes:
+            plain = _plain_strip(
+                entry,
+                self._style("base"),
+                self._style("log-view--stderr"),
+                self._style("log-view--cut"),
+            )
+            if plain is not None:
+                return plain
+        line = Text(no_wrap=True, end="")
+        if entry.stream == "stderr":  # thin: Convex prints everything on stderr
+            line.append("▏", self._style("log-view--stderr"))
+        else:
+            line.append(" ")
+        if self.prefixes:
+            style = self.prefixes.get(entry.process, Style())
+            line.append(f"{entry.process:<{self._prefix_width}} │ ", style)
+        body = _body(entry)
+        hidden = len(body.plain) - MAX_SHOWN_CHARS
+        if hidden > 0:
+            body.right_crop(hidden)
+        search = self.buffer.search
+        if search is not None:
+            current = number == self.current_match
+            style = self._style("log-view--current" if current else "log-view--match")
+            for match in search.pattern.finditer(body.plain):
+                if match.end() > match.start():
+                    body.stylize(style, match.start(), match.end())
+        line.append_text(body)
+        if hidden > 0:
+            line.append(
+                f" … {hidden:,} more characters (the session log has the whole line)",
+                self._style("log-view--cut"),
+            )
+        line.stylize_before(self._style("base"))
+        return Strip(line.render(self.app.console), line.cell_len)
+
+    # ------------------------------------------------------------------ selection
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected rows as whole lines of text (what `y` copies)."""
+        start = selection.start.y if selection.start is not None else 0
+        end = selection.end.y + 1 if selection.end is not None else len(self.buffer)
+        lines = [entry.text for entry in self.buffer.entries(start, end)]
+        return "\n".join(lines), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._cache.clear()
+        self.refresh()
+
+
+def _body(entry: Entry) -> Text:
+    """The line's text with the child's colours, control characters made harmless."""
+    if "\x1b" in entry.raw:
+        text = Text.from_ansi(entry.raw, no_wrap=True, end="")
+        # Trust the decoded colours only when they spell exactly the stripped line.
+        if text.plain == entry.text and not _UNSAFE.search(entry.text):
+            text.expand_tabs()
+            return text
+    return Text(entry.text.expandtabs().translate(_CONTROL), no_wrap=True, end="")
+
+
+def _plain_strip(entry: Entry, base: Style, stderr: Style, cut: Style) -> Strip | None:
+    """A colourless line's strip built from segments directly (most output); None when it
+    needs the general path (control characters, wide characters, tabs)."""
+    text = entry.text
+    if _UNSAFE.search(text) or "\t" in text or not text.isascii():
+        return None
+    gutter = Segment("▏", base + stderr) if entry.stream == "stderr" else Segment(" ", base)
+    hidden = len(text) - MAX_SHOWN_CHARS
+    if hidden <= 0:
+        return Strip([gutter, Segment(text, base)], len(text) + 1)
+    marker = f" … {hidden:,} more characters (the session log has the whole line)"
+    return Strip(
+        [gutter, Segment(text[:MAX_SHOWN_CHARS], base), Segment(marker, base + cut)],
+        MAX_SHOWN_CHARS + len(marker) + 1,
+    )

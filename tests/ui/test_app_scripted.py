@@ -1,0 +1,365 @@
+"""The TUI driven by scripted core events (no processes): what it shows, what keys do."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import ContentSwitcher
+
+from devtui.core.events import ProblemDetected, ProcessState, ProcessUpdated
+from devtui.core.problems import Problem, Severity
+from devtui.ui.app import DevtuiApp
+from devtui.ui.screens.dashboard import DashboardScreen
+from devtui.ui.screens.help import HelpScreen, describe_bindings
+from devtui.ui.screens.shutdown import ShutdownScreen
+from devtui.ui.widgets.log_view import REPAINT_EVERY
+from devtui.ui.widgets.query_bar import QueryBar
+from devtui.ui.widgets.status_strip import StatusStrip
+from tests.ui.fakes import FakeSession, stack_config
+
+S = ProcessState
+
+
+class RecordingApp(DevtuiApp):
+    """DevtuiApp that keeps every notification for the test to read."""
+
+    notes: list[tuple[str, str, str]]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",  # type: ignore[override]
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        self.notes.append((title, message, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> FakeSession:
+    return FakeSession(stack_config(tmp_path))
+
+
+@pytest.fixture
+async def running(session: FakeSession) -> AsyncIterator[tuple[RecordingApp, Pilot[int]]]:
+    app = RecordingApp(session)
+    app.notes = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        yield app, pilot
+
+
+def dash(app: DevtuiApp) -> DashboardScreen:
+    return app.dashboard
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Let the pump deliver what was published and the panes repaint (at most every 50 ms)."""
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.pause(REPAINT_EVERY + 0.02)
+
+
+async def test_states_colour_the_strip_and_titles(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.state("convex", S.PUSH_FAILED, '✘ [ERROR] Could not resolve "crypto"', failed_pushes=1)
+    session.state(
+        "vite", S.READY, "ready after 71ms", ready_after_s=1.0, url="http://localhost:5173/"
+    )
+    await settle(pilot)
+    strip = app.dashboard.query_one(StatusStrip)
+    assert strip.entry("convex").has_class("-push-failed")
+    assert strip.entry("vite").has_class("-ready")
+    assert "http://localhost:5173/" in str(strip.entry("vite").render())
+    assert dash(app).view("convex").border_title == "convex · push-failed"
+    status = session.supervisor.statuses["vite"]
+    from dataclasses import replace
+
+    stale = replace(status, stale_since=1_800_000_100.0, stale_cause="convex push-failed")
+    session.publish(ProcessUpdated("vite", "stale", 1_800_000_100.0, stale))
+    await settle(pilot)
+    assert strip.entry("vite").has_class("-stale")
+    assert "stale since" in str(strip.entry("vite").render())
+
+
+async def test_panes_fill_and_the_merged_view_prefixes_names(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.lines("convex", "- Preparing Convex functions...", stream="stderr")
+    session.lines("vite", "  VITE v8.3.8  ready in 271 ms")
+    session.lines("convex", "ok", raws=("\x1b[32mok\x1b[0m",), stream="stderr")
+    await settle(pilot)
+    d = dash(app)
+    assert [e.text for e in d.view("convex").buffer.entries(0, 10)] == [
+        "- Preparing Convex functions...",
+        "ok",
+    ]
+    assert len(d.view("vite").buffer) == 1
+    assert len(d.view("all").buffer) == 3
+    await pilot.press("a")
+    assert d.query_one(ContentSwitcher).current == "pane-all"
+    merged = d.view("all")
+    rendered = "".join(segment.text for segment in merged.render_line(0))
+    assert "convex │ - Preparing Convex functions..." in rendered
+    coloured = merged._render_entry(2, merged.buffer.entry(2))
+    assert any(
+        seg.text == "ok" and seg.style and seg.style.color and seg.style.color.number == 2
+        for seg in coloured
+    ), "the child's green (ANSI 32) is kept"
+
+
+async def test_following_pauses_when_scrolled_up_and_resumes_at_the_end(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.lines("convex", *[f"line {i}" for i in range(200)])
+    await settle(pilot)
+    view = dash(app).view("convex")
+    assert view.following and view.scroll_y == view.max_scroll_y
+    await pilot.press("1", "home")
+    assert not view.following
+    session.lines("convex", *[f"more {i}" for i in range(7)])
+    await settle(pilot)
+    assert view.unseen == 7 and view.scroll_y == 0
+    assert "paused at 1–" in str(view.border_subtitle)
+    assert "of 207, 7 new (End follows)" in str(view.border_subtitle)
+    await pilot.press("end")
+    await settle(pilot)
+    assert view.following and view.unseen == 0 and view.scroll_y == view.max_scroll_y
+
+
+async def test_search_highlights_counts_steps_and_clears(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.lines(
+        "convex", "a", 'Could not resolve "crypto"', "b", "import crypto", "c", "crypto again"
+    )
+    await settle(pilot)
+    view = dash(app).view("convex")
+    await pilot.press("1", "slash", *"crypto")
+    bar = dash(app).query_one(QueryBar)
+    assert bar.has_class("-open")
+    assert "3 matching lines" in str(bar.query_one("#query-message").render())
+    await pilot.press("enter")
+    assert view.current_match == view.buffer.matches[0] and "1 of 3" in str(view.border_subtitle)
+    await pilot.press("n")
+    assert "2 of 3" in str(view.border_subtitle)
+    await pilot.press("N", "N")
+    assert "3 of 3" in str(view.border_subtitle)
+    strip = view._render_entry(view.current_match, view.buffer.entry(view.current_match))  # type: ignore[arg-type]
+    highlighted = [seg.text for seg in strip if seg.style and seg.style.bold]
+    assert highlighted == ["crypto"]
+    await pilot.press("escape")
+    assert view.buffer.search is None
+    assert str(view.border_subtitle).startswith("paused at "), "the view stays where the user was"
+
+
+async def test_an_invalid_regex_is_a_message_not_a_crash(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    await pilot.press("slash", "(")
+    message = dash(app).query_one(QueryBar).query_one("#query-message")
+    assert message.has_class("-error")
+    assert "invalid regex '(': missing ), unterminated subpattern" in str(message.render())
+    await pilot.press("backspace", *"ok")
+    assert not message.has_class("-error")
+
+
+async def test_filter_keeps_terms_and_hides_bang_terms(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.lines("convex", "[ERROR] boom", "[LOG] heartbeat", "[ERROR] heartbeat failed", "fine")
+    await settle(pilot)
+    await pilot.press("1", "f", *"error", "space", *"!heartbeat", "enter")
+    view = dash(app).view("convex")
+    assert [e.text for e in view.buffer.entries(0, 9)] == ["[ERROR] boom"]
+    assert "filter 'error !heartbeat': 1 lines" in str(view.border_subtitle)
+
+
+async def test_layout_merged_view_and_zoom_keys(running: tuple[RecordingApp, Pilot[int]]) -> None:
+    app, pilot = running
+    d = dash(app)
+    split = d.query_one("#split")
+    assert not split.has_class("-stacked"), "120 columns: side by side"
+    await pilot.press("l")
+    assert split.has_class("-stacked")
+    await pilot.press("a")
+    assert d.query_one(ContentSwitcher).current == "pane-all"
+    await pilot.press("a")
+    assert d.query_one(ContentSwitcher).current == "split"
+    await pilot.press("2", "z")
+    assert d.maximized is d.view("vite")
+    await pilot.press("z")
+    assert d.maximized is None
+
+
+async def test_process_keys_command_the_selected_process(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    await pilot.press("2", "r", "x", "s", "1", "r")
+    await settle(pilot)
+    commands = [c for c in session.supervisor.commands if c[0] != "start-all"]
+    assert commands == [
+        ("restart", "vite"),
+        ("stop", "vite"),
+        ("start", "vite"),
+        ("restart", "convex"),
+    ]
+
+
+async def test_notifications_for_what_must_not_be_missed(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    problem = Problem(
+        "push-failed",
+        Severity.ERROR,
+        "Convex push failed",
+        'Could not resolve "crypto"',
+        "convex",
+        "fp",
+        1.0,
+        1.0,
+        file="convex/ai.ts",
+        line=1,
+        column=27,
+    )
+    session.state("convex", S.PUSH_FAILED, "✘ [ERROR] …")
+    session.publish(ProblemDetected(problem))
+    session.state("convex", S.READY, "push 2 succeeded in 802ms")
+    session.state("vite", S.CRASH_LOOP, "exited with code 1; gave up after 5 failures within 1 min")
+    await settle(pilot)
+    titles = [title for title, _, _ in app.notes]
+    assert "convex: Convex push failed" in titles
+    assert (
+        "convex: Convex push failed",
+        'Could not resolve "crypto" at convex/ai.ts:1:27',
+        "error",
+    ) in app.notes
+    assert "Recovered" in titles
+    assert "Crash loop: restarts stopped" in titles
+
+
+async def test_long_lines_are_cut_with_a_marker(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    session.lines("convex", "x" * 5000)
+    await settle(pilot)
+    view = dash(app).view("convex")
+    text = "".join(seg.text for seg in view._render_entry(0, view.buffer.entry(0)))
+    assert "x" * 2000 in text and "x" * 2001 not in text
+    assert "3,000 more characters (the session log has the whole line)" in text
+
+
+async def test_copy_error_block_and_selection_hint(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    problem = Problem(
+        "push-failed",
+        Severity.ERROR,
+        "Convex push failed",
+        "x",
+        "convex",
+        "fp",
+        1.0,
+        1.0,
+        lines=('✘ [ERROR] Could not resolve "crypto"', "", "    convex/ai.ts:1:27:"),
+    )
+    session.supervisor.problems.record(problem)
+    await pilot.press("1", "e")
+    assert app.clipboard == '✘ [ERROR] Could not resolve "crypto"\n\n    convex/ai.ts:1:27:'
+    await pilot.press("y")
+    assert any("Select lines with the mouse" in message for _, message, _ in app.notes)
+
+
+async def test_help_lists_every_key(running: tuple[RecordingApp, Pilot[int]]) -> None:
+    app, pilot = running
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpScreen)
+    rows = [keys for group in describe_bindings(app.screen._listed).values() for keys, _ in group]
+    for expected in (
+        "?",
+        "/",
+        "f",
+        "n",
+        "N",
+        "a",
+        "l",
+        "z",
+        "End / G",
+        "Home / g",
+        "r",
+        "x",
+        "s",
+        "c",
+        "y",
+        "e",
+        "Esc",
+        "1 … 9",
+        "q / Ctrl+C",
+        "Ctrl+P",
+        "Tab / Shift+Tab",
+    ):
+        assert expected in rows
+    await pilot.press("escape")
+    assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_the_command_palette_offers_the_actions(
+    running: tuple[RecordingApp, Pilot[int]],
+) -> None:
+    app, _ = running
+    titles = {command.title for command in app.get_system_commands(app.screen)}
+    assert {
+        "Restart vite",
+        "Stop convex",
+        "Start convex",
+        "Search",
+        "Filter",
+        "Zoom",
+        "Help",
+        "Quit",
+    } <= titles
+
+
+async def test_quit_shows_each_process_stopping_then_exits(session: FakeSession) -> None:
+    app = RecordingApp(session)
+    app.notes = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        assert isinstance(app.screen, ShutdownScreen) or session.closed is not None
+        await settle(pilot)
+    assert session.closed == (0, "quit")
+    assert app.return_value == 0
+
+
+async def test_ctrl_c_also_quits_and_a_second_press_kills(session: FakeSession) -> None:
+    app = RecordingApp(session)
+    app.notes = []
+
+    async def slow_close(exit_code: int | None, reason: str = "") -> None:
+        await pilot.press("ctrl+c")  # the user presses again while stopping
+        session.closed = (exit_code, reason)
+        session.bus.close()
+
+    session.close = slow_close  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+    assert ("kill", "") in session.supervisor.commands
+    assert session.closed is not None
