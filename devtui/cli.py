@@ -232,10 +232,19 @@ def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
 
     session = RunSession(config, interactive=True)
     session.check_executables()
-    code = DevtuiApp(session, subtitle or config.origin).run()
-    code = int(ExitCode.OK if code is None else code)
+    app = DevtuiApp(session, subtitle or config.origin)
+    code = app.run()
+    if app.exit_watchdog is not None:
+        app.exit_watchdog.cancel()
+    if code is None:  # Textual ended without an exit code: it gave up (e.g. no terminal)
+        requested = app.requested_exit_code
+        code = requested if requested is not None else ExitCode.PROCESS_FAILED
+    code = int(code)
     log = f"; session log: {session.log.path}" if session.log is not None else ""
-    err.write(f"devtui: exit {code}{log}\n")
+    try:
+        err.write(f"devtui: exit {code}{log}\n")
+    except (OSError, ValueError):
+        pass  # the terminal is gone; the exit code still says how it ended
     return code
 
 

@@ -8,7 +8,9 @@ only update widgets. Quitting always goes through the supervisor's shutdown befo
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -22,12 +24,15 @@ from textual.screen import Screen
 from devtui.core.events import Event
 from devtui.core.outcome import up_outcome
 from devtui.core.signals import EXIT_CODES
+from devtui.errors import ExitCode
 from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
 
+EXIT_WATCHDOG_S = 3.0
+"""After the stack is down, Textual gets this long to restore the terminal and return."""
 NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
 """Process names take these in config order (as the headless printer does)."""
 
@@ -59,6 +64,9 @@ class DevtuiApp(App[int]):
         self._shutdown_view: ShutdownScreen | None = None
         self._exit_code: int | None = None
         self._ended_notified = False
+        self._stack_closed = False
+        self.exit_watchdog: threading.Timer | None = None
+        """Started once the stack is down; the CLI cancels it when `run()` returns."""
 
     # ------------------------------------------------------------------ start
 
@@ -112,6 +120,11 @@ class DevtuiApp(App[int]):
 
     # ------------------------------------------------------------------ quitting
 
+    @property
+    def requested_exit_code(self) -> int | None:
+        """The exit code a signal asked for (130/143/129), if one did."""
+        return self._exit_code
+
     def _on_signal(self, sig: signal.Signals) -> None:
         self._begin_shutdown(EXIT_CODES[sig], f"interrupted by {sig.name}")
 
@@ -134,8 +147,27 @@ class DevtuiApp(App[int]):
         code = self._exit_code
         if code is None:
             code = int(up_outcome(s for s in statuses if s.state.is_final)[0])
-        await self.session.close(code, reason)
+        await self._close_stack(code, reason)
         self.exit(code)
+
+    async def _close_stack(self, code: int, reason: str) -> None:
+        """Shut the stack down (once), then arm the exit watchdog."""
+        if self._stack_closed:
+            return
+        self._stack_closed = True
+        await self.session.close(code, reason)
+        # The stack is down. Should Textual not get out (its terminal vanished: a closed
+        # tmux or ssh session, SIGHUP), end anyway rather than linger as an orphan.
+        self.exit_watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, args=(code,))
+        self.exit_watchdog.daemon = True
+        self.exit_watchdog.start()
+
+    async def on_unmount(self) -> None:
+        """However the app ends (Textual itself may give up on a dead terminal), the
+        stack is shut down in order here unless quitting did it already."""
+        if not self._stack_closed:
+            code = self._exit_code if self._exit_code is not None else int(ExitCode.PROCESS_FAILED)
+            await self._close_stack(code, "the TUI ended")
 
     # ------------------------------------------------------------------ keys and commands
 
