@@ -232,7 +232,7 @@ def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
 
     session = RunSession(config, interactive=True)
     session.check_executables()
-    app = DevtuiApp(session, subtitle or config.origin)
+    app = DevtuiApp(session, subtitle or config.origin, exit_watchdog=True)
     code = app.run()
     if app.exit_watchdog is not None:
         app.exit_watchdog.cancel()

@@ -47,9 +47,19 @@ class DevtuiApp(App[int]):
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, session: StackSession, subtitle: str = "") -> None:
+    def __init__(
+        self, session: StackSession, subtitle: str = "", *, exit_watchdog: bool = False
+    ) -> None:
+        """Args:
+        session: The stack to run and show.
+        subtitle: Shown in the header (where the config came from).
+        exit_watchdog: Once the stack is down, end the *process* if Textual cannot return
+            (a vanished terminal). Only the `devtui` command asks for it: it must never
+            end a test run or an embedding program.
+        """
         super().__init__()
         self.session = session
+        self._wants_watchdog = exit_watchdog
         """The running stack (commands and events go through it)."""
         self.sub_title = subtitle
         statuses = list(session.supervisor.statuses.values())
@@ -156,6 +166,8 @@ class DevtuiApp(App[int]):
             return
         self._stack_closed = True
         await self.session.close(code, reason)
+        if not self._wants_watchdog:
+            return
         # The stack is down. Should Textual not get out (its terminal vanished: a closed
         # tmux or ssh session, SIGHUP), end anyway rather than linger as an orphan.
         self.exit_watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, args=(code,))

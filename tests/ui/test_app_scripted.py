@@ -188,9 +188,13 @@ async def test_filter_keeps_terms_and_hides_bang_terms(
     assert "filter 'error !heartbeat': 1 lines" in str(view.border_subtitle)
 
 
-async def test_layout_merged_view_and_zoom_keys(running: tuple[RecordingApp, Pilot[int]]) -> None:
+async def test_layout_merged_view_and_zoom_keys(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
     app, pilot = running
     d = dash(app)
+    session.lines("vite", *[f"line {i}" for i in range(300)])
+    await settle(pilot)
     split = d.query_one("#split")
     assert not split.has_class("-stacked"), "120 columns: side by side"
     await pilot.press("l")
@@ -201,6 +205,11 @@ async def test_layout_merged_view_and_zoom_keys(running: tuple[RecordingApp, Pil
     assert d.query_one(ContentSwitcher).current == "split"
     await pilot.press("2", "z")
     assert d.maximized is d.view("vite")
+    await settle(pilot)
+    vite = d.view("vite")
+    assert vite.following and vite.scroll_y == vite.max_scroll_y, (
+        "a zoomed pane still shows the end"
+    )
     await pilot.press("z")
     assert d.maximized is None
 

@@ -198,7 +198,7 @@ class DashboardScreen(Screen[None]):
                         f"{problem.message}{where}{count}",
                         title=f"{problem.process}: {problem.title}",
                         severity="error",
-                        timeout=10,
+                        timeout=8,
                     )
             elif isinstance(event, ProblemResolved):
                 pass  # the ready-again notification says it
@@ -207,7 +207,7 @@ class DashboardScreen(Screen[None]):
         name, state, status = event.process, event.state, event.status
         if state is ProcessState.READY and name in self._failed_since_ready:
             self._failed_since_ready.discard(name)
-            self.notify(f"{name} is ready again", title="Recovered", timeout=5)
+            self.notify(f"{name} is ready again", title="Recovered", timeout=4)
         elif state in (ProcessState.PUSH_FAILED, ProcessState.RESTARTING) or ended_badly(status):
             self._failed_since_ready.add(name)
             if state is ProcessState.CRASH_LOOP:

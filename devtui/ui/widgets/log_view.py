@@ -181,6 +181,11 @@ class LogView(ScrollView, can_focus=True):
         first = min(total, int(self.scroll_y) + 1)
         return first, min(total, int(self.scroll_y) + self.size.height), total
 
+    def on_resize(self) -> None:
+        """Zoom, a layout toggle or a terminal resize keep a following pane at the end."""
+        if self.following:
+            self.call_after_refresh(self.follow)
+
     def watch_following(self, following: bool) -> None:
         if following:
             self.unseen = 0
