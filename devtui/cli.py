@@ -22,7 +22,7 @@ from devtui.core.config import (
     missing_executables,
     render_config,
 )
-from devtui.core.config.validate import suggest
+from devtui.core.config.checker import suggest
 from devtui.core.groups import LIVE_GROUPS
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError

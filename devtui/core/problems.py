@@ -1,7 +1,8 @@
 """Problems: what went wrong, where, and how often, deduplicated by fingerprint.
 
-Invariant: one fingerprint (rule + file + symbol, never times or durations) is one
-`Problem`; seeing it again grows its count and moves `last_seen`, it never adds a second.
+Invariant: one fingerprint (the rule and the fields it groups by, by default file and
+symbol; never times, durations, ports or URLs) is one `Problem`; seeing it again grows its
+count and moves `last_seen`, it never adds a second.
 `ProblemBook` is the single owner of that bookkeeping for a run; the TUI, the headless
 printer and the `--json` summary all read the problems it produced.
 """
@@ -9,6 +10,7 @@ printer and the `--json` summary all read the problems it produced.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
@@ -51,6 +53,8 @@ class Problem:
     """The output lines it came from (ANSI-stripped), first occurrence."""
     first_seq: int | None = None
     """Sequence number of its first line in the process's output (for context lookups)."""
+    occurrence_seqs: tuple[int, ...] = ()
+    """Sequence numbers of the lines of its latest sighting (what a pane highlights)."""
     resolved: bool = False
 
     @property
@@ -66,9 +70,18 @@ class Problem:
         return ":".join(parts)
 
 
-def fingerprint(rule: str, file: str | None, symbol: str | None) -> str:
-    """The identity of a problem across repeats: rule + file + symbol."""
-    return f"{rule}|{file or ''}|{symbol or ''}"
+_VOLATILE: Final = re.compile(r"[a-z]+://\S+|\d+(?:[.,:]\d+)*")
+"""URLs and numbers (ports, attempt counts, durations): they differ between sightings."""
+
+
+def fingerprint(rule: str, parts: Iterable[str]) -> str:
+    """The identity of a problem across repeats: the rule and what it groups by."""
+    return "|".join((rule, *parts))
+
+
+def stable_text(text: str) -> str:
+    """`text` without the URLs and numbers that change from one sighting to the next."""
+    return _VOLATILE.sub("#", text).strip()[:300]
 
 
 class ProblemBook:
@@ -80,110 +93,54 @@ class ProblemBook:
     def record(self, problem: Problem) -> tuple[Problem, bool]:
         """Add a sighting. Returns the stored problem and whether it is new.
 
-        A repeat of a resolved problem reopens it.
+        A repeat of a resolved problem reopens it; a repeat that names the place the first
+        sighting did not (a stack line after a bare error) fills it in.
         """
         known = self._by_fingerprint.get(problem.fingerprint)
         if known is None:
             self._by_fingerprint[problem.fingerprint] = problem
             return problem, True
-        updated = replace(known, count=known.count + 1, last_seen=problem.last_seen, resolved=False)
+        place = problem if known.file is None and problem.file is not None else known
+        updated = replace(
+            known,
+            count=known.count + 1,
+            last_seen=problem.last_seen,
+            occurrence_seqs=problem.occurrence_seqs,
+            resolved=False,
+            file=place.file,
+            line=place.line,
+            column=place.column,
+        )
         self._by_fingerprint[problem.fingerprint] = updated
         return updated, False
 
-    def resolve(self, process: str, rule_prefixes: tuple[str, ...] = ()) -> list[Problem]:
-        """Mark the open problems of `process` resolved (optionally only some rules)."""
+    def resolve(self, process: str, rules: Iterable[str] | None = None) -> list[Problem]:
+        """Mark the open problems of `process` resolved (only those of `rules`, if given)."""
+        wanted = None if rules is None else frozenset(rules)
         resolved: list[Problem] = []
         for key, problem in self._by_fingerprint.items():
             if problem.process != process or problem.resolved:
                 continue
-            if rule_prefixes and not problem.rule.startswith(rule_prefixes):
+            if wanted is not None and problem.rule not in wanted:
                 continue
             updated = replace(problem, resolved=True)
             self._by_fingerprint[key] = updated
             resolved.append(updated)
         return resolved
 
+    def resolve_fingerprint(self, key: str) -> Problem | None:
+        """Mark one problem resolved; returns it, or None if unknown or already resolved."""
+        problem = self._by_fingerprint.get(key)
+        if problem is None or problem.resolved:
+            return None
+        updated = replace(problem, resolved=True)
+        self._by_fingerprint[key] = updated
+        return updated
+
+    def get(self, key: str) -> Problem | None:
+        """The problem with fingerprint `key`, if any."""
+        return self._by_fingerprint.get(key)
+
     def all(self) -> list[Problem]:
         """Every problem, in the order first seen."""
         return list(self._by_fingerprint.values())
-
-
-# ---------------------------------------------------------------- push failures
-
-_GENERIC_PUSH_LINES: Final = re.compile(
-    r"""^\s*(?:
-        ✖\s*$                                   # the CLI's bare marker before a hint
-      | ✖\s*Error:\ Unable\ to\ start\ push     # wrapper around the server's answer
-      | ✖\s*Error\ fetching\ \w+\s              # the HTTP request that carried the error
-      | Loading\ the\ pushed\ modules\ encountered
-      | error:\s*$
-      | $
-    )""",
-    re.VERBOSE,
-)
-_MARKER: Final = re.compile(r"^\s*(?:✘ \[ERROR\]|✖)\s*")
-_LOCATION: Final = re.compile(
-    r"^\s*(?P<file>(?:[\w.@$-]+/)*[\w.@$-]+\.(?:[cm]?[jt]sx?|json)):(?P<line>\d+):(?P<col>\d+)"
-)
-_VOLATILE: Final = re.compile(r"https?://\S+|\d+(?:\.\d+)?")
-
-
-@dataclass(frozen=True, slots=True)
-class PushFailureSummary:
-    """The most telling line of a failed push's error block, and the place it names."""
-
-    headline: str
-    file: str | None
-    line: int | None
-    column: int | None
-
-
-def summarize_push_failure(block: list[str]) -> PushFailureSummary:
-    """Pick the line that says what went wrong, skipping the CLI's generic wrappers.
-
-    `✖ Error: Unable to start push …` and `Error fetching POST …` only say *that* the push
-    failed; the deployment's reason comes lines later (e.g. "`createChatMessage` defined in
-    `agent.js` is a Mutation function…"), and esbuild's `✘ [ERROR]` line is specific itself.
-    """
-    headline = ""
-    for text in block:
-        if not _GENERIC_PUSH_LINES.match(text):
-            headline = _MARKER.sub("", text).strip()
-            break
-    if not headline:
-        headline = next((_MARKER.sub("", t).strip() for t in block if t.strip()), "push failed")
-    for text in block:
-        match = _LOCATION.match(text)
-        if match:
-            return PushFailureSummary(
-                headline, match["file"], int(match["line"]), int(match["col"])
-            )
-    return PushFailureSummary(headline, None, None, None)
-
-
-def push_failure_problem(
-    process: str, block: list[str], at: float, first_seq: int | None
-) -> Problem:
-    """The generic `push-failed` problem for a Convex error block."""
-    summary = summarize_push_failure(block)
-    symbol = _VOLATILE.sub("#", summary.headline)[:200]
-    return Problem(
-        rule="push-failed",
-        severity=Severity.ERROR,
-        title="Convex push failed",
-        message=summary.headline,
-        process=process,
-        fingerprint=fingerprint("push-failed", summary.file, symbol),
-        first_seen=at,
-        last_seen=at,
-        file=summary.file,
-        line=summary.line,
-        column=summary.column,
-        symbol=symbol,
-        explanation="The Convex CLI could not push your functions; the deployment still "
-        "runs the last good push, so the app may be serving stale code.",
-        fix="Read the error above, fix the file it names and save: `convex dev` pushes again "
-        "on every change.",
-        lines=tuple(block),
-        first_seq=first_seq,
-    )

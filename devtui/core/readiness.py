@@ -30,8 +30,6 @@ class ReadySignal:
     """For a Convex `ready`: the push duration the CLI printed."""
     value: str = ""
     """For `url`: the URL; for `push-failed`: the error line."""
-    finished_block: tuple[str, ...] | None = None
-    """For Convex `pushing`/`ready` right after a failed push: its complete error block."""
 
 
 class OutputWatcher:
@@ -55,11 +53,6 @@ class OutputWatcher:
         """Whether this launch has become ready (a process without a pattern is at once)."""
         self.url_seen = url is None
         """Whether the URL was found (or there is no `url` pattern)."""
-
-    @property
-    def push_error_block(self) -> tuple[str, ...]:
-        """The error lines of the current failed push (empty unless Convex and failed)."""
-        return self._push_cycle.error_block if self._push_cycle else ()
 
     @property
     def waiting_for(self) -> str:
@@ -106,7 +99,7 @@ class OutputWatcher:
     ) -> list[ReadySignal]:
         custom = self._custom_ready
         # One check over the whole chunk skips the common case: function logs, nothing else.
-        if not (custom or cycle.failed or cycle.might_matter("\n".join(texts))):
+        if not (custom or cycle.might_matter("\n".join(texts))):
             return []
         signals: list[ReadySignal] = []
         for index, text in enumerate(texts):
@@ -115,7 +108,5 @@ class OutputWatcher:
                 if step is not None:
                     if step.kind == "ready":
                         self.ready_seen = True
-                    signals.append(
-                        ReadySignal(step.kind, index, step.duration_s, text, step.finished_block)
-                    )
+                    signals.append(ReadySignal(step.kind, index, step.duration_s, text))
         return signals

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from devtui.core.bus import EventBus
 from devtui.core.config.model import ProcessConfig, ProcessKind
+from devtui.core.detector import Finding, ProblemDetector
 from devtui.core.events import (
     OutputLines,
     ProblemDetected,
@@ -28,7 +29,7 @@ from devtui.core.events import (
     Stream,
 )
 from devtui.core.lines import LineAssembler, strip_ansi_lines
-from devtui.core.problems import ProblemBook, push_failure_problem
+from devtui.core.problems import Problem, ProblemBook
 from devtui.core.process import ChildProcess
 from devtui.core.readiness import OutputWatcher, ReadySignal
 from devtui.core.units import format_seconds
@@ -36,7 +37,7 @@ from devtui.core.units import format_seconds
 TAIL_LINES: Final = 200
 """Recent lines kept per process for failure messages and problem context."""
 BLOCK_QUIET_S: Final = 0.25
-"""A failed push's error block is complete after this long without another line of it."""
+"""A problem's block of lines is complete after this long without more output."""
 MAX_PUSH_HISTORY: Final = 30
 
 
@@ -50,11 +51,16 @@ class ProcessSlot:
         problems: ProblemBook,
         clock: Callable[[], float],
         devtui_started_at: float,
+        detector: ProblemDetector | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
         self._bus = bus
         self._problems = problems
+        self._detector = detector or ProblemDetector(config.name, ())
+        self._resolved_by_ready = frozenset(
+            rule.id for rule in self._detector.rules if rule.resolves == "ready"
+        )
         self._clock = clock
         self._devtui_started_at = devtui_started_at
         self.status = ProcessStatus(
@@ -75,7 +81,6 @@ class ProcessSlot:
         self._assemblers: dict[Stream, LineAssembler] = {}
         self._ready_timer: asyncio.TimerHandle | None = None
         self._block_timer: asyncio.TimerHandle | None = None
-        self._block_first_seq: int | None = None
 
     # ------------------------------------------------------------------ status
 
@@ -153,7 +158,7 @@ class ProcessSlot:
     def ended(self) -> None:
         """The child and its pipes are gone: settle what the output left open."""
         self._cancel_timers()
-        self._finish_push_failure()
+        self._flush_problems()
         self.child = None
         self.status = replace(self.status, pid=None)
         self.healthy = False  # staleness follows with the exit state the supervisor sets
@@ -203,13 +208,15 @@ class ProcessSlot:
         self.tail.extend(texts[-TAIL_LINES:])
         watcher = self._watcher
         signals = watcher.scan(texts, stream) if watcher is not None and not watcher.idle else []
-        if self._block_timer is not None:
-            self._arm_block_timer()
+        findings = self._detector.feed(stream, texts, first, at)
+        steps: list[tuple[int, Finding | ReadySignal]] = [(f.after, f) for f in findings]
+        if signals:
+            steps += [(signal.index + 1, signal) for signal in signals]
+            steps.sort(key=lambda step: (step[0], isinstance(step[1], ReadySignal)))
         raw_lines, text_lines = tuple(raws), tuple(texts)
         name, publish = self.name, self._bus.publish
         start = 0
-        for signal in signals:
-            stop = signal.index + 1
+        for stop, step in steps:
             if stop > start:
                 publish(
                     OutputLines(
@@ -222,28 +229,32 @@ class ProcessSlot:
                     )
                 )
                 start = stop
-            self._apply(signal, at, first + signal.index)
+            if isinstance(step, Finding):
+                self._record(step.problem)
+            else:
+                self._apply(step, at)
+        if self._detector.has_open_block:
+            self._arm_block_timer()
+        elif self._block_timer is not None:
+            self._block_timer.cancel()
+            self._block_timer = None
         if start < len(raw_lines):
             if start:
                 raw_lines, text_lines = raw_lines[start:], text_lines[start:]
             publish(OutputLines(name, stream, at, first + start, raw_lines, text_lines))
 
-    def _apply(self, signal: ReadySignal, at: float, seq: int) -> None:
+    def _apply(self, signal: ReadySignal, at: float) -> None:
         if signal.kind == "url":
             self.update("url", url=signal.value)
         elif signal.kind == "pushing":
-            self._finish_push_failure(signal.finished_block)
             self.set_state(ProcessState.PUSHING, "preparing Convex functions", push_started_at=at)
         elif signal.kind == "push-failed":
-            self._block_first_seq = seq
             self.set_state(
                 ProcessState.PUSH_FAILED,
                 signal.value.strip(),
                 failed_pushes=self.status.failed_pushes + 1,
             )
-            self._arm_block_timer()
         else:
-            self._finish_push_failure(signal.finished_block)
             self._become_ready(signal.duration_s)
 
     def _become_ready(self, push_s: float | None) -> None:
@@ -274,28 +285,27 @@ class ProcessSlot:
             self._ready_timer.cancel()
             self._ready_timer = None
         self.set_state(ProcessState.READY, reason, **changes)
-        for problem in self._problems.resolve(self.name, ("push-",)):
-            self._bus.publish(ProblemResolved(problem))
+        if self._resolved_by_ready:
+            for problem in self._problems.resolve(self.name, self._resolved_by_ready):
+                self._bus.publish(ProblemResolved(problem))
         self.ever_ready.set()
 
-    # ------------------------------------------------------------------ push failures
+    # ------------------------------------------------------------------ problems
+
+    def _record(self, problem: Problem) -> None:
+        stored, new = self._problems.record(problem)
+        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
 
     def _arm_block_timer(self) -> None:
         if self._block_timer is not None:
             self._block_timer.cancel()
         loop = asyncio.get_running_loop()
-        self._block_timer = loop.call_later(BLOCK_QUIET_S, self._finish_push_failure)
+        self._block_timer = loop.call_later(BLOCK_QUIET_S, self._flush_problems)
 
-    def _finish_push_failure(self, block: tuple[str, ...] | None = None) -> None:
-        """Turn the collected error block of a failed push into a problem (once)."""
-        if self._block_first_seq is None:
-            return
+    def _flush_problems(self) -> None:
+        """End the problem blocks still open: output went quiet, or the process ended."""
         if self._block_timer is not None:
             self._block_timer.cancel()
             self._block_timer = None
-        if block is None:
-            block = self._watcher.push_error_block if self._watcher else ()
-        problem = push_failure_problem(self.name, list(block), self._clock(), self._block_first_seq)
-        self._block_first_seq = None
-        stored, new = self._problems.record(problem)
-        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
+        for problem in self._detector.flush():
+            self._record(problem)

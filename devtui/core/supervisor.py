@@ -19,6 +19,7 @@ from typing import Any, Final, Self
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
 from devtui.core.config.model import Config, ProcessConfig
+from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
     ProcessState,
     ProcessStatus,
@@ -26,6 +27,7 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
+from devtui.core.locate import SourceLocator
 from devtui.core.problems import ProblemBook
 from devtui.core.process import ChildProcess, OnSignal
 from devtui.core.restart import RestartTiming, RestartTracker
@@ -68,6 +70,7 @@ class Supervisor:
         self._restart_requested: set[str] = set()
         self._shutdown_task: asyncio.Task[None] | None = None
         self._all_ended = asyncio.Event()
+        self._locator = SourceLocator(config.root, config.settings.functions_dir)
         for process in config.processes.values():
             self._add_slot(process)
         self.bus.on_congestion(self._on_congestion)
@@ -170,7 +173,8 @@ class Supervisor:
     # ------------------------------------------------------------------ run loop
 
     def _add_slot(self, process: ProcessConfig) -> None:
-        slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at)
+        detector = ProblemDetector(process.name, self.config.rules_for(process), self._locator)
+        slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at, detector)
         slot.on_state_change = self._refresh_staleness
         self._slots[process.name] = slot
         self._trackers[process.name] = RestartTracker(process.restart, self._restart_timing)

@@ -92,20 +92,22 @@ def test_ci_fails_fast_with_4_naming_the_failed_push(tmp_path: Path) -> None:
     )
     code, out, err = cli("ci", "--json", "s.json")
     assert code == ExitCode.PROBLEM
-    assert (
-        "exit 4: problem: push-failed  `createChatMessage` defined in `agent.js` is a Mutation function"
-        in err
+    headline = (
+        "problem: non-action-in-node-file  agent.js  "
+        "createChatMessage in agent.js is a Mutation: only actions can be defined in Node.js"
     )
+    assert f"exit 4: {headline}" in err
     summary = json.loads((tmp_path / "s.json").read_text())
-    assert summary["exit_reason"].startswith("problem: push-failed")
+    assert summary["exit_reason"] == headline
     assert [p["state"] for p in summary["processes"]] == ["push-failed", "waiting"]
     problem = summary["problems"][0]
     assert (problem["rule"], problem["severity"], problem["count"], problem["resolved"]) == (
-        "push-failed",
+        "non-action-in-node-file",
         "error",
         1,
         False,
     )
+    assert (problem["file"], problem["symbol"]) == ("agent.js", "createChatMessage")
     assert "vite" not in out, "Vite must never start"
 
 
@@ -121,7 +123,7 @@ def test_ci_an_error_block_before_the_exit_is_the_problem_it_names(tmp_path: Pat
     write_config(tmp_path / "devtui.toml", replay_cmd("unreachable", "convex-dev", "--exit", "1"))
     code, _, err = cli("ci")
     assert code == ExitCode.PROBLEM
-    assert "exit 4: problem: push-failed  TypeError: fetch failed" in err
+    assert "exit 4: problem: deployment-unreachable  TypeError: fetch failed" in err
 
 
 def test_ci_timeout_is_3_naming_who_waited(tmp_path: Path) -> None:

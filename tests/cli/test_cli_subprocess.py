@@ -174,8 +174,10 @@ async def test_demo_ci_ok_exits_0_and_use_node_mutation_exits_4(tmp_path: Path) 
         cwd=tmp_path,
     )
     assert await failing.finish() == 4
-    last = failing.stderr[failing.stderr.index(next(l for l in failing.stderr if "exit 4:" in l))]
-    assert "problem: push-failed" in last and "`createChatMessage` defined in `agent.js`" in last
+    last = failing.stderr[
+        failing.stderr.index(next(line for line in failing.stderr if "exit 4:" in line))
+    ]
+    assert "problem: non-action-in-node-file" in last and "createChatMessage" in last
 
 
 async def test_up_without_a_tty_runs_headless_and_says_so(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ async def test_ready_streams_narrows_where_the_pattern_counts(run: StartStack) -
             }
         }
     )
-    supervisor, recorder = await run(config)
+    _supervisor, recorder = await run(config)
     timed_out = await recorder.wait_for(lambda e: isinstance(e, ReadyTimedOut))
     assert isinstance(timed_out, ReadyTimedOut)
     assert timed_out.last_lines == ("server ready",)
@@ -180,7 +180,7 @@ async def test_exit_before_ready_reports_code_and_last_lines_and_blocks_dependen
 
 async def test_no_ready_pattern_means_ready_when_started(run: StartStack) -> None:
     config = make_config({"worker": {"command": child("scripted.py", "hold")}})
-    supervisor, recorder = await run(config)
+    _supervisor, recorder = await run(config)
     await recorder.wait_state("worker", S.READY)
 
 
@@ -188,7 +188,7 @@ async def test_on_failure_restarts_with_backoff_until_a_crash_loop(run: StartSta
     config = make_config(
         {"flaky": {"command": child("scripted.py", "out:try", "exit:1"), "restart": "on-failure"}}
     )
-    supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
+    _supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
     loop = await recorder.wait_state("flaky", S.CRASH_LOOP)
     assert "gave up after 5 failures within 1 min" in loop.reason
     assert loop.status.restarts == 4
@@ -209,7 +209,7 @@ async def test_on_failure_leaves_a_clean_exit_alone_but_always_restarts_it(run: 
             "again": {"command": child("scripted.py", "exit:0"), "restart": "always"},
         }
     )
-    supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
+    _supervisor, recorder = await run(config, restart_timing=FAST_RESTARTS)
     exited = await recorder.wait_state("once", S.EXITED)
     assert exited.reason == "exited with code 0" and exited.status.restarts == 0
     loop = await recorder.wait_state("again", S.CRASH_LOOP)
@@ -269,25 +269,31 @@ async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting
 
 
 @pytest.mark.parametrize(
-    ("case", "message", "location"),
+    ("case", "rule", "message", "location"),
     [
-        ("fix-after-error", 'Could not resolve "crypto"', "convex/ai.ts:1:27"),
+        (
+            "fix-after-error",
+            "node-builtin-in-v8",
+            'Could not resolve "crypto"',
+            "convex/ai.ts:1:27",
+        ),
         (
             "use-node-mutation",
-            "`createChatMessage` defined in `agent.js` is a Mutation function. Only actions "
-            "can be defined in Node.js. See https://docs.convex.dev/functions/actions for more details.",
-            "",
+            "non-action-in-node-file",
+            "createChatMessage in agent.js is a Mutation: only actions can be defined in Node.js",
+            "agent.js",
         ),
     ],
 )
 async def test_replayed_captures_give_one_named_problem(
-    case: str, message: str, location: str, run: StartStack
+    case: str, rule: str, message: str, location: str, run: StartStack
 ) -> None:
     config = make_config({"convex": {"kind": "convex", "command": replay(case, "--hold")}})
     supervisor, recorder = await run(config)
     detected = await recorder.wait_for(lambda e: isinstance(e, ProblemDetected))
     assert isinstance(detected, ProblemDetected)
-    assert (detected.problem.message, detected.problem.location) == (message, location)
+    problem = detected.problem
+    assert (problem.rule, problem.message, problem.location) == (rule, message, location)
     assert detected.problem.lines[0].startswith(("✘", "✖"))
     if case == "fix-after-error":
         await recorder.wait_for(lambda e: isinstance(e, ProblemResolved))
@@ -348,7 +354,7 @@ async def test_a_command_that_cannot_run_fails_with_a_reason(
     script = tmp_path / "not-executable.sh"
     script.write_text("#!/bin/sh\necho hi\n")
     config = make_config({"bad": {"command": str(script)}}, root=tmp_path)
-    supervisor, recorder = await run(config)
+    _supervisor, recorder = await run(config)
     failed = await recorder.wait_state("bad", S.FAILED)
     assert failed.reason == f"cannot start `{script}`: Permission denied"
 
@@ -426,7 +432,7 @@ async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(
         "print('leaving', flush=True)\n",
     ]
     config = make_config({"npx": {"command": leaver, "shutdown_grace": 0.4}}, root=tmp_path)
-    supervisor, recorder = await run(config)
+    _supervisor, recorder = await run(config)
     exited = await recorder.wait_state("npx", S.EXITED)
     assert exited.status.exit_code == 0
     signals = [e.signal_name for e in recorder.events if isinstance(e, SignalSent)]

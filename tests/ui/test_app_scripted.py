@@ -217,7 +217,7 @@ async def test_layout_merged_view_and_zoom_keys(
 async def test_process_keys_command_the_selected_process(
     running: tuple[RecordingApp, Pilot[int]], session: FakeSession
 ) -> None:
-    app, pilot = running
+    _app, pilot = running
     await pilot.press("2", "r", "x", "s", "1", "r")
     await settle(pilot)
     commands = [c for c in session.supervisor.commands if c[0] != "start-all"]

@@ -80,4 +80,4 @@ def test_stripping_a_chunk_keeps_one_text_per_line() -> None:
     raws = ["\x1b[32mgreen\x1b[0m", "plain", "\x1b]8;;http://x\x07link\x1b]8;;\x07", "", "\x1b"]
     assert strip_ansi_lines(raws) == ["green", "plain", "link", "", ""]
     plain = ["a", "b"]
-    assert all(text is raw for text, raw in zip(strip_ansi_lines(plain), plain))
+    assert all(text is raw for text, raw in zip(strip_ansi_lines(plain), plain, strict=True))

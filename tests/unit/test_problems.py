@@ -1,67 +1,84 @@
-"""Push failures summarised into problems, and their deduplication."""
+"""The problem book: one problem per fingerprint, counted, resolved and reopened."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from devtui.core.lines import strip_ansi
-from devtui.core.problems import ProblemBook, push_failure_problem, summarize_push_failure
-from tests.helpers import FIXTURES
+from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint, stable_text
 
 
-def block_after_preparing(case: str) -> list[str]:
-    lines = [
-        strip_ansi(line)
-        for line in (FIXTURES / case / "convex-dev.stderr").read_text().splitlines()
-    ]
-    start = next(i for i, line in enumerate(lines) if line.startswith(("✘", "✖")))
-    return lines[start:]
-
-
-def test_esbuild_error_gives_the_module_and_its_place() -> None:
-    summary = summarize_push_failure(block_after_preparing("node-in-v8"))
-    assert summary.headline == 'Could not resolve "crypto"'
-    assert (summary.file, summary.line, summary.column) == ("convex/ai.ts", 1, 27)
-
-
-def test_server_rejection_skips_the_generic_wrappers() -> None:
-    summary = summarize_push_failure(block_after_preparing("use-node-mutation"))
-    assert summary.headline.startswith(
-        "`createChatMessage` defined in `agent.js` is a Mutation function"
+def crypto_problem(at: float = 10.0, **changes: object) -> Problem:
+    problem = Problem(
+        rule="node-builtin-in-v8",
+        severity=Severity.ERROR,
+        title="Node built-in imported in a V8 file",
+        message='Could not resolve "crypto"',
+        process="convex",
+        fingerprint=fingerprint("node-builtin-in-v8", ["convex/ai.ts", "crypto"]),
+        first_seen=at,
+        last_seen=at,
+        file="convex/ai.ts",
+        line=1,
+        column=27,
+        symbol="crypto",
+        occurrence_seqs=(7, 8),
     )
-    assert summary.file is None
-
-
-def test_coloured_capture_gives_the_same_headline() -> None:
-    block = block_after_preparing("use-node-mutation-once-no-ci")
-    assert "createChatMessage" in summarize_push_failure(block).headline
-
-
-def test_the_same_failure_on_another_run_has_the_same_fingerprint() -> None:
-    first = push_failure_problem("convex", block_after_preparing("use-node-mutation"), 1.0, 5)
-    other_port = [
-        line.replace("55825", "40611") for line in block_after_preparing("use-node-mutation")
-    ]
-    second = push_failure_problem("convex", other_port, 99.0, 50)
-    assert first.fingerprint == second.fingerprint
+    return replace(problem, **changes)  # type: ignore[arg-type]
 
 
 def test_repeats_count_up_and_resolution_reopens_on_repeat() -> None:
     book = ProblemBook()
-    problem = push_failure_problem("convex", block_after_preparing("node-in-v8"), 10.0, 7)
-    stored, new = book.record(problem)
+    stored, new = book.record(crypto_problem())
     assert new and stored.count == 1
-    stored, new = book.record(replace(problem, first_seen=20.0, last_seen=20.0))
+    stored, new = book.record(crypto_problem(20.0, occurrence_seqs=(40, 41)))
     assert not new and stored.count == 2
     assert (stored.first_seen, stored.last_seen) == (10.0, 20.0)
-    resolved = book.resolve("convex", ("push-",))
+    assert stored.occurrence_seqs == (40, 41)
+    resolved = book.resolve("convex", ["node-builtin-in-v8"])
     assert [p.resolved for p in resolved] == [True]
     assert book.resolve("convex") == []
-    again, new = book.record(replace(problem, last_seen=30.0))
+    again, new = book.record(crypto_problem(30.0))
     assert not new and again.count == 3 and not again.resolved
     assert len(book.all()) == 1
 
 
+def test_resolving_only_some_rules_leaves_the_others_open() -> None:
+    book = ProblemBook()
+    book.record(crypto_problem())
+    other = crypto_problem(rule="convex-function-error", fingerprint="convex-function-error|x")
+    book.record(other)
+    assert [p.rule for p in book.resolve("convex", ["node-builtin-in-v8"])] == [
+        "node-builtin-in-v8"
+    ]
+    assert [p.resolved for p in book.all()] == [True, False]
+    assert book.resolve("vite") == []
+
+
+def test_a_later_sighting_fills_in_a_missing_place() -> None:
+    book = ProblemBook()
+    book.record(crypto_problem(file=None, line=None, column=None))
+    stored, _ = book.record(crypto_problem(20.0))
+    assert stored.location == "convex/ai.ts:1:27"
+    stored, _ = book.record(crypto_problem(30.0, file="elsewhere.ts", line=9))
+    assert stored.location == "convex/ai.ts:1:27"
+
+
+def test_resolve_one_fingerprint() -> None:
+    book = ProblemBook()
+    problem, _ = book.record(crypto_problem())
+    resolved = book.resolve_fingerprint(problem.fingerprint)
+    assert resolved is not None and resolved.resolved
+    assert book.resolve_fingerprint(problem.fingerprint) is None
+    assert book.resolve_fingerprint("unknown") is None
+
+
+def test_stable_text_drops_what_changes_between_sightings() -> None:
+    first = stable_text("Error: Unable to start push to http://127.0.0.1:40611 after 1.5s")
+    second = stable_text("Error: Unable to start push to http://127.0.0.1:55825 after 12s")
+    assert first == second == "Error: Unable to start push to # after #s"
+
+
 def test_location_text() -> None:
-    problem = push_failure_problem("convex", block_after_preparing("node-in-v8"), 1.0, 1)
-    assert problem.location == "convex/ai.ts:1:27"
+    assert crypto_problem().location == "convex/ai.ts:1:27"
+    assert crypto_problem(column=None).location == "convex/ai.ts:1"
+    assert crypto_problem(file=None).location == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devtui.core.config.checker import ConfigError, ConfigProblem
 from devtui.core.config.discover import (
     demo_config,
     detect_stack,
@@ -17,7 +18,7 @@ from devtui.core.config.executables import (
 )
 from devtui.core.config.model import Config, ProcessConfig, ProcessKind, Settings
 from devtui.core.config.render import render_config
-from devtui.core.config.validate import ConfigError, ConfigProblem, build_config
+from devtui.core.config.validate import build_config
 
 __all__ = [
     "Config",

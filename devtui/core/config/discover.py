@@ -6,7 +6,6 @@ Invariant: every failure is a `DevtuiError` (exit 2) naming the file it is about
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tomllib
@@ -15,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from devtui.core.config.checker import ConfigError, ConfigProblem
 from devtui.core.config.model import Config
 from devtui.core.config.presets import load_preset
-from devtui.core.config.validate import ConfigError, ConfigProblem, build_config
+from devtui.core.config.project_files import functions_dir, read_json
+from devtui.core.config.validate import build_config
 from devtui.errors import DevtuiError
 
 CONFIG_FILE: Final = "devtui.toml"
@@ -76,7 +77,7 @@ class DetectedStack:
     convex: bool
     vite: bool
     functions_dir: str
-    """The Convex functions folder (convex.json `functions`, default `convex/`)."""
+    """The Convex functions folder (convex.json `functions`, default `convex`)."""
 
 
 def detect_stack(root: Path) -> DetectedStack | None:
@@ -91,35 +92,18 @@ def detect_stack(root: Path) -> DetectedStack | None:
     package_json = root / "package.json"
     if not package_json.is_file():
         return None
-    package = _read_json(package_json)
+    package = read_json(package_json, display_path(package_json))
     deps: dict[str, object] = {}
     for section in ("dependencies", "devDependencies"):
         table = package.get(section)
         if isinstance(table, dict):
             deps.update(table)
-    functions_dir = "convex/"
-    convex_json = root / "convex.json"
-    if convex_json.is_file():
-        functions = _read_json(convex_json).get("functions")
-        if isinstance(functions, str) and functions.strip():
-            functions_dir = functions
-    convex = "convex" in deps and (root / functions_dir).is_dir()
+    functions = functions_dir(root, display_path(root))
+    convex = "convex" in deps and (root / functions).is_dir()
     if not convex:
         return None
     manager, runner = _package_manager(root, package)
-    return DetectedStack(root, manager, runner, convex, "vite" in deps, functions_dir)
-
-
-def _read_json(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConfigError(
-            [ConfigProblem(display_path(path), "", f"cannot read as JSON: {error}")]
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(display_path(path), "", "must hold a JSON object")])
-    return data
+    return DetectedStack(root, manager, runner, convex, "vite" in deps, functions)
 
 
 def _package_manager(root: Path, package: dict[str, object]) -> tuple[str, str]:

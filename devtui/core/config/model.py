@@ -8,11 +8,12 @@ user input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
+from devtui.core.config.rules import Rule
 from devtui.core.events import Stream
 from devtui.core.restart import RestartPolicy
 
@@ -54,6 +55,11 @@ class Settings:
     """Older session logs beyond this many are deleted (0: write none)."""
     scrollback: int = 10_000
     """Lines per pane the TUI keeps; the session log has everything."""
+    functions_dir: str = "convex"
+    """The Convex functions folder, relative to the root (default: convex.json's
+    `functions`, else `convex`); `devtui lint` and live lint check it."""
+    lint: bool = True
+    """Lint the functions folder at start and on every change (when a Convex process runs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,28 @@ class Config:
     """Where the config came from, in words (a file path, "detected …", "demo …")."""
     source: Path | None = None
     """The config file, if there was one."""
+    rules: tuple[Rule, ...] = ()
+    """The problem rules in effect: the built-in ones as changed by the file's [[rules]]."""
+    rule_tables: tuple[dict[str, object], ...] = ()
+    """The file's own [[rules]] tables, as written (`devtui config` prints them back)."""
+
+    @property
+    def functions_path(self) -> Path:
+        """The absolute Convex functions folder."""
+        return (self.root / self.settings.functions_dir).resolve()
+
+    def rules_for(self, process: ProcessConfig) -> tuple[Rule, ...]:
+        """The rules that watch `process`."""
+        return tuple(r for r in self.rules if r.applies_to(process.name, process.kind.value))
+
+    @property
+    def lints(self) -> bool:
+        """Whether live lint runs: enabled, a Convex process, and the folder exists."""
+        return (
+            self.settings.lint
+            and any(p.kind is ProcessKind.CONVEX for p in self.processes.values())
+            and self.functions_path.is_dir()
+        )
 
     @property
     def log_dir(self) -> Path:
@@ -140,4 +168,4 @@ class Config:
         for name in names:
             add(name)
         processes = {n: p for n, p in self.processes.items() if n in keep}
-        return Config(self.settings, processes, self.root, self.origin, self.source)
+        return replace(self, processes=processes)

@@ -33,10 +33,46 @@ def render_config(config: Config) -> str:
         f"log_dir = {toml_string(s.log_dir)}",
         f"keep_logs = {s.keep_logs}",
         f"scrollback = {s.scrollback}",
+        f"functions_dir = {toml_string(s.functions_dir)}",
+        f"lint = {'true' if s.lint else 'false'}",
     ]
     for process in config.processes.values():
         lines += ["", *_process_lines(process, config)]
+    lines += ["", _rules_comment(config)]
+    for table in config.rule_tables:
+        lines += ["", "[[rules]]"]
+        lines += [f"{key} = {toml_value(value)}" for key, value in table.items()]
     return "\n".join(lines) + "\n"
+
+
+def toml_value(value: object) -> str:
+    """Any value parsed from TOML, written back as TOML (inline tables and arrays)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
+    return toml_string(str(value))
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _rules_comment(config: Config) -> str:
+    own = {str(table.get("id")) for table in config.rule_tables}
+    builtin = [rule.id for rule in config.rules if rule.id not in own]
+    return (
+        f"# problem rules: {len(config.rules)} in effect; built-in: {', '.join(builtin)}"
+        if builtin
+        else f"# problem rules: {len(config.rules)} in effect"
+    )
 
 
 def _process_lines(process: ProcessConfig, config: Config) -> list[str]:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, fields
-from enum import StrEnum
+from dataclasses import fields
 from pathlib import Path
-from typing import Final, TypeVar, cast
+from typing import Final, cast
 
+from devtui.core.config.checker import (
+    Checker,
+    ConfigError,
+    describe,
+    suggest,
+)
 from devtui.core.config.model import (
     KIND_DEFAULT_READY,
     KIND_DEFAULT_URL,
@@ -22,13 +27,12 @@ from devtui.core.config.model import (
     ProcessKind,
     Settings,
 )
+from devtui.core.config.project_files import functions_dir
+from devtui.core.config.rules import builtin_rules, merge_rules
 from devtui.core.events import Stream
 from devtui.core.restart import RestartPolicy
-from devtui.errors import DevtuiError, ExitCode
 
-ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
-
-TOP_LEVEL_KEYS: Final = ("settings", "processes")
+TOP_LEVEL_KEYS: Final = ("settings", "processes", "rules")
 SETTINGS_KEYS: Final = tuple(f.name for f in fields(Settings))
 PROCESS_KEYS: Final = (
     "command",
@@ -47,152 +51,6 @@ PROCESS_KEYS: Final = (
 )
 PROCESS_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 STREAMS: Final = ("stdout", "stderr")
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigProblem:
-    """One thing wrong with a config."""
-
-    file: str
-    key: str
-    """Dotted key, e.g. `processes.vite.ready`; empty for file-level problems."""
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.key}: {self.message}"
-            if self.key
-            else f"{self.file}: {self.message}"
-        )
-
-
-class ConfigError(DevtuiError):
-    """The config is unusable; `problems` lists every reason (exit 2)."""
-
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        noun = "problem" if len(problems) == 1 else "problems"
-        lines = [f"invalid configuration ({len(problems)} {noun}):"]
-        lines += [f"  {p}" for p in problems]
-        super().__init__("\n".join(lines), ExitCode.USAGE)
-
-
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`; did you mean 'x'?` for the closest choice, or ""."""
-    import difflib  # only needed when something is misspelled
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-class _Checker:
-    """Collects problems while reading one file's values."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[ConfigProblem] = []
-
-    def add(self, key: str, message: str) -> None:
-        self.problems.append(ConfigProblem(self.file, key, message))
-
-    def unknown_keys(self, table: dict[str, object], allowed: tuple[str, ...], prefix: str) -> None:
-        for key in table:
-            if key not in allowed:
-                dotted = f"{prefix}.{key}" if prefix else key
-                self.add(dotted, f"unknown key{suggest(key, allowed)}")
-
-    def number(
-        self,
-        table: dict[str, object],
-        key: str,
-        dotted: str,
-        minimum: float,
-        *,
-        integer: bool = False,
-        strict: bool = False,
-    ) -> float | None:
-        if key not in table:
-            return None
-        value = table[key]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or (integer and not isinstance(value, int))
-        ):
-            kind = "an integer" if integer else "a number"
-            self.add(dotted, f"must be {kind}, not {_describe(value)}")
-            return None
-        if value < minimum or (strict and value == minimum):
-            relation = "greater than" if strict else "at least"
-            self.add(dotted, f"must be {relation} {minimum:g}, not {value}")
-            return None
-        return float(value)
-
-    def string(self, table: dict[str, object], key: str, dotted: str) -> str | None:
-        if key not in table:
-            return None
-        value = table[key]
-        if not isinstance(value, str):
-            self.add(dotted, f"must be a string, not {_describe(value)}")
-            return None
-        return value
-
-    def regex(self, table: dict[str, object], key: str, dotted: str) -> re.Pattern[str] | None:
-        text = self.string(table, key, dotted)
-        if text is None:
-            return None
-        try:
-            return re.compile(text)
-        except re.error as error:
-            self.add(dotted, f"invalid regular expression {text!r}: {error}")
-            return None
-
-    def choice(
-        self,
-        table: dict[str, object],
-        key: str,
-        dotted: str,
-        choices: type[ChoiceT],
-        default: ChoiceT,
-        noun: str | None = None,
-    ) -> ChoiceT:
-        """One value of a string enum, or `default` (with a problem if it is not one)."""
-        text = self.string(table, key, dotted)
-        if text is None:
-            return default
-        try:
-            return choices(text)
-        except ValueError:
-            names = [c.value for c in choices]
-            self.add(
-                dotted,
-                f"unknown {noun or key} {text!r} (use one of {', '.join(names)})"
-                f"{suggest(text, names)}",
-            )
-            return default
-
-    def string_list(self, table: dict[str, object], key: str, dotted: str) -> list[str] | None:
-        if key not in table:
-            return None
-        value = table[key]
-        if isinstance(value, str):
-            return [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.add(dotted, f"must be a list of strings, not {_describe(value)}")
-            return None
-        return cast(list[str], value)
-
-
-def _describe(value: object) -> str:
-    names = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }
-    return names.get(type(value), type(value).__name__)
 
 
 def build_config(
@@ -215,13 +73,13 @@ def build_config(
     Raises:
         ConfigError: listing every problem found.
     """
-    check = _Checker(file)
+    check = Checker(file)
     check.unknown_keys(data, TOP_LEVEL_KEYS, "")
-    settings = _settings(check, data.get("settings", {}))
+    settings = _settings(check, data.get("settings", {}), root, file)
     raw_processes = data.get("processes", {})
     processes: dict[str, ProcessConfig] = {}
     if not isinstance(raw_processes, dict):
-        check.add("processes", f"must be a table of processes, not {_describe(raw_processes)}")
+        check.add("processes", f"must be a table of processes, not {describe(raw_processes)}")
     elif not raw_processes:
         check.add("processes", "no processes defined; add at least one [processes.NAME] table")
     else:
@@ -230,14 +88,24 @@ def build_config(
             if process is not None:
                 processes[name] = process
         _check_dependencies(check, raw_processes, processes)
+    rule_tables = data.get("rules", [])
+    rules = merge_rules(check, builtin_rules(), rule_tables)
     if check.problems:
         raise ConfigError(check.problems)
-    return Config(settings, processes, root, origin, source)
+    return Config(
+        settings,
+        processes,
+        root,
+        origin,
+        source,
+        rules=rules,
+        rule_tables=tuple(cast(list[dict[str, object]], rule_tables)),
+    )
 
 
-def _settings(check: _Checker, table: object) -> Settings:
+def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
     if not isinstance(table, dict):
-        check.add("settings", f"must be a table, not {_describe(table)}")
+        check.add("settings", f"must be a table, not {describe(table)}")
         return Settings()
     check.unknown_keys(table, SETTINGS_KEYS, "settings")
     defaults = Settings()
@@ -246,23 +114,36 @@ def _settings(check: _Checker, table: object) -> Settings:
     log_dir = check.string(table, "log_dir", "settings.log_dir")
     keep_logs = check.number(table, "keep_logs", "settings.keep_logs", 0, integer=True)
     scrollback = check.number(table, "scrollback", "settings.scrollback", 100, integer=True)
+    lint = check.boolean(table, "lint", "settings.lint")
+    functions = check.string(table, "functions_dir", "settings.functions_dir")
+    if functions is None:
+        try:
+            functions = functions_dir(root, str(Path(file).parent) if "/" in file else "")
+        except ConfigError as error:
+            check.problems.extend(error.problems)
+            functions = defaults.functions_dir
+    elif not functions.strip().strip("/"):
+        check.add("settings.functions_dir", "is empty (the default is convex)")
+        functions = defaults.functions_dir
     return Settings(
         ready_timeout=defaults.ready_timeout if ready_timeout is None else ready_timeout,
         shutdown_grace=defaults.shutdown_grace if grace is None else grace,
         log_dir=defaults.log_dir if log_dir is None else log_dir,
         keep_logs=defaults.keep_logs if keep_logs is None else int(keep_logs),
         scrollback=defaults.scrollback if scrollback is None else int(scrollback),
+        functions_dir=functions.strip().strip("/"),
+        lint=defaults.lint if lint is None else lint,
     )
 
 
 def _process(
-    check: _Checker, name: str, table: object, settings: Settings, root: Path
+    check: Checker, name: str, table: object, settings: Settings, root: Path
 ) -> ProcessConfig | None:
     prefix = f"processes.{name}"
     if not PROCESS_NAME.match(name):
         check.add(prefix, "process names use letters, digits, '.', '_' and '-' (at most 32)")
     if not isinstance(table, dict):
-        check.add(prefix, f"must be a table, not {_describe(table)}")
+        check.add(prefix, f"must be a table, not {describe(table)}")
         return None
     check.unknown_keys(table, PROCESS_KEYS, prefix)
     before = len(check.problems)
@@ -320,7 +201,7 @@ def _process(
     )
 
 
-def _command(check: _Checker, table: dict[str, object], prefix: str) -> list[str] | None:
+def _command(check: Checker, table: dict[str, object], prefix: str) -> list[str] | None:
     key = f"{prefix}.command"
     if "command" not in table:
         check.add(key, 'missing: the command to run, e.g. command = "npx convex dev"')
@@ -335,7 +216,7 @@ def _command(check: _Checker, table: dict[str, object], prefix: str) -> list[str
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         argv = cast(list[str], value)
     else:
-        check.add(key, f"must be a string or a list of strings, not {_describe(value)}")
+        check.add(key, f"must be a string or a list of strings, not {describe(value)}")
         return None
     if not argv or not argv[0]:
         check.add(key, "is empty")
@@ -343,12 +224,12 @@ def _command(check: _Checker, table: dict[str, object], prefix: str) -> list[str
     return argv
 
 
-def _env(check: _Checker, table: dict[str, object], prefix: str) -> tuple[tuple[str, str], ...]:
+def _env(check: Checker, table: dict[str, object], prefix: str) -> tuple[tuple[str, str], ...]:
     if "env" not in table:
         return ()
     value = table["env"]
     if not isinstance(value, dict):
-        check.add(f"{prefix}.env", f"must be a table of NAME = value, not {_describe(value)}")
+        check.add(f"{prefix}.env", f"must be a table of NAME = value, not {describe(value)}")
         return ()
     pairs: list[tuple[str, str]] = []
     for name, item in value.items():
@@ -357,12 +238,12 @@ def _env(check: _Checker, table: dict[str, object], prefix: str) -> tuple[tuple[
         elif isinstance(item, str | int | float):
             pairs.append((name, str(item)))
         else:
-            check.add(f"{prefix}.env.{name}", f"must be a string or number, not {_describe(item)}")
+            check.add(f"{prefix}.env.{name}", f"must be a string or number, not {describe(item)}")
     return tuple(pairs)
 
 
 def _check_dependencies(
-    check: _Checker, raw: dict[str, object], processes: dict[str, ProcessConfig]
+    check: Checker, raw: dict[str, object], processes: dict[str, ProcessConfig]
 ) -> None:
     names = list(raw)
     for name, table in raw.items():

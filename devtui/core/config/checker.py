@@ -1,0 +1,189 @@
+"""Reading user-written TOML values with every problem reported, naming file and key.
+
+Invariant: a `Checker` never raises on bad input; it records a `ConfigProblem` (file, dotted
+key, message, and a suggestion for a misspelling) and returns None or a default, so one
+pass reports everything wrong with a file at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar, cast
+
+from devtui.errors import DevtuiError, ExitCode
+
+ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong with a config."""
+
+    file: str
+    key: str
+    """Dotted key, e.g. `processes.vite.ready`; empty for file-level problems."""
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.key}: {self.message}"
+            if self.key
+            else f"{self.file}: {self.message}"
+        )
+
+
+class ConfigError(DevtuiError):
+    """The config is unusable; `problems` lists every reason (exit 2)."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = [f"invalid configuration ({len(problems)} {noun}):"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines), ExitCode.USAGE)
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`; did you mean 'x'?` for the closest choice, or ""."""
+    import difflib  # only needed when something is misspelled
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class Checker:
+    """Collects problems while reading one file's values."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(ConfigProblem(self.file, key, message))
+
+    def unknown_keys(self, table: dict[str, object], allowed: tuple[str, ...], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                dotted = f"{prefix}.{key}" if prefix else key
+                self.add(dotted, f"unknown key{suggest(key, allowed)}")
+
+    def number(
+        self,
+        table: dict[str, object],
+        key: str,
+        dotted: str,
+        minimum: float,
+        *,
+        integer: bool = False,
+        strict: bool = False,
+    ) -> float | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and not isinstance(value, int))
+        ):
+            kind = "an integer" if integer else "a number"
+            self.add(dotted, f"must be {kind}, not {describe(value)}")
+            return None
+        if value < minimum or (strict and value == minimum):
+            relation = "greater than" if strict else "at least"
+            self.add(dotted, f"must be {relation} {minimum:g}, not {value}")
+            return None
+        return float(value)
+
+    def string(self, table: dict[str, object], key: str, dotted: str) -> str | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            self.add(dotted, f"must be a string, not {describe(value)}")
+            return None
+        return value
+
+    def regex(self, table: dict[str, object], key: str, dotted: str) -> re.Pattern[str] | None:
+        text = self.string(table, key, dotted)
+        if text is None:
+            return None
+        try:
+            return re.compile(text)
+        except re.error as error:
+            self.add(dotted, f"invalid regular expression {text!r}: {error}")
+            return None
+
+    def choice(
+        self,
+        table: dict[str, object],
+        key: str,
+        dotted: str,
+        choices: type[ChoiceT],
+        default: ChoiceT,
+        noun: str | None = None,
+    ) -> ChoiceT:
+        """One value of a string enum, or `default` (with a problem if it is not one)."""
+        text = self.string(table, key, dotted)
+        if text is None:
+            return default
+        try:
+            return choices(text)
+        except ValueError:
+            names = [c.value for c in choices]
+            self.add(
+                dotted,
+                f"unknown {noun or key} {text!r} (use one of {', '.join(names)})"
+                f"{suggest(text, names)}",
+            )
+            return default
+
+    def string_list(self, table: dict[str, object], key: str, dotted: str) -> list[str] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(dotted, f"must be a list of strings, not {describe(value)}")
+            return None
+        return cast(list[str], value)
+
+    def boolean(self, table: dict[str, object], key: str, dotted: str) -> bool | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, bool):
+            self.add(dotted, f"must be true or false, not {describe(value)}")
+            return None
+        return value
+
+    def regex_list(
+        self, table: dict[str, object], key: str, dotted: str
+    ) -> list[re.Pattern[str]] | None:
+        """A regex or a list of them, each compiled (problems name the list index)."""
+        texts = self.string_list(table, key, dotted)
+        if texts is None:
+            return None
+        patterns: list[re.Pattern[str]] = []
+        for index, text in enumerate(texts):
+            where = dotted if isinstance(table[key], str) else f"{dotted}[{index}]"
+            try:
+                patterns.append(re.compile(text))
+            except re.error as error:
+                self.add(where, f"invalid regular expression {text!r}: {error}")
+        return patterns
+
+
+def describe(value: object) -> str:
+    """A value's TOML type in words, for messages ("a string", "a table")."""
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,356 @@
+"""Problem rules as data: the built-in `rules.toml` plus a devtui.toml's `[[rules]]`.
+
+Invariant: a `Rule` that exists is valid: its patterns compile, every `{placeholder}` in
+its texts is a field one of its patterns captures, its `when` conditions name known lists.
+Problems in a rule table are reported like every other config problem (file, dotted key
+such as `rules[2].start`, suggestion), all at once.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Final, Literal
+
+from devtui.core.config.checker import Checker, ConfigError, describe, suggest
+from devtui.core.config.presets import presets_dir
+from devtui.core.problems import Severity
+
+RULE_KEYS: Final = (
+    "id",
+    "severity",
+    "title",
+    "kinds",
+    "processes",
+    "needles",
+    "start",
+    "when",
+    "max_lines",
+    "continue",
+    "end",
+    "fields",
+    "message",
+    "explanation",
+    "fix",
+    "docs",
+    "priority",
+    "resolves",
+    "group_by",
+    "disable",
+)
+RULE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+KINDS: Final = ("convex", "vite", "generic")
+KNOWN_LISTS: Final = ("node-builtin",)
+"""Lists a `when` condition can test a field against."""
+BUILTIN_FIELDS: Final = ("process",)
+"""Fields every problem has, usable in texts without a pattern capturing them."""
+LOCATION_FIELDS: Final = ("file", "line", "column", "symbol")
+MAX_BLOCK_LINES: Final = 200
+
+_FORMATTER: Final = string.Formatter()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One way of recognising a problem in a process's output."""
+
+    id: str
+    severity: Severity
+    title: str
+    starts: tuple[re.Pattern[str], ...]
+    """A line matching any of these begins the problem; named groups become fields."""
+    message: tuple[str, ...]
+    """Templates; the first whose placeholders all have values is used."""
+    kinds: frozenset[str] = frozenset()
+    """Process kinds it applies to; empty: all."""
+    processes: frozenset[str] = frozenset()
+    """Process names it applies to; empty: all."""
+    needles: tuple[str, ...] = ()
+    """Plain substrings, one of which every start line contains (a cheap pre-check)."""
+    when: tuple[tuple[str, str], ...] = ()
+    """(field, list name) conditions the start line's fields must meet."""
+    max_lines: int = 1
+    continues: re.Pattern[str] | None = None
+    end: re.Pattern[str] | None = None
+    fields: tuple[re.Pattern[str], ...] = ()
+    explanation: tuple[str, ...] = ()
+    fix: tuple[str, ...] = ()
+    docs: str = ""
+    priority: int = 0
+    resolves: Literal["ready"] | None = None
+    group_by: tuple[str, ...] = ("file", "symbol")
+    """The fields that, with the id, tell one problem from another (its fingerprint)."""
+    origin: str = field(default="built-in", compare=False)
+    """Where the rule was defined, for messages (not part of what the rule is)."""
+
+    def applies_to(self, name: str, kind: str) -> bool:
+        """Whether the rule watches process `name` of `kind`."""
+        if self.processes and name not in self.processes:
+            return False
+        return not self.kinds or kind in self.kinds
+
+
+def render(templates: tuple[str, ...], values: dict[str, str]) -> str:
+    """The first template whose placeholders all have (non-empty) values, filled in.
+
+    With none complete, the last one is filled with "" for what is missing.
+    """
+    for template in templates:
+        names = template_fields(template)
+        if all(values.get(name) for name in names):
+            return template.format_map(values)
+    if not templates:
+        return ""
+    missing = {name: values.get(name, "") for name in template_fields(templates[-1])}
+    return templates[-1].format_map(missing)
+
+
+def template_fields(template: str) -> list[str]:
+    """The placeholder names in a `{field}` template."""
+    return [name for _, name, _, _ in _FORMATTER.parse(template) if name is not None]
+
+
+# ---------------------------------------------------------------- loading
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    """The rules shipped with devtui (`rules.toml` among the presets).
+
+    Raises:
+        ConfigError: the shipped file is broken (a packaging bug, reported like user input).
+    """
+    path = presets_dir() / "rules.toml"
+    name = f"built-in {path.name}"
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        from devtui.core.config.checker import ConfigProblem
+
+        raise ConfigError([ConfigProblem(name, "", f"cannot read: {error}")]) from None
+    check = Checker(name)
+    rules = parse_rules(check, data.get("rules", []), "built-in")
+    if check.problems:
+        raise ConfigError(check.problems)
+    return tuple(rules)
+
+
+def merge_rules(check: Checker, builtin: tuple[Rule, ...], tables: object) -> tuple[Rule, ...]:
+    """The effective rules: the built-in ones, replaced, disabled or added to by `tables`.
+
+    A table whose id is a built-in one replaces it (or with `disable = true` removes it);
+    any other id adds a rule.
+    """
+    by_id = {rule.id: rule for rule in builtin}
+    seen: set[str] = set()
+    if not isinstance(tables, list):
+        check.add("rules", f"must be an array of tables ([[rules]]), not {describe(tables)}")
+        return builtin
+    for index, table in enumerate(tables):
+        key = f"rules[{index}]"
+        if not isinstance(table, dict):
+            check.add(key, f"must be a table, not {describe(table)}")
+            continue
+        disable = check.boolean(table, "disable", f"{key}.disable")
+        rule_id = table.get("id")
+        if isinstance(rule_id, str):
+            if rule_id in seen:
+                check.add(f"{key}.id", f"rule {rule_id!r} is defined twice in [[rules]]")
+                continue
+            seen.add(rule_id)
+        if disable:
+            if not isinstance(rule_id, str) or rule_id not in by_id:
+                known = list(by_id)
+                shown = rule_id if isinstance(rule_id, str) else ""
+                check.add(
+                    f"{key}.id",
+                    f"no rule {shown!r} to disable{suggest(shown, known)}",
+                )
+            else:
+                extra = [k for k in table if k not in ("id", "disable")]
+                if extra:
+                    check.add(key, f"a disabled rule takes only id; remove {', '.join(extra)}")
+                del by_id[rule_id]
+            continue
+        rule = parse_rule(check, table, key, check.file)
+        if rule is not None:
+            by_id[rule.id] = rule
+    return tuple(by_id.values())
+
+
+def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
+    """Every valid rule of an array of rule tables (problems go to `check`)."""
+    if not isinstance(tables, list):
+        check.add("rules", f"must be an array of tables ([[rules]]), not {describe(tables)}")
+        return []
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, table in enumerate(tables):
+        key = f"rules[{index}]"
+        if not isinstance(table, dict):
+            check.add(key, f"must be a table, not {describe(table)}")
+            continue
+        rule = parse_rule(check, table, key, origin)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            check.add(f"{key}.id", f"duplicate rule id {rule.id!r}")
+            continue
+        seen.add(rule.id)
+        rules.append(rule)
+    return rules
+
+
+def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) -> Rule | None:
+    """One rule table, validated; None (with problems recorded) when it is unusable."""
+    before = len(check.problems)
+    check.unknown_keys(table, RULE_KEYS, key)
+    rule_id = check.string(table, "id", f"{key}.id")
+    if rule_id is None and "id" not in table:
+        check.add(f"{key}.id", "missing: a stable name such as 'my-rule'")
+    elif rule_id is not None and not RULE_ID.match(rule_id):
+        check.add(f"{key}.id", f"{rule_id!r}: use lowercase letters, digits and '-' (at most 64)")
+    severity = check.choice(table, "severity", f"{key}.severity", Severity, Severity.ERROR)
+    title = _required_string(check, table, "title", key)
+    starts = check.regex_list(table, "start", f"{key}.start")
+    if "start" not in table:
+        check.add(f"{key}.start", "missing: the regex of the line that begins the problem")
+    elif starts is not None and not starts:
+        check.add(f"{key}.start", "must hold at least one regex")
+    kinds = check.string_list(table, "kinds", f"{key}.kinds") or []
+    for kind in kinds:
+        if kind not in KINDS:
+            check.add(
+                f"{key}.kinds",
+                f"unknown kind {kind!r} (use {', '.join(KINDS)}){suggest(kind, KINDS)}",
+            )
+    processes = check.string_list(table, "processes", f"{key}.processes") or []
+    needles = check.string_list(table, "needles", f"{key}.needles") or []
+    if any(not needle for needle in needles):
+        check.add(f"{key}.needles", "an empty needle matches every line; remove it")
+    fields = check.regex_list(table, "fields", f"{key}.fields") or []
+    continues = check.regex(table, "continue", f"{key}.continue")
+    end = check.regex(table, "end", f"{key}.end")
+    max_lines = check.number(table, "max_lines", f"{key}.max_lines", 1, integer=True)
+    if max_lines is not None and max_lines > MAX_BLOCK_LINES:
+        check.add(f"{key}.max_lines", f"must be at most {MAX_BLOCK_LINES}, not {int(max_lines)}")
+    priority = check.number(table, "priority", f"{key}.priority", 0, integer=True)
+    docs = check.string(table, "docs", f"{key}.docs") or ""
+    resolves = check.string(table, "resolves", f"{key}.resolves")
+    if resolves is not None and resolves != "ready":
+        check.add(f"{key}.resolves", f"unknown value {resolves!r} (the only one is 'ready')")
+
+    captured = _captured(starts or [], fields)
+    when = _when(check, table, key, captured)
+    message = _templates(check, table, "message", key, captured, required=True)
+    explanation = _templates(check, table, "explanation", key, captured)
+    fix = _templates(check, table, "fix", key, captured)
+    group_by = check.string_list(table, "group_by", f"{key}.group_by")
+    for name in group_by or []:
+        if name not in captured:
+            check.add(f"{key}.group_by", f"field {name!r} is not captured by start or fields")
+
+    if len(check.problems) > before or rule_id is None or title is None or not starts:
+        return None
+    return Rule(
+        id=rule_id,
+        severity=severity,
+        title=title,
+        starts=tuple(starts),
+        message=message,
+        kinds=frozenset(kinds),
+        processes=frozenset(processes),
+        needles=tuple(needles),
+        when=when,
+        max_lines=int(max_lines) if max_lines is not None else 1,
+        continues=continues,
+        end=end,
+        fields=tuple(fields),
+        explanation=explanation,
+        fix=fix,
+        docs=docs,
+        priority=int(priority) if priority is not None else 0,
+        resolves="ready" if resolves == "ready" else None,
+        group_by=tuple(group_by) if group_by is not None else ("file", "symbol"),
+        origin=origin,
+    )
+
+
+def _required_string(check: Checker, table: dict[str, object], name: str, key: str) -> str | None:
+    value = check.string(table, name, f"{key}.{name}")
+    if name not in table:
+        check.add(f"{key}.{name}", "missing")
+    elif value is not None and not value.strip():
+        check.add(f"{key}.{name}", "is empty")
+        return None
+    return value
+
+
+def _captured(starts: list[re.Pattern[str]], fields: list[re.Pattern[str]]) -> set[str]:
+    names = set(BUILTIN_FIELDS)
+    for pattern in (*starts, *fields):
+        names.update(pattern.groupindex)
+    return names
+
+
+def _when(
+    check: Checker, table: dict[str, object], key: str, captured: set[str]
+) -> tuple[tuple[str, str], ...]:
+    if "when" not in table:
+        return ()
+    value = table["when"]
+    if not isinstance(value, dict):
+        check.add(f"{key}.when", f"must be a table of field = list, not {describe(value)}")
+        return ()
+    conditions: list[tuple[str, str]] = []
+    for name, listed in value.items():
+        where = f"{key}.when.{name}"
+        if name not in captured:
+            check.add(where, f"field {name!r} is not captured by start")
+        if not isinstance(listed, str) or listed not in KNOWN_LISTS:
+            shown = listed if isinstance(listed, str) else describe(listed)
+            hint = suggest(listed, KNOWN_LISTS) if isinstance(listed, str) else ""
+            check.add(where, f"unknown list {shown!r} (use {', '.join(KNOWN_LISTS)}){hint}")
+            continue
+        conditions.append((name, listed))
+    return tuple(conditions)
+
+
+def _templates(
+    check: Checker,
+    table: dict[str, object],
+    name: str,
+    key: str,
+    captured: set[str],
+    *,
+    required: bool = False,
+) -> tuple[str, ...]:
+    dotted = f"{key}.{name}"
+    if name not in table:
+        if required:
+            check.add(dotted, "missing: the one-line summary, e.g. message = '{text}'")
+        return ()
+    templates = check.string_list(table, name, dotted)
+    if templates is None:
+        return ()
+    for template in templates:
+        try:
+            names = template_fields(template)
+        except ValueError as error:
+            check.add(dotted, f"bad template {template!r}: {error} (write {{{{ for a brace)")
+            continue
+        for placeholder in names:
+            if not placeholder.isidentifier():
+                check.add(dotted, f"bad placeholder {{{placeholder}}}: use {{name}} only")
+            elif placeholder not in captured:
+                known = sorted(captured)
+                check.add(
+                    dotted,
+                    f"placeholder {{{placeholder}}} is not captured by start or fields"
+                    f" (captured: {', '.join(known)}){suggest(placeholder, known)}",
+                )
+    return tuple(templates)

@@ -1,0 +1,244 @@
+"""Apply problem rules to one process's output, turning blocks of lines into problems.
+
+Invariant: pure (no I/O, no clock, no event bus). Fed each stream's ANSI-stripped lines in
+order, a `ProblemDetector` reports every problem exactly once per sighting, with the lines
+it spans and their sequence numbers, at the position in the chunk where it became
+complete, so the caller can publish the lines before the problem they make.
+
+Cost: each chunk is searched once for the rules' needles with `str.find`; only lines
+holding a needle (and the lines of an open block) are looked at one by one, so a flood of
+ordinary output costs a few C-level scans per chunk.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Final
+
+from devtui.core.config.rules import Rule, render
+from devtui.core.events import Stream
+from devtui.core.locate import SourceLocator
+from devtui.core.node_builtins import is_node_builtin
+from devtui.core.problems import Problem, fingerprint, stable_text
+
+LIST_TESTS: Final[dict[str, Callable[[str], bool]]] = {"node-builtin": is_node_builtin}
+"""What a rule's `when = { field = "list" }` can test a field against."""
+VOLATILE_FIELDS: Final = frozenset({"text"})
+"""Fields whose numbers and URLs are left out of the fingerprint."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem seen in a chunk of output."""
+
+    problem: Problem
+    after: int
+    """How many of the chunk's lines come before it: publish those, then the problem."""
+
+
+@dataclass(slots=True)
+class _Block:
+    """The lines of a problem still being read."""
+
+    rule: Rule
+    """The rule the problem is reported under (the most specific one seen so far)."""
+    shape: Rule
+    """The rule whose max_lines, continue and end say where the block ends: the one that
+    took the block last, unless that one only knows its own line (a one-line refinement,
+    like a function's name inside a push error, does not cut the block short)."""
+    fields: dict[str, str]
+    at: float
+    lines: list[str] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    since_rule: int = 0
+    """Lines since `shape` took the block (its max_lines counts from there)."""
+
+    def add(self, text: str, seq: int) -> None:
+        self.lines.append(text)
+        self.seqs.append(seq)
+        self.since_rule += 1
+
+
+class ProblemDetector:
+    """The rules that watch one process, applied to its output stream by stream."""
+
+    def __init__(
+        self,
+        process: str,
+        rules: Sequence[Rule],
+        locator: SourceLocator | None = None,
+    ) -> None:
+        self.process = process
+        self.rules = sorted(rules, key=lambda rule: -rule.priority)
+        """Highest priority first: the most specific rule wins a line."""
+        self._locator = locator
+        self._needles = tuple({needle for rule in self.rules for needle in rule.needles})
+        self._check_every_line = any(not rule.needles for rule in self.rules)
+        self._open: dict[Stream, _Block] = {}
+
+    @property
+    def has_open_block(self) -> bool:
+        """Whether a problem is still being read (the caller ends it after a quiet spell)."""
+        return bool(self._open)
+
+    def feed(
+        self, stream: Stream, texts: Sequence[str], first_seq: int, at: float
+    ) -> list[Finding]:
+        """Read one chunk of a stream's lines; return the problems completed in it."""
+        if not self.rules:
+            return []
+        candidates = self._candidates(texts)
+        if not candidates and stream not in self._open:
+            return []
+        last_candidate = len(texts) if candidates is None else max(candidates, default=-1)
+        findings: list[Finding] = []
+        for index, text in enumerate(texts):
+            block = self._open.get(stream)
+            candidate = candidates is None or index in candidates
+            if block is None:
+                if candidate:
+                    self._try_start(stream, text, first_seq + index, at, index, findings)
+                elif index > last_candidate:
+                    break
+                continue
+            shape = block.shape
+            if (shape.end is not None and shape.end.search(text)) or (
+                shape.continues is not None and not shape.continues.search(text)
+            ):
+                findings.append(Finding(self._close(stream), index))
+                if candidate:
+                    self._try_start(stream, text, first_seq + index, at, index, findings)
+                continue
+            takeover = self._match(text, above=block.rule.priority) if candidate else None
+            if takeover is not None:
+                new_rule, fields = takeover
+                block.rule = new_rule
+                block.fields.update(fields)
+                if new_rule.max_lines > 1:
+                    block.shape = new_rule
+                    block.since_rule = 0
+            block.add(text, first_seq + index)
+            if block.since_rule >= block.shape.max_lines:
+                findings.append(Finding(self._close(stream), index + 1))
+        return findings
+
+    def flush(self) -> list[Problem]:
+        """End every open block (quiet spell, or the process ended)."""
+        return [self._close(stream) for stream in list(self._open)]
+
+    # ------------------------------------------------------------------ internals
+
+    def _candidates(self, texts: Sequence[str]) -> set[int] | None:
+        """Indices of lines holding a needle; None when every line must be checked."""
+        if self._check_every_line:
+            return None
+        joined = "\n".join(texts)
+        positions: list[int] = []
+        for needle in self._needles:
+            position = joined.find(needle)
+            while position != -1:
+                positions.append(position)
+                position = joined.find(needle, position + len(needle))
+        if not positions:
+            return set()
+        starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        return {bisect_right(starts, position) - 1 for position in positions}
+
+    def _try_start(
+        self,
+        stream: Stream,
+        text: str,
+        seq: int,
+        at: float,
+        index: int,
+        findings: list[Finding],
+    ) -> None:
+        match = self._match(text, above=None)
+        if match is None:
+            return
+        rule, fields = match
+        block = _Block(rule, rule, fields, at)
+        block.add(text, seq)
+        self._open[stream] = block
+        if rule.max_lines <= 1:
+            findings.append(Finding(self._close(stream), index + 1))
+
+    def _match(self, text: str, above: int | None) -> tuple[Rule, dict[str, str]] | None:
+        """The highest-priority rule (above `above`, if given) whose start `text` matches."""
+        for rule in self.rules:
+            if above is not None and rule.priority <= above:
+                return None
+            if rule.needles and not any(needle in text for needle in rule.needles):
+                continue
+            for start in rule.starts:
+                found = start.search(text)
+                if found is None:
+                    continue
+                fields = {k: v for k, v in found.groupdict().items() if v}
+                if all(
+                    name in fields and LIST_TESTS[listed](fields[name])
+                    for name, listed in rule.when
+                ):
+                    return rule, fields
+        return None
+
+    def _close(self, stream: Stream) -> Problem:
+        block = self._open.pop(stream)
+        rule = block.rule
+        lines, seqs = block.lines, block.seqs
+        while len(lines) > 1 and not lines[-1].strip():
+            lines, seqs = lines[:-1], seqs[:-1]
+        values = dict(block.fields)
+        for pattern in rule.fields:
+            if pattern.groupindex.keys() <= values.keys():
+                continue
+            for text in lines:
+                found = pattern.search(text)
+                if found is not None:
+                    for name, value in found.groupdict().items():
+                        if value and name not in values:
+                            values[name] = value
+        return self._problem(rule, values, block.at, tuple(lines), tuple(seqs))
+
+    def _problem(
+        self,
+        rule: Rule,
+        values: dict[str, str],
+        at: float,
+        lines: tuple[str, ...],
+        seqs: tuple[int, ...],
+    ) -> Problem:
+        values["process"] = self.process
+        if "file" in values and self._locator is not None:
+            values["file"] = self._locator.locate(values["file"])
+        parts = [
+            stable_text(values.get(name, "")) if name in VOLATILE_FIELDS else values.get(name, "")
+            for name in rule.group_by
+        ]
+        return Problem(
+            rule=rule.id,
+            severity=rule.severity,
+            title=rule.title,
+            message=render(rule.message, values).strip() or rule.title,
+            process=self.process,
+            fingerprint=fingerprint(rule.id, parts),
+            first_seen=at,
+            last_seen=at,
+            file=values.get("file"),
+            line=_number(values.get("line")),
+            column=_number(values.get("column")),
+            symbol=values.get("symbol"),
+            explanation=render(rule.explanation, values),
+            fix=render(rule.fix, values),
+            docs=rule.docs,
+            lines=lines,
+            first_seq=seqs[0] if seqs else None,
+            occurrence_seqs=seqs,
+        )
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
