@@ -23,12 +23,15 @@ from devtui.core.config import (
     render_config,
 )
 from devtui.core.config.checker import suggest
+from devtui.core.config.discover import display_path
+from devtui.core.config.project_files import functions_dir
 from devtui.core.groups import LIVE_GROUPS
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError
+from devtui.headless.annotations import annotations_wanted
 from devtui.headless.runner import HeadlessOptions, run_headless
 
-COMMANDS = ("up", "ci", "demo", "config")
+COMMANDS = ("up", "ci", "demo", "lint", "config")
 
 EXIT_CODES_HELP = """exit codes:
   0    everything ready (ci), clean shutdown (up)
@@ -157,6 +160,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--headless", action="store_true", help="plain prefixed output, no TUI")
     _add_run_options(demo, config=False)
     _add_ci_options(demo)
+
+    lint = commands.add_parser(
+        "lint",
+        help="check a Convex functions folder for runtime-separation violations",
+        description="Check a Convex functions folder, before any push, for what Convex\n"
+        "rejects:\n"
+        '  - a file without "use node" (or a file it imports) importing a Node built-in\n'
+        "    (crypto, fs, node:*, ...);\n"
+        '  - a "use node" file exporting a query, mutation or HTTP action.\n'
+        "Type-only imports, comments, strings and _generated/ are ignored.",
+        epilog="DIR is the functions folder (e.g. convex) or a project folder holding one\n"
+        "(convex.json's `functions` is honoured); the default is this project's.\n\n"
+        "exit codes:\n  0    no violations\n  1    violations found\n"
+        "  2    bad arguments or no functions folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint.add_argument("dir", nargs="?", type=Path, metavar="DIR", help="folder to check")
+    lint.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default=None,
+        help="text (default), json (an array of findings on stdout), or github "
+        "(workflow commands; also added to text output when GITHUB_ACTIONS=true)",
+    )
+    lint.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in text output (auto: only on a TTY)",
+    )
 
     config = commands.add_parser(
         "config",
@@ -311,7 +344,66 @@ def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return ExitCode.OK
 
 
-HANDLERS = {"up": _cmd_up, "ci": _cmd_ci, "demo": _cmd_demo, "config": _cmd_config}
+def _cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from devtui.core.lint import ConvexLinter
+    from devtui.headless.colour import use_colour
+    from devtui.headless.lint_output import lint_annotation, lint_json, lint_text
+
+    functions, root = _lint_folder(args.dir)
+    report = ConvexLinter(functions, root).lint()
+    for problem in report.unreadable:
+        err.write(f"devtui: lint: cannot read {problem}\n")
+    shown = display_path(functions) + "/"
+    if args.format == "json":
+        out.write(lint_json(report) + "\n")
+    elif args.format == "github":
+        out.writelines(lint_annotation(f) + "\n" for f in report.findings)
+    else:
+        colour = use_colour(args.color, out, os.environ)
+        out.writelines(line + "\n" for line in lint_text(report, shown, colour))
+        if annotations_wanted("auto", os.environ):
+            out.writelines(lint_annotation(f) + "\n" for f in report.findings)
+    return ExitCode.PROCESS_FAILED if report.findings else ExitCode.OK
+
+
+def _lint_folder(given: Path | None) -> tuple[Path, Path]:
+    """The functions folder to lint and the project root its files are shown relative to."""
+    if given is None:
+        try:
+            config = discover()
+        except ConfigError:
+            raise
+        except DevtuiError:  # no devtui.toml and no Convex app: look for ./convex
+            cwd = Path.cwd()
+            functions = cwd / functions_dir(cwd)
+            if not functions.is_dir():
+                raise UsageError(
+                    f"no Convex functions folder here ({display_path(functions)}/ does not "
+                    "exist); pass DIR, e.g. devtui lint path/to/convex"
+                ) from None
+            return functions, cwd
+        return config.functions_path, config.root
+    folder = given.resolve()
+    if not folder.is_dir():
+        raise UsageError(f"lint: {given} is not a folder")
+    project_functions = folder / functions_dir(folder)
+    if project_functions.is_dir():  # a project folder holding its functions folder
+        return project_functions, folder
+    if (folder / "convex.json").is_file():
+        raise UsageError(
+            f"lint: {display_path(project_functions)}/ (convex.json's functions folder) "
+            "does not exist"
+        )
+    return folder, folder.parent
+
+
+HANDLERS = {
+    "up": _cmd_up,
+    "ci": _cmd_ci,
+    "demo": _cmd_demo,
+    "lint": _cmd_lint,
+    "config": _cmd_config,
+}
 
 
 def main(
