@@ -65,6 +65,13 @@ def _add_run_options(parser: argparse.ArgumentParser, *, config: bool = True) ->
         default="auto",
         help="colour in headless output (auto: only on a TTY; honours NO_COLOR and FORCE_COLOR)",
     )
+    parser.add_argument(
+        "--annotations",
+        choices=("auto", "github", "none"),
+        default="auto",
+        help="GitHub Actions workflow commands (::error file=…,line=…::…) for problems in "
+        "headless output (auto: when GITHUB_ACTIONS=true)",
+    )
 
 
 def _add_ci_options(parser: argparse.ArgumentParser) -> None:
@@ -238,6 +245,7 @@ def _headless_options(args: argparse.Namespace, mode: str) -> HeadlessOptions:
         keep_running=bool(getattr(args, "keep_running", False)) if ci else False,
         timeout=getattr(args, "timeout", None) if ci else None,
         json_path=getattr(args, "json_path", None) if ci else None,
+        annotations=args.annotations,
         environ=dict(os.environ),
     )
 

@@ -269,6 +269,32 @@ class SupervisorStopping:
     """The stop order: groups of process names stopped together, first group first."""
 
 
+@dataclass(frozen=True, slots=True)
+class FilesChanged:
+    """Files under the watched Convex functions folder changed (after debouncing)."""
+
+    paths: tuple[str, ...]
+    """Relative to the project root, sorted."""
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LintChecked:
+    """Live lint checked the Convex functions folder: at start, and after each change."""
+
+    folder: str
+    """The functions folder, relative to the project root (e.g. `convex`)."""
+    files: int
+    violations: int
+    at: float
+    changed: tuple[str, ...] = ()
+    """What triggered this check (empty: the check at start)."""
+    unreadable: tuple[str, ...] = ()
+    """Files that could not be read, with the reason."""
+    note: str = ""
+    """Something to tell the user, e.g. that changes are not being watched, and why."""
+
+
 Event: TypeAlias = (
     OutputLines
     | ProcessStateChanged
@@ -280,5 +306,7 @@ Event: TypeAlias = (
     | ProblemRepeated
     | ProblemResolved
     | SupervisorStopping
+    | FilesChanged
+    | LintChecked
 )
 """Everything the bus carries."""

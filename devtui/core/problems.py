@@ -137,6 +137,12 @@ class ProblemBook:
         self._by_fingerprint[key] = updated
         return updated
 
+    def relocate(self, key: str, line: int | None, column: int | None) -> None:
+        """Move a known problem to another line of its file (the code above it changed)."""
+        problem = self._by_fingerprint.get(key)
+        if problem is not None:
+            self._by_fingerprint[key] = replace(problem, line=line, column=column)
+
     def get(self, key: str) -> Problem | None:
         """The problem with fingerprint `key`, if any."""
         return self._by_fingerprint.get(key)

@@ -16,6 +16,7 @@ from devtui import __version__
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import missing_executables
 from devtui.core.config.model import Config
+from devtui.core.livelint import LiveLint
 from devtui.core.redact import secret_values
 from devtui.core.sessionlog import SessionLog
 from devtui.core.supervisor import Supervisor
@@ -42,6 +43,18 @@ class RunSession:
             config, bus=bus, read_size=INTERACTIVE_READ_SIZE if interactive else None
         )
         """Start, stop and observe the processes through this."""
+        self.live_lint = (
+            LiveLint(
+                config.functions_path,
+                config.root,
+                self.supervisor.bus,
+                self.supervisor.problems,
+                self.supervisor.clock,
+            )
+            if config.lints
+            else None
+        )
+        """Lints the Convex functions folder at start and on changes (when it exists)."""
         self.log: SessionLog | None = None
         """The session log, once `open()` created it (None when keep_logs = 0 or it failed)."""
         self.warnings: list[str] = []
@@ -91,8 +104,16 @@ class RunSession:
         subscription = self.bus.subscribe("session-log")
         self._writer = asyncio.create_task(self.log.consume(subscription, on_log_error))
 
+    async def start(self) -> None:
+        """Start live lint and the processes (call after `open()`)."""
+        if self.live_lint is not None:
+            self.live_lint.start()
+        await self.supervisor.start()
+
     async def close(self, exit_code: int | None, reason: str = "shutting down") -> None:
         """Shut the stack down, let every subscriber drain, and close the session log."""
+        if self.live_lint is not None:
+            await self.live_lint.stop()
         await self.supervisor.shutdown(reason)
         self.bus.close()
         if self._writer is not None:

@@ -21,6 +21,8 @@ from typing import Final
 from devtui.core.bus import Subscription
 from devtui.core.events import (
     Event,
+    FilesChanged,
+    LintChecked,
     OutputLines,
     ProblemDetected,
     ProblemRepeated,
@@ -132,6 +134,19 @@ def _record(event: Event) -> dict[str, object]:
         problem = event.problem
         at = problem.last_seen if what != "resolved" else time.time()
         return {"kind": "problem", "time": at, "event": what, "problem": problem_record(problem)}
+    if isinstance(event, FilesChanged):
+        return {"kind": "files-changed", "time": event.at, "paths": list(event.paths)}
+    if isinstance(event, LintChecked):
+        return {
+            "kind": "lint",
+            "time": event.at,
+            "folder": event.folder,
+            "files": event.files,
+            "violations": event.violations,
+            "changed": list(event.changed),
+            "unreadable": list(event.unreadable),
+            "note": event.note,
+        }
     raise TypeError(f"no session-log record for {type(event).__name__}")
 
 

@@ -59,6 +59,8 @@ class Supervisor:
         self.started_at = clock()
         """Wall-clock start, the zero of `ready_after_s`."""
         self._clock = clock
+        self.clock = clock
+        """The wall clock every event's time comes from."""
         self._environ = environ
         self._restart_timing = restart_timing
         self._read_size = read_size

@@ -56,7 +56,7 @@ def problem_annotation(problem: Problem) -> str:
     return workflow_command(
         problem.severity,
         body,
-        title=f"{problem.title} ({problem.rule}, {problem.process})",
+        title=f"{problem.title} ({problem.rule})",
         file=problem.file,
         line=problem.line,
         column=problem.column,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from devtui.core.events import (
     Event,
+    LintChecked,
     ProblemDetected,
     ProblemRepeated,
     ProblemResolved,
@@ -100,12 +101,15 @@ def describe(event: Event) -> Diagnostic | None:
         problem = event.problem
         symbol, style = _SEVERITY_LOOK[problem.severity]
         count = f" (×{problem.count})" if problem.count > 1 else ""
-        return Diagnostic(symbol, problem.process, problem_headline(problem) + count, style)
+        fix = (f"fix: {problem.fix}",) if isinstance(event, ProblemDetected) and problem.fix else ()
+        return Diagnostic(symbol, problem.process, problem_headline(problem) + count, style, fix)
     if isinstance(event, ProblemResolved):
         problem = event.problem
         return Diagnostic(
             "✔", problem.process, f"resolved: {problem.rule}  {problem.message}", GREEN
         )
+    if isinstance(event, LintChecked):
+        return _lint(event)
     if isinstance(event, SignalSent):
         return _signal(event)
     if isinstance(event, SurvivorsFound):
@@ -151,6 +155,23 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
     header = event.reason + ("; last lines:" if details else "")
     return Diagnostic(
         symbol, event.process, header, RED if failure and style == "" else style, details
+    )
+
+
+def _lint(event: LintChecked) -> Diagnostic | None:
+    """The check at start gets a line; later ones speak through their problems."""
+    details = tuple(f"cannot read {what}" for what in event.unreadable)
+    if event.note:
+        return Diagnostic("!", "lint", event.note, YELLOW, details)
+    if event.changed and not details:
+        return None
+    files = f"{event.files} file{'s' if event.files != 1 else ''}"
+    if event.violations:
+        noun = "violation" if event.violations == 1 else "violations"
+        text = f"{event.folder}/: {event.violations} runtime-separation {noun} ({files})"
+        return Diagnostic("✖", "lint", text, RED, details)
+    return Diagnostic(
+        "✔", "lint", f"{event.folder}/: no runtime-separation violations ({files})", GREEN, details
     )
 
 

@@ -1,8 +1,9 @@
 """The headless printer: child output on stdout, everything else on stderr.
 
 Invariant: it is the only writer of headless stdout, which carries child output and nothing
-else (`HH:MM:SS name │ line`, `┃` for lines the child wrote on stderr); states, problems
-and the summary go to stderr. Writes happen in a worker thread, a batch at a time, in the
+else (`HH:MM:SS name │ line`, `┃` for lines the child wrote on stderr); states, problems,
+GitHub annotations (GitHub reads workflow commands on stderr too) and the summary go to
+stderr. Writes happen in a worker thread, a batch at a time, in the
 order the events came, so a slow or blocked reader of stdout never stalls the event loop.
 """
 
@@ -14,8 +15,9 @@ import time
 from typing import TextIO
 
 from devtui.core.bus import Subscription
-from devtui.core.events import Event, OutputLines
+from devtui.core.events import Event, OutputLines, ProblemDetected
 from devtui.core.units import clock_time
+from devtui.headless.annotations import problem_annotation
 from devtui.headless.colour import DIM, NAME_COLOURS, RED, RESET, Palette
 from devtui.headless.diagnostics import Diagnostic, describe
 
@@ -27,10 +29,18 @@ class HeadlessPrinter:
     """Formats core events for a terminal or a CI log."""
 
     def __init__(
-        self, out: TextIO, err: TextIO, names: list[str], *, colour_out: bool, colour_err: bool
+        self,
+        out: TextIO,
+        err: TextIO,
+        names: list[str],
+        *,
+        colour_out: bool,
+        colour_err: bool,
+        annotations: bool = False,
     ) -> None:
         self.out = out
         self.err = err
+        self._annotations = annotations
         self._colour_out = colour_out
         self._err_palette = Palette(colour_err)
         self._names: list[str] = []
@@ -113,7 +123,10 @@ class HeadlessPrinter:
                 runs.append((self.out, "".join(out_parts)))
                 out_parts = []
             at = getattr(event, "at", None)
-            runs.append((self.err, self.render_diagnostic(diagnostic, at)))
+            text = self.render_diagnostic(diagnostic, at)
+            if self._annotations and isinstance(event, ProblemDetected):
+                text += problem_annotation(event.problem) + "\n"
+            runs.append((self.err, text))
         if out_parts:
             runs.append((self.out, "".join(out_parts)))
         return runs

@@ -25,6 +25,7 @@ from devtui.core.session import RunSession
 from devtui.core.signals import EXIT_CODES, SignalCounter, install_shutdown_signals
 from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
+from devtui.headless.annotations import AnnotationChoice, annotations_wanted
 from devtui.headless.colour import DIM, GREEN, RED, YELLOW, ColorChoice, use_colour
 from devtui.headless.diagnostics import Diagnostic
 from devtui.headless.judge import CiJudge, Verdict
@@ -49,6 +50,8 @@ class HeadlessOptions:
     timeout: float | None = None
     """`ci --timeout`: bound on the whole wait for readiness, in seconds."""
     json_path: Path | None = None
+    annotations: AnnotationChoice = "auto"
+    """GitHub workflow commands for problems: auto (when GITHUB_ACTIONS=true), github, none."""
     environ: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -72,6 +75,7 @@ class HeadlessRun:
             list(config.processes),
             colour_out=use_colour(options.color, out, options.environ),
             colour_err=use_colour(options.color, err, options.environ),
+            annotations=annotations_wanted(options.annotations, options.environ),
         )
         self._stop = asyncio.Event()
         self._signals = SignalCounter(time.monotonic)
@@ -109,7 +113,7 @@ class HeadlessRun:
         outcome = _Outcome(ExitCode.PROCESS_FAILED, "internal error")
         final: list[ProcessStatus] = []
         try:
-            await supervisor.start()
+            await self.session.start()
             if self.options.mode == "ci":
                 outcome = await self._ci(events)
             else:

@@ -94,7 +94,7 @@ class DevtuiApp(App[int]):
         await self.session.open(on_log_error=self._log_error)
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
-        await self.session.supervisor.start()
+        await self.session.start()
         while True:
             batch = await subscription.next_batch(max_items=100_000)
             if not batch:

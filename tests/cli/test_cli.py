@@ -226,3 +226,68 @@ def test_demo_ci_scenario_ok_exits_0(tmp_path: Path) -> None:
     assert code == 0, err
     assert "Convex functions ready!" in out and "http://localhost:" in err
     assert (tmp_path / "demo" / "convex" / "ai.ts").is_file()
+
+
+def test_ci_under_github_actions_annotates_each_new_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path / "devtui.toml", replay_cmd("node-in-v8", "convex-dev", "--hold"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = cli("ci")
+    assert code == ExitCode.PROBLEM
+    annotations = [line for line in err.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::error file=convex/ai.ts,line=1,col=27,title=Node built-in imported in a V8 file "
+        '(node-builtin-in-v8)::Could not resolve "crypto"%0AFix: Move the code that needs '
+        '"crypto" into a separate file that starts with "use node" and holds only actions, '
+        "and call it from your queries and mutations with ctx.runAction / ctx.scheduler. "
+        "Often a Web API does the job in V8 instead (crypto.randomUUID(), crypto.subtle, "
+        "TextEncoder, fetch)."
+    ]
+    assert "::" not in out, "stdout carries child output only"
+
+
+def test_live_lint_problems_are_annotated_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "convex").mkdir()
+    (tmp_path / "convex" / "ai.ts").write_text(
+        'import { createHash } from "crypto";\nexport const h = createHash;\n'
+    )
+    write_config(tmp_path / "devtui.toml", scripted_cmd("hold"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, _, err = cli("ci")
+    assert code == ExitCode.PROBLEM
+    assert "✖ lint   convex/: 1 runtime-separation violation (1 file)" in err
+    assert (
+        "::error file=convex/ai.ts,line=1,col=28,title=Node built-in imported in a V8 file "
+        '(lint-node-builtin-in-v8)::"crypto" is a Node built-in, imported in a V8 file'
+    ) in err
+
+
+def test_ci_annotations_can_be_forced_or_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path / "devtui.toml", replay_cmd("use-node-mutation", "convex-dev", "--hold"))
+    code, _, err = cli("ci", "--annotations", "github")
+    assert code == ExitCode.PROBLEM
+    assert (
+        '::error file=agent.js,title=Query or mutation in a "use node" file '
+        "(non-action-in-node-file)::createChatMessage in agent.js is a Mutation"
+    ) in err
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    _, _, err = cli("ci", "--annotations", "none")
+    assert "::error" not in err
+
+
+def test_a_new_problem_prints_its_fix_once(tmp_path: Path) -> None:
+    write_config(tmp_path / "devtui.toml", replay_cmd("node-in-v8", "convex-dev", "--hold"))
+    _, _, err = cli("ci")
+    lines = err.splitlines()
+    headline = next(
+        i for i, line in enumerate(lines) if "node-builtin-in-v8  convex/ai.ts:1:27" in line
+    )
+    assert lines[headline].endswith(
+        '✖ convex node-builtin-in-v8  convex/ai.ts:1:27  Could not resolve "crypto"'
+    )
+    assert '│ fix: Move the code that needs "crypto" into a separate file' in lines[headline + 1]

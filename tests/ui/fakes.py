@@ -66,6 +66,9 @@ class FakeSession:
     async def open(self, on_log_error: Callable[[str], None] | None = None) -> None:
         return None
 
+    async def start(self) -> None:
+        await self.supervisor.start()
+
     async def close(self, exit_code: int | None, reason: str = "shutting down") -> None:
         self.closed = (exit_code, reason)
         self.bus.close()
