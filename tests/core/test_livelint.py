@@ -48,7 +48,7 @@ def is_check(event: Event, changed: str | None = None) -> bool:
 async def test_a_violation_written_during_a_run_appears_and_its_fix_clears_it(
     watching: tuple[LiveLint, EventRecorder, Path],
 ) -> None:
-    lint, recorder, functions = watching
+    _lint, recorder, functions = watching
     first = await recorder.wait_for(is_check)
     assert isinstance(first, LintChecked)
     assert (first.folder, first.files, first.violations, first.changed) == ("convex", 1, 0, ())
@@ -80,7 +80,7 @@ async def test_a_violation_written_during_a_run_appears_and_its_fix_clears_it(
 async def test_an_unchanged_violation_is_not_counted_again(
     watching: tuple[LiveLint, EventRecorder, Path],
 ) -> None:
-    lint, recorder, functions = watching
+    _lint, recorder, functions = watching
     (functions / "ai.ts").write_text(BROKEN)
     await recorder.wait_for(lambda e: isinstance(e, ProblemDetected))
     (functions / "ok.ts").write_text("export const ok = 2;\n")
@@ -91,7 +91,7 @@ async def test_an_unchanged_violation_is_not_counted_again(
 async def test_generated_code_and_other_files_do_not_trigger_a_check(
     watching: tuple[LiveLint, EventRecorder, Path],
 ) -> None:
-    lint, recorder, functions = watching
+    _lint, recorder, functions = watching
     await recorder.wait_for(is_check)
     (functions / "_generated").mkdir()
     (functions / "_generated" / "api.js").write_text("export const api = {};\n")
