@@ -17,17 +17,21 @@ from typing import ClassVar
 
 from rich.style import Style
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from devtui.core.events import Event
+from devtui.core.events import Event, ProblemDetected, ProblemRepeated, ProblemResolved
 from devtui.core.outcome import up_outcome
+from devtui.core.problems import Problem
 from devtui.core.signals import EXIT_CODES
 from devtui.errors import ExitCode
+from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
+from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
 
@@ -72,6 +76,7 @@ class DevtuiApp(App[int]):
         )
         self._handled = asyncio.Event()
         self._shutdown_view: ShutdownScreen | None = None
+        self._problems_view: ProblemsScreen | None = None
         self._exit_code: int | None = None
         self._ended_notified = False
         self._stack_closed = False
@@ -114,6 +119,10 @@ class DevtuiApp(App[int]):
 
     def _apply(self, events: list[Event]) -> None:
         self.dashboard.apply(events)
+        if self._problems_view is not None and any(
+            isinstance(e, ProblemDetected | ProblemRepeated | ProblemResolved) for e in events
+        ):
+            self._problems_view.refresh_problems()
         if self._shutdown_view is not None:
             self._shutdown_view.apply(events)
         elif not self._ended_notified:
@@ -180,6 +189,89 @@ class DevtuiApp(App[int]):
         if not self._stack_closed:
             code = self._exit_code if self._exit_code is not None else int(ExitCode.PROCESS_FAILED)
             await self._close_stack(code, "the TUI ended")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications quote process output (`[AI_STREAMING] …`, `✘ [ERROR] …`): never
+        read them as markup, whatever the caller said."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # ------------------------------------------------------------------ problems
+
+    def show_problems(self) -> None:
+        """Open the problems screen (live while it is open)."""
+        if self._problems_view is not None:
+            return
+        self._problems_view = ProblemsScreen()
+
+        def closed(_: None) -> None:
+            self._problems_view = None
+
+        self.push_screen(self._problems_view, closed)
+
+    def open_in_editor(self, problem: Problem) -> None:
+        """Open the problem's file at its line in $VISUAL / $EDITOR."""
+        if not problem.file:
+            self.notify(f"{problem.rule} names no file", timeout=4)
+            return
+        path = self.session.config.root / problem.file
+        if not path.is_file():
+            self.notify(f"{problem.file}: no such file under {self.session.config.root}", timeout=6)
+            return
+        try:
+            command = editor_command(os.environ, path, problem.line, problem.column)
+        except EditorNotSet:
+            self.notify(
+                f"Set $VISUAL or $EDITOR (e.g. export EDITOR=nvim) to open files from here; "
+                f"this one is {problem.location}",
+                title="No editor",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        except ValueError as error:
+            self.notify(f"Cannot read $VISUAL/$EDITOR: {error}", severity="error", timeout=8)
+            return
+        self._run_editor(command)
+
+    @work(group="editor", exclusive=True)
+    async def _run_editor(self, command: EditorCommand) -> None:
+        try:
+            if command.gui:
+                await asyncio.create_subprocess_exec(
+                    *command.argv,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                self.notify(f"Opened: {command.shown}", timeout=3)
+                return
+            # The editor gets the terminal; the stack keeps running underneath (the event
+            # loop is not blocked) and the screen is redrawn when the editor exits.
+            with self.suspend():
+                editor = await asyncio.create_subprocess_exec(*command.argv)
+                code = await editor.wait()
+        except SuspendNotSupported:
+            self.notify("This terminal cannot be handed to an editor", severity="error")
+            return
+        except OSError as error:
+            self.notify(
+                f"Cannot run {command.argv[0]}: {error.strerror or error}",
+                title="Editor",
+                severity="error",
+                timeout=8,
+            )
+            return
+        if code != 0:
+            self.notify(f"{command.shown} exited with code {code}", severity="warning")
 
     # ------------------------------------------------------------------ keys and commands
 

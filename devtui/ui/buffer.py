@@ -11,11 +11,16 @@ Textual), so it is tested on its own.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Final, NamedTuple
 
 from devtui.core.events import OutputLines, Stream
+from devtui.core.problems import Severity
 from devtui.ui.query import FilterQuery, SearchQuery
+
+MAX_MARKS: Final = 20_000
+"""Problem marks kept per pane (the oldest go first; their lines are long gone by then)."""
+_RANK: Final = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 class Entry(NamedTuple):
@@ -45,6 +50,8 @@ class LineBuffer:
         self.search: SearchQuery | None = None
         self._view: list[int] | None = None  # numbers passing the filter; None: all lines
         self._matches: list[int] = []  # numbers in the view matching the search
+        self.marks: dict[tuple[str, int], Severity] = {}
+        """(process, seq) of lines that belong to a problem → its severity."""
 
     # ------------------------------------------------------------------ content
 
@@ -96,6 +103,31 @@ class LineBuffer:
         if self._view is not None:
             self._view.clear()
         self._matches.clear()
+
+    def mark(self, process: str, seqs: Iterable[int], severity: Severity) -> None:
+        """Mark a problem's lines (a line in two problems keeps the graver mark)."""
+        marks = self.marks
+        for seq in seqs:
+            key = (process, seq)
+            known = marks.get(key)
+            if known is None or _RANK[severity] > _RANK[known]:
+                marks[key] = severity
+        while len(marks) > MAX_MARKS:
+            del marks[next(iter(marks))]
+
+    def mark_of(self, entry: Entry) -> Severity | None:
+        """The problem mark of a line, if it has one."""
+        return self.marks.get((entry.process, entry.seq)) if self.marks else None
+
+    def number_of_seq(self, process: str, seq: int) -> int | None:
+        """The absolute number of `process`'s line `seq`, if the pane still keeps it."""
+        for start, chunk in zip(self._starts, self._chunks, strict=True):
+            if chunk.process == process and chunk.first_seq <= seq < chunk.first_seq + len(
+                chunk.texts
+            ):
+                number = start + seq - chunk.first_seq
+                return number if number >= self.first else None
+        return None
 
     # ------------------------------------------------------------------ addressing
 

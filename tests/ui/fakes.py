@@ -10,12 +10,15 @@ from devtui.core.config import Config
 from devtui.core.events import (
     Event,
     OutputLines,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
     ProcessState,
     ProcessStateChanged,
     ProcessStatus,
     Stream,
 )
-from devtui.core.problems import ProblemBook
+from devtui.core.problems import Problem, ProblemBook, Severity
 from tests.helpers import make_config
 
 
@@ -113,6 +116,42 @@ class FakeSession:
         chunk = OutputLines(name, stream, at, first, raws or texts, texts)
         self.publish(chunk)
         return chunk
+
+    def problem(self, problem: Problem) -> Problem:
+        """Record a sighting in the book and publish it, as a process slot does."""
+        stored, new = self.supervisor.problems.record(problem)
+        self.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
+        return stored
+
+    def resolve(self, problem: Problem) -> None:
+        """Resolve a problem in the book and publish it."""
+        resolved = self.supervisor.problems.resolve_fingerprint(problem.fingerprint)
+        assert resolved is not None
+        self.publish(ProblemResolved(resolved))
+
+
+def crypto_problem(at: float = 1_800_000_000.0, seqs: tuple[int, ...] = ()) -> Problem:
+    """The demo's push problem, as the detector reports it."""
+    return Problem(
+        "node-builtin-in-v8",
+        Severity.ERROR,
+        "Node built-in imported in a V8 file",
+        'Could not resolve "crypto"',
+        "convex",
+        "node-builtin-in-v8|convex/ai.ts|crypto",
+        at,
+        at,
+        file="convex/ai.ts",
+        line=1,
+        column=27,
+        symbol="crypto",
+        explanation='convex/ai.ts imports "crypto", which is built into Node.js.',
+        fix='Move the code that needs "crypto" into a "use node" file.',
+        docs="https://docs.convex.dev/functions/runtimes#nodejs-runtime",
+        lines=('✘ [ERROR] Could not resolve "crypto"', "", "    convex/ai.ts:1:27:"),
+        first_seq=seqs[0] if seqs else None,
+        occurrence_seqs=seqs,
+    )
 
 
 def stack_config(tmp: Path | None = None) -> Config:

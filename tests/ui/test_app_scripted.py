@@ -255,7 +255,7 @@ async def test_notifications_for_what_must_not_be_missed(
     assert "convex: Convex push failed" in titles
     assert (
         "convex: Convex push failed",
-        'Could not resolve "crypto" at convex/ai.ts:1:27',
+        'Could not resolve "crypto" at convex/ai.ts:1:27\np: why, and the fix',
         "error",
     ) in app.notes
     assert "Recovered" in titles

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from devtui.core.events import ProcessState
 from devtui.ui.app import DevtuiApp
 from devtui.ui.widgets.log_view import REPAINT_EVERY
-from tests.ui.fakes import FakeSession, stack_config
+from tests.ui.fakes import FakeSession, crypto_problem, stack_config
 
 S = ProcessState
 AT = 1_795_324_920.0  # a fixed moment: clock times in the strip are part of the picture
@@ -55,6 +55,7 @@ def story(session: FakeSession) -> None:
         ),
         at=AT,
     )
+    problem = session.problem(crypto_problem(AT, seqs=(5, 6, 7, 8)))
     session.lines(
         "convex",
         "- Preparing Convex functions...",
@@ -79,6 +80,7 @@ def story(session: FakeSession) -> None:
         last_push_s=0.80156,
         push_durations=(0.80156,),
     )
+    session.resolve(problem)
     session.state("vite", S.STARTING, "npx vite", at=AT)
     session.lines(
         "vite",
@@ -129,4 +131,14 @@ def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
         terminal_size=(80, 24),
         run_before=run_story(session),
         press=["question_mark"],
+    )
+
+
+def test_problems_screen(snap_compare: Any, tmp_path: Path) -> None:
+    session = FakeSession(stack_config(tmp_path))
+    assert snap_compare(
+        DevtuiApp(session, "demo"),
+        terminal_size=(160, 45),
+        run_before=run_story(session),
+        press=["p"],
     )

@@ -29,13 +29,14 @@ from devtui.core.events import (
     ReadyTimedOut,
 )
 from devtui.core.outcome import ended_badly
-from devtui.core.problems import Severity
+from devtui.core.problems import Problem, Severity
 from devtui.core.units import format_seconds
 from devtui.ui.buffer import LineBuffer
 from devtui.ui.format import display_state
 from devtui.ui.query import QueryError, compile_filter, compile_search
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import LogView
+from devtui.ui.widgets.problems_bar import ProblemsBar
 from devtui.ui.widgets.query_bar import QueryBar
 from devtui.ui.widgets.status_strip import StatusEntry, StatusStrip
 
@@ -68,12 +69,15 @@ class DashboardScreen(Screen[None]):
         "start": "Start the selected process again",
         "copy_selection": "Copy the lines selected with the mouse",
         "copy_error": "Copy the selected process's last error block",
+        "problems": "Problems: every problem with its explanation and fix; open the file "
+        "in $VISUAL/$EDITOR, or jump to its lines",
         "help": "This help",
     }
     """Longer words for the help screen (the footer shows the short descriptions)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        Binding("p", "problems", "Problems"),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
         Binding("n", "next_match", "Next match", show=False),
@@ -106,6 +110,8 @@ class DashboardScreen(Screen[None]):
         """The process the controls act on (the focused pane's, or the last one picked)."""
         self._query_target: LogView | None = None
         self._failed_since_ready: set[str] = set()
+        self._announced: set[str] = set()
+        """Fingerprints of open problems already announced with a notification."""
 
     @property
     def devtui(self) -> DevtuiApp:
@@ -119,6 +125,7 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusStrip(self._statuses, self._name_styles)
+        yield ProblemsBar()
         with ContentSwitcher(initial="split", id="views"):
             with Container(id="split"):
                 for name in self.names:
@@ -164,6 +171,7 @@ class DashboardScreen(Screen[None]):
         merged = self.view(ALL)
         views = {name: self.view(name) for name in self.names}
         strip = self.query_one(StatusStrip)
+        problems_changed = False
         for event in events:
             if isinstance(event, OutputLines):
                 view = views.get(event.process)
@@ -191,17 +199,32 @@ class DashboardScreen(Screen[None]):
                 )
             elif isinstance(event, ProblemDetected | ProblemRepeated):
                 problem = event.problem
-                if problem.severity is Severity.ERROR and not problem.resolved:
+                problems_changed = True
+                view = views.get(problem.process)
+                if view is not None and problem.occurrence_seqs:
+                    view.mark(problem.process, problem.occurrence_seqs, problem.severity)
+                    merged.mark(problem.process, problem.occurrence_seqs, problem.severity)
+                if (
+                    problem.severity is Severity.ERROR
+                    and not problem.resolved
+                    and problem.fingerprint not in self._announced
+                ):
+                    # Once per problem until it is resolved: a push failing the same way
+                    # again shows in the problems bar's count, not in another toast.
+                    self._announced.add(problem.fingerprint)
                     where = f" at {problem.location}" if problem.location else ""
                     count = f" (×{problem.count})" if problem.count > 1 else ""
                     self.notify(
-                        f"{problem.message}{where}{count}",
+                        f"{problem.message}{where}{count}\np: why, and the fix",
                         title=f"{problem.process}: {problem.title}",
                         severity="error",
                         timeout=8,
                     )
             elif isinstance(event, ProblemResolved):
-                pass  # the ready-again notification says it
+                problems_changed = True  # the ready-again notification says it
+                self._announced.discard(event.problem.fingerprint)
+        if problems_changed:
+            self.query_one(ProblemsBar).show(self.devtui.session.supervisor.problems.all())
 
     def _notify_state(self, event: ProcessStateChanged) -> None:
         name, state, status = event.process, event.state, event.status
@@ -433,3 +456,24 @@ class DashboardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.devtui.action_help()
+
+    # ------------------------------------------------------------------ problems
+
+    def action_problems(self) -> None:
+        self.devtui.show_problems()
+
+    def show_problem_lines(self, problem: Problem) -> None:
+        """Show the latest lines of `problem` in its process's pane."""
+        if problem.process not in self.names:
+            self.notify(f"{problem.process} has no pane", timeout=3)
+            return
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current != "split":
+            switcher.current = "split"
+        self.action_select(self.names.index(problem.process) + 1)
+        view = self.view(problem.process)
+        if not view.scroll_to_seq(problem.process, problem.occurrence_seqs[0]):
+            self.notify(
+                "Those lines have scrolled out of the pane (the session log keeps them)",
+                timeout=4,
+            )

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 MAIN_KEYS: Final = (
     ("?", "help", "help"),
+    ("p", "problems", "problems"),
     ("/", "search", "search"),
     ("f", "filter", "filter"),
     ("a", "toggle_merged", "all"),

@@ -25,7 +25,11 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from devtui.core.events import OutputLines
+from devtui.core.problems import Severity
 from devtui.ui.buffer import Entry, LineBuffer
+
+PROBLEM_GUTTER: Final = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "•"}
+"""The gutter mark of a line that belongs to a problem, by severity."""
 
 REPAINT_EVERY: Final = 0.2
 """During a flood a pane repaints at most this often (seconds)."""
@@ -45,6 +49,12 @@ class LogView(ScrollView, can_focus=True):
         "log-view--match",
         "log-view--current",
         "log-view--cut",
+        "log-view--error",
+        "log-view--warning",
+        "log-view--info",
+        "log-view--error-mark",
+        "log-view--warning-mark",
+        "log-view--info-mark",
     }
 
     following: var[bool] = var(True)
@@ -80,7 +90,8 @@ class LogView(ScrollView, can_focus=True):
         """What this pane shows: a process name or "all"."""
         self.prefixes = prefixes
         self._prefix_width = max((len(name) for name in prefixes), default=0) if prefixes else 0
-        self._cache: LRUCache[int, Strip] = LRUCache(2048)
+        self._cache: LRUCache[int, tuple[Strip, Style]] = LRUCache(2048)
+        """Line number → its rendered strip and the style that pads it to the pane's width."""
         self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
         self._styles_stale = True
         self._last_repaint = 0.0
@@ -116,6 +127,25 @@ class LogView(ScrollView, can_focus=True):
             self.unseen += self._pending_unseen
         self._pending_unseen = 0
         self.refresh()
+
+    def mark(self, process: str, seqs: tuple[int, ...], severity: Severity) -> None:
+        """Highlight the lines of a problem (they may have arrived a moment ago)."""
+        if not seqs:
+            return
+        self.buffer.mark(process, seqs, severity)
+        self._cache.clear()
+        self.refresh()
+
+    def scroll_to_seq(self, process: str, seq: int) -> bool:
+        """Show `process`'s line `seq` near the top (stops following); False if it is gone."""
+        number = self.buffer.number_of_seq(process, seq)
+        if number is None:
+            return False
+        self.following = False
+        row = self.buffer.row_of(number)
+        self.scroll_to(y=max(0, row - 2), animate=False, immediate=True, force=True)
+        self.refresh()
+        return True
 
     def clear(self) -> None:
         """Empty the pane (the session log still has every line)."""
@@ -242,16 +272,26 @@ class LogView(ScrollView, can_focus=True):
         if row >= len(self.buffer):
             return Strip.blank(width, rich_style)
         number = self.buffer.number_at(row)
-        strip = self._cache.get(number)
-        if strip is None:
-            strip = self._render_entry(number, self.buffer.entry(number))
-            self._cache[number] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, rich_style).apply_offsets(
-            scroll_x, row
-        )
+        cached = self._cache.get(number)
+        if cached is None:
+            entry = self.buffer.entry(number)
+            mark = self.buffer.mark_of(entry)
+            pad = (
+                rich_style if mark is None else rich_style + self._style(f"log-view--{mark.value}")
+            )
+            cached = (self._render_entry(number, entry), pad)
+            self._cache[number] = cached
+        strip, pad = cached
+        return strip.crop_extend(scroll_x, scroll_x + width, pad).apply_offsets(scroll_x, row)
 
     def _render_entry(self, number: int, entry: Entry) -> Strip:
-        if "\x1b" not in entry.raw and self.buffer.search is None and not self.prefixes:
+        mark = self.buffer.mark_of(entry)
+        if (
+            mark is None
+            and "\x1b" not in entry.raw
+            and self.buffer.search is None
+            and not self.prefixes
+        ):
             plain = _plain_strip(
                 entry,
                 self._style("base"),
@@ -261,7 +301,10 @@ class LogView(ScrollView, can_focus=True):
             if plain is not None:
                 return plain
         line = Text(no_wrap=True, end="")
-        if entry.stream == "stderr":  # thin: Convex prints everything on stderr
+        if mark is not None:
+            tint = self._style(f"log-view--{mark.value}")
+            line.append(PROBLEM_GUTTER[mark], tint + self._style(f"log-view--{mark.value}-mark"))
+        elif entry.stream == "stderr":  # thin: Convex prints everything on stderr
             line.append("▏", self._style("log-view--stderr"))
         else:
             line.append(" ")
@@ -285,7 +328,10 @@ class LogView(ScrollView, can_focus=True):
                 f" … {hidden:,} more characters (the session log has the whole line)",
                 self._style("log-view--cut"),
             )
-        line.stylize_before(self._style("base"))
+        base = self._style("base")
+        if mark is not None:
+            base += self._style(f"log-view--{mark.value}")
+        line.stylize_before(base)
         return Strip(line.render(self.app.console), line.cell_len)
 
     # ------------------------------------------------------------------ selection
