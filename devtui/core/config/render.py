@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 
 from devtui.core.config.model import KIND_DEFAULT_READY, Config, ProcessConfig
 
@@ -68,10 +69,13 @@ def _key(key: str) -> str:
 def _rules_comment(config: Config) -> str:
     own = {str(table.get("id")) for table in config.rule_tables}
     builtin = [rule.id for rule in config.rules if rule.id not in own]
-    return (
-        f"# problem rules: {len(config.rules)} in effect; built-in: {', '.join(builtin)}"
-        if builtin
-        else f"# problem rules: {len(config.rules)} in effect"
+    text = f"problem rules: {len(config.rules)} in effect"
+    if builtin:
+        text += f"; built-in: {', '.join(builtin)}"
+    return "\n".join(
+        textwrap.wrap(
+            text, 98, initial_indent="# ", subsequent_indent="#   ", break_on_hyphens=False
+        )
     )
 
 

@@ -219,7 +219,7 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
     starts = check.regex_list(table, "start", f"{key}.start")
     if "start" not in table:
         check.add(f"{key}.start", "missing: the regex of the line that begins the problem")
-    elif starts is not None and not starts:
+    elif table["start"] == []:
         check.add(f"{key}.start", "must hold at least one regex")
     kinds = check.string_list(table, "kinds", f"{key}.kinds") or []
     for kind in kinds:
