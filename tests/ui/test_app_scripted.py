@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -46,13 +47,22 @@ def session(tmp_path: Path) -> FakeSession:
     return FakeSession(stack_config(tmp_path))
 
 
-@pytest.fixture
-async def running(session: FakeSession) -> AsyncIterator[tuple[RecordingApp, Pilot[int]]]:
+@asynccontextmanager
+async def recording_app(
+    session: FakeSession, size: tuple[int, int]
+) -> AsyncIterator[tuple[RecordingApp, Pilot[int]]]:
+    """The app over a scripted session, running under Pilot, keeping its notifications."""
     app = RecordingApp(session)
     app.notes = []
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         yield app, pilot
+
+
+@pytest.fixture
+async def running(session: FakeSession) -> AsyncIterator[tuple[RecordingApp, Pilot[int]]]:
+    async with recording_app(session, (120, 40)) as running:
+        yield running
 
 
 def dash(app: DevtuiApp) -> DashboardScreen:

@@ -22,7 +22,7 @@ from devtui.ui.editor import EditorNotSet, editor_command
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.widgets.problems_bar import ProblemsBar
 from tests.ui.fakes import FakeSession, crypto_problem, stack_config
-from tests.ui.test_app_scripted import RecordingApp, settle
+from tests.ui.test_app_scripted import RecordingApp, recording_app, settle
 
 ERROR_LINES = (
     "- Preparing Convex functions...",
@@ -46,11 +46,8 @@ def session(project: Path) -> FakeSession:
 
 @pytest.fixture
 async def running(session: FakeSession) -> AsyncIterator[tuple[RecordingApp, Pilot[int]]]:
-    app = RecordingApp(session)
-    app.notes = []
-    async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        yield app, pilot
+    async with recording_app(session, (160, 45)) as running:
+        yield running
 
 
 def fake_editor(folder: Path, name: str = "fake-editor") -> tuple[Path, Path]:
