@@ -140,15 +140,15 @@ def main() -> None:
                     match = marker.search(line)
                     if match:
                         expected.add((str(path.relative_to(root)), number, *match.groups()))
-        found = {
+        reported = {
             (f.file, f.line, f.rule, f.symbol)
             for f in ConvexLinter(root / "convex").lint().findings
         }
-        hits = len(found & expected)
+        hits = len(reported & expected)
         files = sum(1 for p in (root / "convex").rglob("*") if p.is_file())
         print(
-            f"lint corpus: {files} files, {len(expected)} violations expected, {len(found)} found: "
-            f"precision {hits / max(1, len(found)):.0%}, recall {hits / max(1, len(expected)):.0%}"
+            f"lint corpus: {files} files, {len(expected)} violations expected, {len(reported)} found: "
+            f"precision {hits / max(1, len(reported)):.0%}, recall {hits / max(1, len(expected)):.0%}"
         )
 
 

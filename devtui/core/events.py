@@ -49,6 +49,8 @@ class ProcessState(StrEnum):
     """Never started: a dependency ended without ever becoming ready."""
     FAILED = "failed"
     """Could not be started at all (spawn error)."""
+    OOM = "oom"
+    """Died out of memory (Node's heap report in its output, or SIGABRT / exit 134)."""
 
     @property
     def is_running(self) -> bool:
@@ -72,6 +74,7 @@ _FINAL_STATES = frozenset(
         ProcessState.CRASH_LOOP,
         ProcessState.BLOCKED,
         ProcessState.FAILED,
+        ProcessState.OOM,
     }
 )
 
@@ -176,6 +179,10 @@ class ProcessStatus:
     """Why it is stale, in words."""
     ready_timed_out: bool = False
     """Readiness did not come within the process's ready timeout."""
+    heap_mb: int | None = None
+    """The Node heap limit (`--max-old-space-size`) its last launch ran with, if set."""
+    oom_restarts: int = 0
+    """Restarts with more heap after running out of memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +276,45 @@ class SupervisorStopping:
     """The stop order: groups of process names stopped together, first group first."""
 
 
+class ChildMemory(NamedTuple):
+    """One process of a tree and its resident memory."""
+
+    pid: int
+    command: str
+    rss_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemorySampled:
+    """A process tree's resident memory (root and every descendant), once per interval."""
+
+    process: str
+    rss_bytes: int
+    pids: tuple[int, ...]
+    at: float
+    children: tuple[ChildMemory, ...] = ()
+    """The root first, then descendants, biggest first."""
+    peak_bytes: int = 0
+    """The highest tree RSS of this process so far in the session."""
+    growth_mb_per_min: float | None = None
+    """RSS change over the last minute (None until there are a few seconds of samples)."""
+    level: Literal["ok", "warn", "limit"] = "ok"
+    """Where the RSS stands against the process's thresholds."""
+    warn_bytes: int | None = None
+    limit_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryThresholdCrossed:
+    """A process tree's RSS went above its warning or limit threshold."""
+
+    process: str
+    level: Literal["warn", "limit"]
+    rss_bytes: int
+    threshold_bytes: int
+    at: float
+
+
 @dataclass(frozen=True, slots=True)
 class FilesChanged:
     """Files under the watched Convex functions folder changed (after debouncing)."""
@@ -308,5 +354,7 @@ Event: TypeAlias = (
     | SupervisorStopping
     | FilesChanged
     | LintChecked
+    | MemorySampled
+    | MemoryThresholdCrossed
 )
 """Everything the bus carries."""

@@ -14,6 +14,7 @@ from devtui.errors import ExitCode
 _BAD_ENDINGS = frozenset(
     {
         ProcessState.CRASHED,
+        ProcessState.OOM,
         ProcessState.CRASH_LOOP,
         ProcessState.BLOCKED,
         ProcessState.FAILED,

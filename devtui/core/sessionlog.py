@@ -23,6 +23,8 @@ from devtui.core.events import (
     Event,
     FilesChanged,
     LintChecked,
+    MemorySampled,
+    MemoryThresholdCrossed,
     OutputLines,
     ProblemDetected,
     ProblemRepeated,
@@ -146,6 +148,24 @@ def _record(event: Event) -> dict[str, object]:
             "changed": list(event.changed),
             "unreadable": list(event.unreadable),
             "note": event.note,
+        }
+    if isinstance(event, MemorySampled):
+        return {
+            "kind": "memory",
+            "time": event.at,
+            "process": event.process,
+            "rss": event.rss_bytes,
+            "pids": len(event.pids),
+            "level": event.level,
+        }
+    if isinstance(event, MemoryThresholdCrossed):
+        return {
+            "kind": "memory-threshold",
+            "time": event.at,
+            "process": event.process,
+            "level": event.level,
+            "rss": event.rss_bytes,
+            "threshold": event.threshold_bytes,
         }
     raise TypeError(f"no session-log record for {type(event).__name__}")
 

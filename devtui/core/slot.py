@@ -39,6 +39,8 @@ TAIL_LINES: Final = 200
 BLOCK_QUIET_S: Final = 0.25
 """A problem's block of lines is complete after this long without more output."""
 MAX_PUSH_HISTORY: Final = 30
+OOM_RULE: Final = "node-out-of-memory"
+"""The problem rule whose sighting means the process is dying out of memory."""
 
 
 class ProcessSlot:
@@ -81,6 +83,8 @@ class ProcessSlot:
         self._assemblers: dict[Stream, LineAssembler] = {}
         self._ready_timer: asyncio.TimerHandle | None = None
         self._block_timer: asyncio.TimerHandle | None = None
+        self.saw_oom = False
+        """This launch printed Node's out-of-memory report (the `node-out-of-memory` rule)."""
 
     # ------------------------------------------------------------------ status
 
@@ -123,9 +127,15 @@ class ProcessSlot:
 
     # ------------------------------------------------------------------ launches
 
-    def begin_launch(self) -> int:
-        """Reset per-launch state before a spawn; returns the launch number."""
+    def begin_launch(self, heap_mb: int | None = None, note: str = "") -> int:
+        """Reset per-launch state before a spawn; returns the launch number.
+
+        Args:
+            heap_mb: The Node heap limit this launch runs with, if NODE_OPTIONS sets one.
+            note: Said after the command in the `starting` reason (e.g. a raised heap).
+        """
         self._launch += 1
+        self.saw_oom = False
         config = self.config
         self._watcher = OutputWatcher(
             config.ready, config.ready_streams, config.url, convex=config.kind is ProcessKind.CONVEX
@@ -133,7 +143,8 @@ class ProcessSlot:
         self._assemblers = {"stdout": LineAssembler(), "stderr": LineAssembler()}
         self.set_state(
             ProcessState.STARTING,
-            config.command_text,
+            f"{config.command_text} ({note})" if note else config.command_text,
+            heap_mb=heap_mb,
             started_at=self._clock(),
             exit_code=None,
             ready_timed_out=False,
@@ -293,6 +304,8 @@ class ProcessSlot:
     # ------------------------------------------------------------------ problems
 
     def _record(self, problem: Problem) -> None:
+        if problem.rule == OOM_RULE:
+            self.saw_oom = True
         stored, new = self._problems.record(problem)
         self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
 

@@ -18,7 +18,7 @@ from typing import Any, Final, Self
 
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
-from devtui.core.config.model import Config, ProcessConfig
+from devtui.core.config.model import Config, OomPolicy, ProcessConfig
 from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
     ProcessState,
@@ -27,7 +27,10 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
+from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.locate import SourceLocator
+from devtui.core.memory import MIB
+from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import ProblemBook
 from devtui.core.process import ChildProcess, OnSignal
 from devtui.core.restart import RestartTiming, RestartTracker
@@ -36,6 +39,12 @@ from devtui.core.units import format_seconds
 
 CAUSED_BY_DEVTUI: Final = frozenset({130, 143, -signal.SIGINT, -signal.SIGTERM})
 """Exit codes of a child stopped by SIGINT/SIGTERM; when devtui sent them they are clean."""
+OOM_EXIT_CODES: Final = frozenset({-signal.SIGABRT, 128 + signal.SIGABRT})
+"""Node aborts (SIGABRT; 134 through a shell) when it runs out of heap."""
+MAX_OOM_RESTARTS: Final = 2
+"""`on_oom = "restart-with-more-heap"` raises the heap at most this often per run."""
+DEFAULT_WARN_MB: Final = 1536
+"""The memory warning without `memory_warn_mb` and without a heap limit in NODE_OPTIONS."""
 
 
 class Supervisor:
@@ -73,6 +82,17 @@ class Supervisor:
         self._shutdown_task: asyncio.Task[None] | None = None
         self._all_ended = asyncio.Event()
         self._locator = SourceLocator(config.root, config.settings.functions_dir)
+        self._heap_mb: dict[str, int] = {}
+        """Heap limits devtui raised after running out of memory, by process."""
+        interval = config.settings.memory_interval
+        self.memory = (
+            MemoryMonitor(
+                self.bus, self.problems, clock, interval, self._running_pids, self._thresholds
+            )
+            if interval > 0
+            else None
+        )
+        """The memory sampler (None when `memory_interval = 0`)."""
         for process in config.processes.values():
             self._add_slot(process)
         self.bus.on_congestion(self._on_congestion)
@@ -101,6 +121,8 @@ class Supervisor:
 
     async def start(self) -> None:
         """Start every process (each waits for its dependencies to be ready)."""
+        if self.memory is not None:
+            self.memory.start()
         for name in self._slots:
             if name not in self._tasks:
                 self._spawn_run_loop(name)
@@ -146,6 +168,46 @@ class Supervisor:
             return
         self._restart_requested.add(name)
         await self._stop_child(slot)
+
+    async def restart_with_more_heap(self, name: str) -> int:
+        """Restart `name` with twice its Node heap limit; returns the new limit in MiB.
+
+        The limit goes into NODE_OPTIONS (`--max-old-space-size`) for this and every later
+        launch of the process in this run.
+        """
+        heap = doubled_heap_mb(self._heap_limit_mb(name))
+        self._heap_mb[name] = heap
+        await self.restart_process(name)
+        return heap
+
+    def node_options(self, name: str) -> str:
+        """The NODE_OPTIONS the next launch of `name` gets."""
+        process = self._slots[name].config
+        env = process_environment(process, dict(self._environ) if self._environ else None)
+        options = env.get("NODE_OPTIONS", "")
+        if name in self._heap_mb:
+            options = with_heap_limit(options, self._heap_mb[name])
+        return options
+
+    def _heap_limit_mb(self, name: str) -> int | None:
+        return heap_limit_mb(self.node_options(name))
+
+    def _running_pids(self) -> dict[str, int]:
+        return {
+            name: slot.child.pid for name, slot in self._slots.items() if slot.child is not None
+        }
+
+    def _thresholds(self, name: str) -> tuple[int | None, int | None]:
+        """A process's memory (warning, limit) in bytes: its config, else 80% of its heap
+        limit (or 1.5 GiB) as the warning and no limit."""
+        process = self._slots[name].config
+        if process.memory_warn_mb is not None:
+            warn = int(process.memory_warn_mb * MIB)
+        else:
+            heap = self._heap_limit_mb(name)
+            warn = int(heap * MIB * 0.8) if heap is not None else DEFAULT_WARN_MB * MIB
+        limit = int(process.memory_limit_mb * MIB) if process.memory_limit_mb is not None else None
+        return warn, limit
 
     async def wait_all_ended(self) -> None:
         """Wait until no process is running or due to start again."""
@@ -273,8 +335,12 @@ class Supervisor:
 
     async def _launch(self, slot: ProcessSlot) -> ChildProcess | None:
         process = slot.config
-        slot.begin_launch()
         env = process_environment(process, dict(self._environ) if self._environ else None)
+        raised = self._heap_mb.get(slot.name)
+        if raised is not None:
+            env["NODE_OPTIONS"] = with_heap_limit(env.get("NODE_OPTIONS", ""), raised)
+        note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if raised is not None else ""
+        slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note)
         try:
             child = await ChildProcess.spawn(
                 process.command,
@@ -295,11 +361,15 @@ class Supervisor:
 
     async def _after_unplanned_exit(self, slot: ProcessSlot, code: int) -> bool:
         """Apply the restart policy; True to launch again."""
+        state, reason = _exit_state(code, slot.ready_this_launch)
+        if slot.saw_oom or code in OOM_EXIT_CODES:
+            state, reason = ProcessState.OOM, f"out of memory ({reason})"
+            if await self._restart_after_oom(slot, reason, code):
+                return True
         started = slot.status.started_at or self._clock()
         decision = self._trackers[slot.name].on_exit(
             succeeded=code == 0, started_at=started, exited_at=self._clock()
         )
-        state, reason = _exit_state(code, slot.ready_this_launch)
         if decision.crash_loop:
             timing = self._trackers[slot.name].timing
             slot.set_state(
@@ -329,6 +399,32 @@ class Supervisor:
             slot.set_state(
                 ProcessState.STOPPED, "stopped while waiting to restart", restart_at=None
             )
+            return False
+        slot.status = _with_restart(slot.status)
+        return True
+
+    async def _restart_after_oom(self, slot: ProcessSlot, reason: str, code: int) -> bool:
+        """`on_oom = "restart-with-more-heap"`: mark it `oom`, then restart it at once with
+        twice the heap (at most `MAX_OOM_RESTARTS` times). True if it is to launch again."""
+        if slot.config.on_oom is not OomPolicy.RESTART_WITH_MORE_HEAP:
+            return False
+        if slot.status.oom_restarts >= MAX_OOM_RESTARTS:
+            return False
+        # restart_at says a restart follows at once (front ends then offer no action).
+        slot.set_state(
+            ProcessState.OOM, reason, last_lines=True, exit_code=code, restart_at=self._clock()
+        )
+        heap = doubled_heap_mb(self._heap_limit_mb(slot.name))
+        self._heap_mb[slot.name] = heap
+        slot.set_state(
+            ProcessState.RESTARTING,
+            f"restarting with --max-old-space-size={heap} (on_oom, "
+            f"{slot.status.oom_restarts + 1} of {MAX_OOM_RESTARTS})",
+            restart_at=self._clock(),
+            oom_restarts=slot.status.oom_restarts + 1,
+        )
+        if self._should_stay_down(slot.name):
+            slot.set_state(ProcessState.STOPPED, "stopped while waiting to restart")
             return False
         slot.status = _with_restart(slot.status)
         return True
@@ -391,6 +487,10 @@ class Supervisor:
             self.bus.publish(SurvivorsFound(slot.name, child.survivors, self._clock()))
 
     async def _shutdown(self, reason: str) -> None:
+        if self.memory is not None:
+            await self.memory.stop()
+            with suppress(Exception):  # one last sample: a short run still has its peak
+                await self.memory.sample_once()
         levels = [level for level in reversed(self._levels()) if level]
         self.bus.publish(
             SupervisorStopping(reason, self._clock(), tuple(tuple(group) for group in levels))

@@ -182,8 +182,10 @@ def scenario_oom(term: Terminal) -> None:
     term.ready("912.40ms")
     survives = (_heap_limit_mb() or 0) >= OOM_NEEDS_HEAP_MB
     hoard: list[bytearray] = []
-    for _ in range(24 if not survives else 12):  # ~16 MiB every 0.4 s: visible growth
-        hoard.append(bytearray(16 * 1024 * 1024))
+    for _ in range(24 if not survives else 8):  # ~16 MiB every 0.4 s: visible growth
+        block = bytearray(16 * 1024 * 1024)
+        block[::4096] = b"\x01" * (len(block) // 4096)  # touch every page: resident memory
+        hoard.append(block)
         time.sleep(0.4)
     if survives:
         term.function_log("A", "embeddings:rebuild", "[LOG] 'index rebuilt with the larger heap'")

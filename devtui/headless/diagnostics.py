@@ -48,6 +48,7 @@ _STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
     ProcessState.RESTARTING: ("↻", YELLOW),
     ProcessState.EXITED: ("■", ""),
     ProcessState.CRASHED: ("✖", RED),
+    ProcessState.OOM: ("✖", RED),
     ProcessState.STOPPED: ("■", DIM),
     ProcessState.CRASH_LOOP: ("✖", RED),
     ProcessState.BLOCKED: ("✖", RED),
@@ -146,6 +147,7 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
         return Diagnostic(symbol, event.process, f"push {attempt} failed", style)
     failure = event.state in (
         ProcessState.CRASHED,
+        ProcessState.OOM,
         ProcessState.CRASH_LOOP,
         ProcessState.FAILED,
         ProcessState.BLOCKED,
@@ -153,6 +155,12 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
     ) or (event.state is ProcessState.EXITED and status.exit_code not in (0, None))
     details = event.last_lines if failure and event.last_lines else ()
     header = event.reason + ("; last lines:" if details else "")
+    if event.state is ProcessState.OOM and status.restart_at is None:
+        details = (
+            *details,
+            f'restart it with more heap: on_oom = "restart-with-more-heap" for {event.process} '
+            "in devtui.toml (or H in the dashboard)",
+        )
     return Diagnostic(
         symbol, event.process, header, RED if failure and style == "" else style, details
     )

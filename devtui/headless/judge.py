@@ -18,6 +18,7 @@ from devtui.core.events import (
     ReadyTimedOut,
 )
 from devtui.core.problems import Severity
+from devtui.core.slot import OOM_RULE
 from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
 from devtui.headless.diagnostics import problem_headline
@@ -26,6 +27,7 @@ ENDED_BADLY = frozenset(
     {
         ProcessState.EXITED,
         ProcessState.CRASHED,
+        ProcessState.OOM,
         ProcessState.CRASH_LOOP,
         ProcessState.BLOCKED,
         ProcessState.FAILED,
@@ -48,9 +50,15 @@ class Verdict:
 class CiJudge:
     """Watches events until every named process is ready or something fails."""
 
-    def __init__(self, processes: list[str]) -> None:
+    def __init__(self, processes: list[str], restart_on_oom: frozenset[str] = frozenset()) -> None:
+        """Args:
+        processes: Who must be ready.
+        restart_on_oom: Processes with `on_oom = "restart-with-more-heap"`: running out of
+            memory is not fatal for them (the restart decides; a final `oom` still fails).
+        """
         self._waiting = set(processes)
         self._ready: set[str] = set()
+        self._restart_on_oom = restart_on_oom
 
     @property
     def not_ready(self) -> list[str]:
@@ -80,7 +88,8 @@ class CiJudge:
             )
         elif isinstance(event, ProblemDetected | ProblemRepeated):
             problem = event.problem
-            if problem.severity is Severity.ERROR and not problem.resolved:
+            forgiven = problem.rule == OOM_RULE and problem.process in self._restart_on_oom
+            if problem.severity is Severity.ERROR and not problem.resolved and not forgiven:
                 return Verdict(
                     ExitCode.PROBLEM, f"problem: {problem_headline(problem)}", problem.lines[:12]
                 )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from devtui.core.bus import Subscription
-from devtui.core.config.model import Config, ProcessConfig
+from devtui.core.config.model import Config, OomPolicy, ProcessConfig
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
 from devtui.core.outcome import up_outcome
 from devtui.core.session import RunSession
@@ -156,7 +156,12 @@ class HeadlessRun:
         return _ended_outcome(list(self.session.supervisor.statuses.values()))
 
     async def _ci(self, events: Subscription) -> _Outcome:
-        judge = CiJudge(list(self.config.processes))
+        restart_on_oom = frozenset(
+            p.name
+            for p in self.config.processes.values()
+            if p.on_oom is OomPolicy.RESTART_WITH_MORE_HEAP
+        )
+        judge = CiJudge(list(self.config.processes), restart_on_oom)
         verdict_task = asyncio.ensure_future(_first_verdict(judge, events))
         if not await self._race(verdict_task, self.options.timeout):
             if self._stop.is_set():
@@ -237,7 +242,9 @@ class HeadlessRun:
         supervisor = self.session.supervisor
         problems = supervisor.problems.all()
         log_path = self.session.log.path if self.session.log else None
-        table = summary_table(statuses, problems)
+        monitor = supervisor.memory
+        peaks = {s.name: monitor.peak_bytes(s.name) for s in statuses} if monitor else {}
+        table = summary_table(statuses, problems, peaks)
         if log_path is not None:
             table.append(f"session log: {log_path}")
         self._note("■", "summary:", DIM, tuple(table))
@@ -250,7 +257,7 @@ class HeadlessRun:
         reason = outcome.reason or "done"
         self._note(symbol, f"exit {outcome.code}: {reason}", style, outcome.details)
         if self.options.json_path is not None:
-            document = json_summary(outcome.code, reason, statuses, problems, log_path)
+            document = json_summary(outcome.code, reason, statuses, problems, log_path, peaks)
             try:
                 write_json(self.options.json_path, document)
             except OSError as error:

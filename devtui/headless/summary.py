@@ -8,18 +8,29 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from devtui.core.events import ProcessStatus
+from devtui.core.memory import MIB, mib
 from devtui.core.problems import Problem, Severity
 from devtui.core.sessionlog import problem_record
 from devtui.core.units import format_seconds
 
-COLUMNS = ("process", "state", "ready after", "pushes", "restarts", "exit")
+COLUMNS = ("process", "state", "ready after", "pushes", "restarts", "exit", "peak memory")
 
 
-def summary_table(statuses: list[ProcessStatus], problems: list[Problem]) -> list[str]:
-    """Plain-text lines of the summary table, then a problem count line."""
+def summary_table(
+    statuses: list[ProcessStatus],
+    problems: list[Problem],
+    peaks: Mapping[str, int | None] | None = None,
+) -> list[str]:
+    """Plain-text lines of the summary table, then a problem count line.
+
+    Args:
+        peaks: Each process's peak tree RSS in bytes (None or missing: not sampled).
+    """
+    peaks = peaks or {}
     rows = [COLUMNS]
     for status in statuses:
         ready = format_seconds(status.ready_after_s) if status.ready_after_s is not None else "-"
@@ -29,7 +40,9 @@ def summary_table(statuses: list[ProcessStatus], problems: list[Problem]) -> lis
             pushes = f"{status.pushes}{failed}"
         exit_code = "-" if status.exit_code is None else str(status.exit_code)
         state = status.state.value + (" (stale)" if status.stale_since is not None else "")
-        rows.append((status.name, state, ready, pushes, str(status.restarts), exit_code))
+        peak = peaks.get(status.name)
+        memory = mib(peak) if peak is not None else "-"
+        rows.append((status.name, state, ready, pushes, str(status.restarts), exit_code, memory))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = [
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
@@ -52,8 +65,10 @@ def json_summary(
     statuses: list[ProcessStatus],
     problems: list[Problem],
     session_log: Path | None,
+    peaks: Mapping[str, int | None] | None = None,
 ) -> dict[str, object]:
     """The `--json` document (field names are the contract; see design.md)."""
+    peaks = peaks or {}
     processes = []
     for status in statuses:
         convex = status.kind == "convex"
@@ -65,7 +80,7 @@ def json_summary(
             "pushes": status.pushes if convex else None,
             "restarts": status.restarts,
             "exit_code": status.exit_code,
-            "peak_rss_mb": None,
+            "peak_rss_mb": _megabytes(peaks.get(status.name)),
             "stale_since": status.stale_since,
         }
         if status.kind == "vite" or status.url is not None:
@@ -81,6 +96,10 @@ def json_summary(
         "problems": [problem_record(p) for p in problems],
         "session_log": str(session_log) if session_log else None,
     }
+
+
+def _megabytes(value: int | None) -> float | None:
+    return round(value / MIB, 1) if value is not None else None
 
 
 def write_json(path: Path, document: dict[str, object]) -> None:

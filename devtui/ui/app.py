@@ -22,7 +22,13 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from devtui.core.events import Event, ProblemDetected, ProblemRepeated, ProblemResolved
+from devtui.core.events import (
+    Event,
+    MemorySampled,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+)
 from devtui.core.outcome import up_outcome
 from devtui.core.problems import Problem
 from devtui.core.signals import EXIT_CODES
@@ -31,6 +37,7 @@ from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
+from devtui.ui.screens.memory import MemoryScreen
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
@@ -77,6 +84,7 @@ class DevtuiApp(App[int]):
         self._handled = asyncio.Event()
         self._shutdown_view: ShutdownScreen | None = None
         self._problems_view: ProblemsScreen | None = None
+        self._memory_view: MemoryScreen | None = None
         self._exit_code: int | None = None
         self._ended_notified = False
         self._stack_closed = False
@@ -123,6 +131,8 @@ class DevtuiApp(App[int]):
             isinstance(e, ProblemDetected | ProblemRepeated | ProblemResolved) for e in events
         ):
             self._problems_view.refresh_problems()
+        if self._memory_view is not None and any(isinstance(e, MemorySampled) for e in events):
+            self._memory_view.refresh_memory()
         if self._shutdown_view is not None:
             self._shutdown_view.apply(events)
         elif not self._ended_notified:
@@ -215,6 +225,30 @@ class DevtuiApp(App[int]):
             self._problems_view = None
 
         self.push_screen(self._problems_view, closed)
+
+    def show_memory(self) -> None:
+        """Open the memory screen (live while it is open)."""
+        if self._memory_view is not None:
+            return
+        self._memory_view = MemoryScreen(self.dashboard.names, self.dashboard.selected)
+
+        def closed(_: None) -> None:
+            self._memory_view = None
+
+        self.push_screen(self._memory_view, closed)
+
+    def restart_with_more_heap(self, name: str) -> None:
+        """Restart `name` with twice its Node heap limit, saying what it gets."""
+        self._more_heap(name)
+
+    @work(group="process-commands")
+    async def _more_heap(self, name: str) -> None:
+        heap = await self.session.supervisor.restart_with_more_heap(name)
+        self.notify(
+            f"{name} restarts with NODE_OPTIONS=--max-old-space-size={heap}",
+            title="More heap",
+            timeout=6,
+        )
 
     def open_in_editor(self, problem: Problem) -> None:
         """Open the problem's file at its line in $VISUAL / $EDITOR."""

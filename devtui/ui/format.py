@@ -1,4 +1,5 @@
-"""Words and small pictures for the TUI: state labels with elapsed time, a push sparkline.
+"""Words and small pictures for the TUI: state labels with elapsed time, a push sparkline,
+memory figures.
 
 Invariant: pure functions of a `ProcessStatus` and the time, so what the status strip says
 is tested without a screen and never decides anything the core did not.
@@ -9,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from devtui.core.events import ProcessState, ProcessStatus
+from rich.style import Style
+
+from devtui.core.events import MemorySampled, ProcessState, ProcessStatus
+from devtui.core.memory import mib
 from devtui.core.units import clock_time, format_seconds
 
 SPARK: Final = "▁▂▃▄▅▆▇█"
@@ -23,6 +27,7 @@ STATE_SYMBOL: Final[dict[ProcessState, str]] = {
     ProcessState.RESTARTING: "↻",
     ProcessState.EXITED: "■",
     ProcessState.CRASHED: "✖",
+    ProcessState.OOM: "✖",
     ProcessState.STOPPED: "■",
     ProcessState.CRASH_LOOP: "✖",
     ProcessState.BLOCKED: "✖",
@@ -83,6 +88,7 @@ def state_detail(status: ProcessStatus, now: float, since: float | None) -> str:
     if state in (
         ProcessState.EXITED,
         ProcessState.CRASHED,
+        ProcessState.OOM,
         ProcessState.CRASH_LOOP,
         ProcessState.BLOCKED,
         ProcessState.FAILED,
@@ -112,3 +118,21 @@ def is_waiting(status: ProcessStatus) -> bool:
         ProcessState.PUSHING,
         ProcessState.RESTARTING,
     )
+
+
+MEMORY_STYLE: Final = {
+    "ok": Style(dim=True),
+    "warn": Style(color="yellow", bold=True),
+    "limit": Style(color="red", bold=True),
+}
+"""How a memory figure looks against its thresholds."""
+
+
+def memory_summary(sample: MemorySampled) -> str:
+    """`221 MiB ↗ 35 MiB/min` (the trend only when it moves by a MiB a minute or more)."""
+    text = mib(sample.rss_bytes)
+    growth = sample.growth_mb_per_min
+    if growth is not None and abs(growth) >= 1:
+        arrow = "↗" if growth > 0 else "↘"
+        text += f" {arrow} {abs(growth):.0f} MiB/min"
+    return text

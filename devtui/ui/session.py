@@ -12,6 +12,7 @@ from typing import Protocol
 from devtui.core.bus import EventBus
 from devtui.core.config.model import Config
 from devtui.core.events import ProcessStatus
+from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import ProblemBook
 from devtui.core.sessionlog import SessionLog
 
@@ -20,6 +21,7 @@ class StackControls(Protocol):
     """The supervisor's commands and queries the TUI uses."""
 
     problems: ProblemBook
+    memory: MemoryMonitor | None
 
     @property
     def statuses(self) -> dict[str, ProcessStatus]: ...
@@ -33,6 +35,8 @@ class StackControls(Protocol):
     async def start_process(self, name: str) -> None: ...
 
     def kill_now(self) -> None: ...
+
+    async def restart_with_more_heap(self, name: str) -> int: ...
 
 
 class StackSession(Protocol):

@@ -4,6 +4,7 @@ Usage: scripted.py STEP [STEP ...]
   out:TEXT   print TEXT on stdout        err:TEXT   print TEXT on stderr
   sleep:S    pause S seconds             exit:N     exit with code N now
   hold       sleep until signalled       abort      die of SIGABRT
+  die:SIG    die of signal SIG (e.g. die:SEGV)
   env:NAME   print NAME=value of an environment variable on stdout
   stdin      print what reading stdin returns (b'' for /dev/null) on stdout
   mark:FILE  write time.monotonic() to FILE (for ordering checks)
@@ -35,11 +36,16 @@ def main() -> int:
         elif kind == "hold":
             while True:
                 time.sleep(3600)
-        elif kind == "abort":
+        elif kind in ("abort", "die"):
             import resource
 
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            os.abort()
+            if kind == "abort":
+                os.abort()
+            sig = getattr(signal, f"SIG{value}")
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            time.sleep(10)
         elif kind == "env":
             print(f"{value}={os.environ.get(value)}", flush=True)
         elif kind == "stdin":

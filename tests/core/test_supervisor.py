@@ -407,7 +407,7 @@ async def test_a_crashed_dependency_makes_dependents_stale_naming_the_crash(
     config = make_config(
         {
             "convex": {
-                "command": child("scripted.py", "out:up", "sleep:0.5", "abort"),
+                "command": child("scripted.py", "out:up", "sleep:0.5", "die:SEGV"),
                 "ready": "up",
             },
             "vite": {"depends_on": ["convex"], "command": child("scripted.py", "hold")},
@@ -417,7 +417,7 @@ async def test_a_crashed_dependency_makes_dependents_stale_naming_the_crash(
     stale = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "stale")
     assert isinstance(stale, ProcessUpdated)
     assert stale.status.stale_cause == "convex crashed"
-    assert supervisor.status("convex").reason == "killed by SIGABRT"
+    assert supervisor.status("convex").reason == "killed by SIGSEGV"
 
 
 async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(

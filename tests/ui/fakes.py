@@ -8,6 +8,7 @@ from pathlib import Path
 from devtui.core.bus import EventBus
 from devtui.core.config import Config
 from devtui.core.events import (
+    ChildMemory,
     Event,
     OutputLines,
     ProblemDetected,
@@ -18,6 +19,8 @@ from devtui.core.events import (
     ProcessStatus,
     Stream,
 )
+from devtui.core.memory import MIB, TreeMemory
+from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import Problem, ProblemBook, Severity
 from tests.helpers import make_config
 
@@ -25,10 +28,19 @@ from tests.helpers import make_config
 class FakeSupervisor:
     """Answers the TUI's queries from scripted statuses and records its commands."""
 
-    def __init__(self, statuses: list[ProcessStatus]) -> None:
+    def __init__(self, statuses: list[ProcessStatus], bus: EventBus, config: Config) -> None:
         self._statuses = {status.name: status for status in statuses}
         self.problems = ProblemBook()
         self.commands: list[tuple[str, str]] = []
+        self.memory: MemoryMonitor | None = MemoryMonitor(
+            bus,
+            self.problems,
+            lambda: 1_800_000_000.0,
+            1.0,
+            dict,
+            lambda name: _thresholds(config, name),
+        )
+        """A real monitor, never started: tests feed it samples (`FakeSession.memory`)."""
 
     @property
     def statuses(self) -> dict[str, ProcessStatus]:
@@ -49,6 +61,10 @@ class FakeSupervisor:
     def kill_now(self) -> None:
         self.commands.append(("kill", ""))
 
+    async def restart_with_more_heap(self, name: str) -> int:
+        self.commands.append(("more-heap", name))
+        return 8192
+
 
 class FakeSession:
     """A `StackSession` whose events the test publishes itself."""
@@ -60,7 +76,7 @@ class FakeSession:
             ProcessStatus(p.name, p.kind.value, ProcessState.WAITING, "not started")
             for p in config.processes.values()
         ]
-        self.supervisor = FakeSupervisor(statuses)
+        self.supervisor = FakeSupervisor(statuses, self.bus, config)
         self.warnings: list[str] = []
         self.log = None
         self.closed: tuple[int | None, str] | None = None
@@ -117,6 +133,16 @@ class FakeSession:
         self.publish(chunk)
         return chunk
 
+    def memory(self, name: str, *children_mb: float, at: float = 1_800_000_000.0) -> None:
+        """A memory sample of `name`'s tree: the root's and each child's RSS in MiB."""
+        members = tuple(
+            ChildMemory(1000 + index, f"{name} process {index}", int(mb * MIB))
+            for index, mb in enumerate(children_mb)
+        )
+        monitor = self.supervisor.memory
+        assert monitor is not None
+        monitor.observe(name, TreeMemory(sum(m.rss_bytes for m in members), members), at)
+
     def problem(self, problem: Problem) -> Problem:
         """Record a sighting in the book and publish it, as a process slot does."""
         stored, new = self.supervisor.problems.record(problem)
@@ -128,6 +154,13 @@ class FakeSession:
         resolved = self.supervisor.problems.resolve_fingerprint(problem.fingerprint)
         assert resolved is not None
         self.publish(ProblemResolved(resolved))
+
+
+def _thresholds(config: Config, name: str) -> tuple[int | None, int | None]:
+    process = config.processes[name]
+    warn = process.memory_warn_mb if process.memory_warn_mb is not None else 1536
+    limit = process.memory_limit_mb
+    return int(warn * MIB), int(limit * MIB) if limit is not None else None
 
 
 def crypto_problem(at: float = 1_800_000_000.0, seqs: tuple[int, ...] = ()) -> Problem:

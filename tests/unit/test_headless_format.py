@@ -88,11 +88,33 @@ def test_summary_table_and_json_agree() -> None:
         ProcessStatus("convex", "convex", ProcessState.PUSH_FAILED, pushes=0, failed_pushes=1),
         ProcessStatus("vite", "vite", ProcessState.WAITING),
     ]
-    lines = summary_table(statuses, [])
-    assert lines[0].split() == ["process", "state", "ready", "after", "pushes", "restarts", "exit"]
-    assert lines[1].split() == ["convex", "push-failed", "-", "0", "(+1", "failed)", "0", "-"]
-    assert lines[2].split() == ["vite", "waiting", "-", "-", "0", "-"]
-    document = json_summary(4, "problem: x", statuses, [], None)
+    peaks = {"convex": 300 * 1024 * 1024}
+    lines = summary_table(statuses, [], peaks)
+    assert lines[0].split() == [
+        "process",
+        "state",
+        "ready",
+        "after",
+        "pushes",
+        "restarts",
+        "exit",
+        "peak",
+        "memory",
+    ]
+    assert lines[1].split() == [
+        "convex",
+        "push-failed",
+        "-",
+        "0",
+        "(+1",
+        "failed)",
+        "0",
+        "-",
+        "300",
+        "MiB",
+    ]
+    assert lines[2].split() == ["vite", "waiting", "-", "-", "0", "-", "-"]
+    document = json_summary(4, "problem: x", statuses, [], None, peaks)
     convex, vite = document["processes"]  # type: ignore[misc]
     assert convex == {
         "name": "convex",
@@ -102,12 +124,13 @@ def test_summary_table_and_json_agree() -> None:
         "pushes": 0,
         "restarts": 0,
         "exit_code": None,
-        "peak_rss_mb": None,
+        "peak_rss_mb": 300.0,
         "stale_since": None,
         "failed_pushes": 1,
         "last_push_s": None,
     }
     assert vite["url"] is None and vite["pushes"] is None and vite["state"] == "waiting"
+    assert vite["peak_rss_mb"] is None
     assert document["exit_code"] == 4 and document["exit_reason"] == "problem: x"
 
 

@@ -100,3 +100,25 @@ def test_a_repeated_signal_within_the_window_is_an_echo_not_a_second_request() -
     now[0] = 1.0
     assert counter.observe(signal.SIGINT) == "repeat"
     assert counter.first is signal.SIGTERM
+
+
+def test_out_of_memory_is_not_fatal_where_on_oom_restarts() -> None:
+    oom = ProblemDetected(
+        Problem(
+            "node-out-of-memory",
+            Severity.ERROR,
+            "Node ran out of memory",
+            "FATAL ERROR: Reached heap limit",
+            "convex",
+            "oom",
+            0.0,
+            0.0,
+        )
+    )
+    assert CiJudge(["convex"], restart_on_oom=frozenset({"convex"})).observe(oom) is None
+    verdict = CiJudge(["convex"]).observe(oom)
+    assert verdict is not None and verdict.code is ExitCode.PROBLEM
+    final = CiJudge(["convex"], restart_on_oom=frozenset({"convex"})).observe(
+        state("convex", S.OOM, "out of memory (killed by SIGABRT)")
+    )
+    assert final is not None and final.code is ExitCode.PROCESS_FAILED

@@ -18,6 +18,15 @@ from devtui.core.events import Stream
 from devtui.core.restart import RestartPolicy
 
 
+class OomPolicy(StrEnum):
+    """What to do when a process runs out of memory."""
+
+    NONE = "none"
+    """Mark it `oom` and offer the restart with more heap (H in the dashboard)."""
+    RESTART_WITH_MORE_HEAP = "restart-with-more-heap"
+    """Restart it at once with twice the heap (`--max-old-space-size`), at most twice."""
+
+
 class ProcessKind(StrEnum):
     """What a process is; turns on kind-specific states, defaults and problem rules."""
 
@@ -60,6 +69,8 @@ class Settings:
     `functions`, else `convex`); `devtui lint` and live lint check it."""
     lint: bool = True
     """Lint the functions folder at start and on every change (when a Convex process runs)."""
+    memory_interval: float = 1.0
+    """Seconds between memory samples of every process tree (0: no sampling)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,10 @@ class ProcessConfig:
     restart: RestartPolicy = RestartPolicy.NEVER
     shutdown_grace: float = 5.0
     memory_warn_mb: float | None = None
+    """Warn above this tree RSS (default: 80% of NODE_OPTIONS' heap limit, else 1536)."""
     memory_limit_mb: float | None = None
+    """An error above this tree RSS (default: none)."""
+    on_oom: OomPolicy = OomPolicy.NONE
 
     @property
     def command_text(self) -> str:

@@ -36,6 +36,7 @@ def render_config(config: Config) -> str:
         f"scrollback = {s.scrollback}",
         f"functions_dir = {toml_string(s.functions_dir)}",
         f"lint = {'true' if s.lint else 'false'}",
+        f"memory_interval = {_number(s.memory_interval)}",
     ]
     for process in config.processes.values():
         lines += ["", *_process_lines(process, config)]
@@ -108,4 +109,5 @@ def _process_lines(process: ProcessConfig, config: Config) -> list[str]:
         value = getattr(process, key)
         if value is not None:
             lines.append(f"{key} = {_number(value)}")
+    lines.append(f"on_oom = {toml_string(process.on_oom.value)}")
     return lines

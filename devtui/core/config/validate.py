@@ -23,6 +23,7 @@ from devtui.core.config.model import (
     KIND_DEFAULT_READY,
     KIND_DEFAULT_URL,
     Config,
+    OomPolicy,
     ProcessConfig,
     ProcessKind,
     Settings,
@@ -48,6 +49,7 @@ PROCESS_KEYS: Final = (
     "shutdown_grace",
     "memory_warn_mb",
     "memory_limit_mb",
+    "on_oom",
 )
 PROCESS_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 STREAMS: Final = ("stdout", "stderr")
@@ -115,6 +117,10 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
     keep_logs = check.number(table, "keep_logs", "settings.keep_logs", 0, integer=True)
     scrollback = check.number(table, "scrollback", "settings.scrollback", 100, integer=True)
     lint = check.boolean(table, "lint", "settings.lint")
+    interval = check.number(table, "memory_interval", "settings.memory_interval", 0)
+    if interval is not None and 0 < interval < 0.1:
+        check.add("settings.memory_interval", f"must be 0 (off) or at least 0.1, not {interval:g}")
+        interval = None
     functions = check.string(table, "functions_dir", "settings.functions_dir")
     if functions is None:
         try:
@@ -133,6 +139,7 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
         scrollback=defaults.scrollback if scrollback is None else int(scrollback),
         functions_dir=functions.strip().strip("/"),
         lint=defaults.lint if lint is None else lint,
+        memory_interval=defaults.memory_interval if interval is None else interval,
     )
 
 
@@ -179,6 +186,12 @@ def _process(
     grace = check.number(table, "shutdown_grace", f"{prefix}.shutdown_grace", 0)
     warn_mb = check.number(table, "memory_warn_mb", f"{prefix}.memory_warn_mb", 0, strict=True)
     limit_mb = check.number(table, "memory_limit_mb", f"{prefix}.memory_limit_mb", 0, strict=True)
+    if warn_mb is not None and limit_mb is not None and warn_mb >= limit_mb:
+        check.add(
+            f"{prefix}.memory_warn_mb",
+            f"must be below memory_limit_mb ({limit_mb:g}), not {warn_mb:g}",
+        )
+    on_oom = check.choice(table, "on_oom", f"{prefix}.on_oom", OomPolicy, OomPolicy.NONE, "policy")
     depends = check.string_list(table, "depends_on", f"{prefix}.depends_on") or []
 
     if len(check.problems) > before or command is None:
@@ -198,6 +211,7 @@ def _process(
         shutdown_grace=settings.shutdown_grace if grace is None else grace,
         memory_warn_mb=warn_mb,
         memory_limit_mb=limit_mb,
+        on_oom=on_oom,
     )
 
 

@@ -18,6 +18,7 @@ from textual.widgets import ContentSwitcher
 
 from devtui.core.events import (
     Event,
+    MemorySampled,
     OutputLines,
     ProblemDetected,
     ProblemRepeated,
@@ -28,6 +29,7 @@ from devtui.core.events import (
     ProcessUpdated,
     ReadyTimedOut,
 )
+from devtui.core.heap import doubled_heap_mb
 from devtui.core.outcome import ended_badly
 from devtui.core.problems import Problem, Severity
 from devtui.core.units import format_seconds
@@ -71,6 +73,10 @@ class DashboardScreen(Screen[None]):
         "copy_error": "Copy the selected process's last error block",
         "problems": "Problems: every problem with its explanation and fix; open the file "
         "in $VISUAL/$EDITOR, or jump to its lines",
+        "memory": "Memory: each process tree's RSS over the session, peak, trend, thresholds, "
+        "and the selected one's processes",
+        "more_heap": "Restart the selected process with twice its Node heap "
+        "(--max-old-space-size in NODE_OPTIONS)",
         "help": "This help",
     }
     """Longer words for the help screen (the footer shows the short descriptions)."""
@@ -78,6 +84,8 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("p", "problems", "Problems"),
+        Binding("m", "memory", "Memory"),
+        Binding("H", "more_heap", "More heap", show=False),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
         Binding("n", "next_match", "Next match", show=False),
@@ -183,6 +191,9 @@ class DashboardScreen(Screen[None]):
                     strip.show(event.status, since=event.at)
                     self._update_title(views[event.process])
                 self._notify_state(event)
+            elif isinstance(event, MemorySampled):
+                if event.process in views:
+                    strip.show_memory(event)
             elif isinstance(event, ProcessUpdated):
                 if event.process in views:
                     strip.show(event.status)
@@ -240,10 +251,20 @@ class DashboardScreen(Screen[None]):
                     severity="error",
                     timeout=15,
                 )
+            elif state is ProcessState.OOM and status.restart_at is None:
+                heap = doubled_heap_mb(status.heap_mb)
+                self.notify(
+                    f"{name} ran out of memory ({event.reason}). Press H to restart it with "
+                    f"--max-old-space-size={heap}.",
+                    title=f"{name}: out of memory",
+                    severity="error",
+                    timeout=20,
+                )
             elif state is not ProcessState.PUSH_FAILED:
+                what = "out of memory" if state is ProcessState.OOM else state.value
                 self.notify(
                     f"{name}: {event.reason}",
-                    title=f"{name} {state.value}",
+                    title=f"{name}: {what}",
                     severity="error",
                     timeout=10,
                 )
@@ -461,6 +482,13 @@ class DashboardScreen(Screen[None]):
 
     def action_problems(self) -> None:
         self.devtui.show_problems()
+
+    def action_memory(self) -> None:
+        self.devtui.show_memory()
+
+    def action_more_heap(self) -> None:
+        if self.selected is not None:
+            self.devtui.restart_with_more_heap(self.selected)
 
     def show_problem_lines(self, problem: Problem) -> None:
         """Show the latest lines of `problem` in its process's pane."""

@@ -38,7 +38,15 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "escape",
     ),
     "Search and filter": ("search", "filter", "next_match", "previous_match"),
-    "Processes (the selected one)": ("restart", "stop", "start", "copy_error", "copy_selection"),
+    "Processes (the selected one)": (
+        "restart",
+        "stop",
+        "start",
+        "more_heap",
+        "copy_error",
+        "copy_selection",
+    ),
+    "Problems and memory": ("problems", "memory"),
     "App": ("help", "command_palette", "quit"),
 }
 

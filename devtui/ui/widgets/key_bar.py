@@ -12,13 +12,14 @@ from textual.widgets import Static
 
 MAIN_KEYS: Final = (
     ("?", "help", "help"),
+    ("q", "app.quit", "quit"),
     ("p", "problems", "problems"),
+    ("m", "memory", "memory"),
     ("/", "search", "search"),
     ("f", "filter", "filter"),
     ("a", "toggle_merged", "all"),
     ("z", "zoom", "zoom"),
     ("r", "restart", "restart"),
-    ("q", "app.quit", "quit"),
     ("n/N", "next_match", "next"),
     ("l", "toggle_layout", "layout"),
     ("End", "follow", "follow"),

@@ -16,9 +16,17 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
-from devtui.core.events import ProcessStatus
+from devtui.core.events import MemorySampled, ProcessStatus
 from devtui.core.units import clock_time
-from devtui.ui.format import STATE_SYMBOL, display_state, is_waiting, push_summary, state_detail
+from devtui.ui.format import (
+    MEMORY_STYLE,
+    STATE_SYMBOL,
+    display_state,
+    is_waiting,
+    memory_summary,
+    push_summary,
+    state_detail,
+)
 
 
 class StatusEntry(Static):
@@ -38,6 +46,13 @@ class StatusEntry(Static):
         """When the process entered its current state (for elapsed times)."""
         self._name_style = name_style
         self._shown_state = ""
+        self.memory: MemorySampled | None = None
+        """The latest memory sample of the process's tree."""
+
+    def show_memory(self, sample: MemorySampled) -> None:
+        """Display a new memory sample."""
+        self.memory = sample
+        self.refresh()
 
     def show(self, status: ProcessStatus, since: float | None = None) -> None:
         """Display a new status (`since`: when its state began, if it changed)."""
@@ -58,6 +73,9 @@ class StatusEntry(Static):
         text.append(f"{STATE_SYMBOL[status.state]} ")
         text.append(status.name, self._name_style + Style(bold=True))
         text.append(f"  {state_detail(status, time.time(), self.since)}")
+        if self.memory is not None and status.state.is_running:
+            text.append("  ")
+            text.append(memory_summary(self.memory), MEMORY_STYLE[self.memory.level])
         pushes = push_summary(status) if status.kind == "convex" else ""
         if pushes:
             text.append(f"  {pushes}", Style(dim=True))
@@ -106,6 +124,10 @@ class StatusStrip(VerticalGroup):
         elif not waiting and self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
+
+    def show_memory(self, sample: MemorySampled) -> None:
+        """Update one process's memory figure."""
+        self.entry(sample.process).show_memory(sample)
 
     def select(self, process: str | None) -> None:
         """Mark the entry of the process the controls act on."""

@@ -1,0 +1,181 @@
+"""The memory sampler: every interval, each running process tree's RSS, on the bus.
+
+Invariant: the blocking psutil work runs in a worker thread, one scan per interval for all
+trees; the tracks, the events and the problem book are only touched on the event loop. A
+process's track lives for the whole session (a crash keeps the history from before it).
+Crossing a threshold publishes `MemoryThresholdCrossed` and records a problem (`memory-high`,
+a warning, or `memory-limit`, an error); falling clearly below it resolves the problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Final
+
+from devtui.core.bus import EventBus
+from devtui.core.events import (
+    MemorySampled,
+    MemoryThresholdCrossed,
+    ProblemDetected,
+    ProblemRepeated,
+    ProblemResolved,
+)
+from devtui.core.memory import MIB, MemoryTrack, Threshold, TreeMeasurer, TreeMemory, mib
+from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
+
+RULES: Final = {"warn": "memory-high", "limit": "memory-limit"}
+"""The problem each threshold makes."""
+
+log = logging.getLogger(__name__)
+
+Thresholds = tuple[int | None, int | None]
+"""(warning, limit) in bytes; None: no such threshold."""
+
+
+class MemoryMonitor:
+    """Samples the running processes' trees until stopped."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        problems: ProblemBook,
+        clock: Callable[[], float],
+        interval: float,
+        roots: Callable[[], dict[str, int]],
+        thresholds: Callable[[str], Thresholds],
+    ) -> None:
+        """Args:
+        roots: The pid of each running process (its tree's root), by name.
+        thresholds: A process's (warning, limit) in bytes, asked at every sample (a
+            restart with more heap moves the default warning).
+        """
+        self._bus = bus
+        self._problems = problems
+        self._clock = clock
+        self.interval = interval
+        self._roots = roots
+        self._thresholds = thresholds
+        self._measurer = TreeMeasurer()
+        self.tracks: dict[str, MemoryTrack] = {}
+        """Each process's memory over the session."""
+        self.latest: dict[str, MemorySampled] = {}
+        """Each process's latest sample (its tree, process by process)."""
+        self._open: dict[tuple[str, Threshold], str] = {}
+        """(process, level) → fingerprint of its open threshold problem."""
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin sampling in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="devtui-memory")
+
+    async def stop(self) -> None:
+        """Stop sampling; returns once the sampler is done."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def peak_bytes(self, name: str) -> int | None:
+        """The highest tree RSS `name` reached this session (None: never sampled)."""
+        track = self.tracks.get(name)
+        return track.peak_bytes if track is not None and track.history else None
+
+    async def sample_once(self) -> None:
+        """Measure every running tree now and publish the results."""
+        roots = self._roots()
+        if not roots:
+            return
+        trees = await asyncio.to_thread(self._measurer.measure, roots)
+        at = self._clock()
+        for name, tree in trees.items():
+            self.observe(name, tree, at)
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.sample_once()
+            except Exception:  # a sampler fault must never take the stack down
+                log.exception("memory sampling failed")
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+            except TimeoutError:
+                pass
+
+    # ------------------------------------------------------------------ one sample
+
+    def observe(self, name: str, tree: TreeMemory, at: float) -> None:
+        """Take one measurement of `name`'s tree: update its track, publish, check thresholds."""
+        warn, limit = self._thresholds(name)
+        track = self.tracks.get(name)
+        if track is None:
+            track = self.tracks[name] = MemoryTrack(warn, limit)
+        elif (track.warn_bytes, track.limit_bytes) != (warn, limit):
+            track.set_thresholds(warn, limit)
+        crossed = track.observe(at, tree.rss_bytes)
+        sample = self.latest[name] = MemorySampled(
+            name,
+            tree.rss_bytes,
+            tuple(child.pid for child in tree.children),
+            at,
+            tree.children,
+            track.peak_bytes,
+            track.growth_mb_per_min,
+            track.level,
+            track.warn_bytes,
+            track.limit_bytes,
+        )
+        self._bus.publish(sample)
+        for level in crossed:
+            threshold = warn if level == "warn" else limit
+            assert threshold is not None
+            self._bus.publish(MemoryThresholdCrossed(name, level, tree.rss_bytes, threshold, at))
+            self._record(name, level, tree, track, threshold, at)
+        for (process, level), key in list(self._open.items()):
+            if process == name and track.back_under(level):
+                del self._open[(process, level)]
+                resolved = self._problems.resolve_fingerprint(key)
+                if resolved is not None:
+                    self._bus.publish(ProblemResolved(resolved))
+
+    def _record(
+        self,
+        name: str,
+        level: Threshold,
+        tree: TreeMemory,
+        track: MemoryTrack,
+        threshold: int,
+        at: float,
+    ) -> None:
+        rule = RULES[level]
+        growth = track.growth_mb_per_min
+        trend = f", {growth:+.0f} MiB/min" if growth is not None and abs(growth) >= 1 else ""
+        which = "warning threshold" if level == "warn" else "limit"
+        setting = "memory_warn_mb" if level == "warn" else "memory_limit_mb"
+        biggest = max(tree.children, key=lambda child: child.rss_bytes)
+        problem = Problem(
+            rule=rule,
+            severity=Severity.WARNING if level == "warn" else Severity.ERROR,
+            title="Memory above the warning threshold" if level == "warn" else "Memory limit",
+            message=f"{name} uses {mib(tree.rss_bytes)}, above its {which} of "
+            f"{mib(threshold)}{trend}",
+            process=name,
+            fingerprint=fingerprint(rule, [name]),
+            first_seen=at,
+            last_seen=at,
+            symbol=name,
+            explanation=f"The whole process tree of {name} ({len(tree.children)} processes) "
+            f"holds {mib(tree.rss_bytes)}; its biggest process is `{biggest.command}` "
+            f"({mib(biggest.rss_bytes)}). A Node process that keeps growing ends with "
+            "'JavaScript heap out of memory'.",
+            fix=f"If it keeps growing, give Node more heap (H in the dashboard restarts {name} "
+            f'with twice the heap; or env = {{ NODE_OPTIONS = "--max-old-space-size=8192" }} '
+            f"for it in devtui.toml) and look for what grows. `{setting}` sets this threshold "
+            f"(now {threshold // MIB} MiB).",
+            docs="https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib",
+        )
+        stored, new = self._problems.record(problem)
+        self._open[(name, level)] = stored.fingerprint
+        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))

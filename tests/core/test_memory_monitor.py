@@ -1,0 +1,235 @@
+"""The memory sampler and out-of-memory handling with real growing, aborting children."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from devtui.core.config import Config
+from devtui.core.events import (
+    MemorySampled,
+    MemoryThresholdCrossed,
+    OutputLines,
+    ProblemDetected,
+    ProblemResolved,
+    ProcessState,
+    ProcessStateChanged,
+)
+from devtui.core.memory import MIB
+from devtui.core.supervisor import Supervisor
+from tests.helpers import EventRecorder, child, make_config
+
+S = ProcessState
+FAST = {"memory_interval": 0.1, "shutdown_grace": 2}
+StartStack = Callable[[Config], Awaitable[tuple[Supervisor, EventRecorder]]]
+
+
+@pytest.fixture
+async def run() -> AsyncIterator[StartStack]:
+    started: list[tuple[Supervisor, EventRecorder]] = []
+
+    async def start(config: Config) -> tuple[Supervisor, EventRecorder]:
+        supervisor = Supervisor(config)
+        recorder = EventRecorder(supervisor.bus)
+        await supervisor.start()
+        started.append((supervisor, recorder))
+        return supervisor, recorder
+
+    yield start
+    for supervisor, recorder in started:
+        await supervisor.shutdown()
+        supervisor.bus.close()
+        await recorder.finish()
+
+
+def samples(recorder: EventRecorder, process: str) -> list[MemorySampled]:
+    return [e for e in recorder.events if isinstance(e, MemorySampled) and e.process == process]
+
+
+def output(recorder: EventRecorder, process: str) -> list[str]:
+    return [line.text for line in recorder.lines(process)]
+
+
+def is_state(process: str, state: ProcessState) -> Callable[[Any], bool]:
+    return lambda e: (
+        isinstance(e, ProcessStateChanged) and e.process == process and e.state is state
+    )
+
+
+async def test_a_growing_process_crosses_its_warning_then_its_limit(run: StartStack) -> None:
+    config = make_config(
+        {
+            "app": {
+                "command": child("grow.py", "--step", "10", "--every", "0.1", "--to", "150"),
+                "ready": "ready",
+                "memory_warn_mb": 70,
+                "memory_limit_mb": 120,
+            }
+        },
+        settings=FAST,
+    )
+    supervisor, recorder = await run(config)
+    limit = await recorder.wait_for(
+        lambda e: isinstance(e, MemoryThresholdCrossed) and e.level == "limit", timeout=20
+    )
+    assert isinstance(limit, MemoryThresholdCrossed) and limit.threshold_bytes == 120 * MIB
+    crossings = [e.level for e in recorder.events if isinstance(e, MemoryThresholdCrossed)]
+    assert crossings == ["warn", "limit"]
+    problems = {p.rule: p for p in supervisor.problems.all()}
+    assert problems["memory-high"].severity == "warning"
+    assert problems["memory-limit"].severity == "error"
+    assert problems["memory-limit"].message.startswith("app uses ")
+    assert "above its limit of 120 MiB" in problems["memory-limit"].message
+    assert "memory_limit_mb" in problems["memory-limit"].fix
+    sampled = samples(recorder, "app")
+    assert sampled[-1].level == "limit" and sampled[-1].warn_bytes == 70 * MIB
+    assert sampled[-1].peak_bytes >= 120 * MIB
+    rss = [s.rss_bytes for s in sampled]
+    assert rss[-1] > rss[0] + 50 * MIB
+
+
+async def test_the_whole_tree_is_summed(run: StartStack) -> None:
+    config = make_config(
+        {
+            "app": {
+                "command": child("grow.py", "--children", "2", "--child-mb", "40"),
+                "ready": "ready",
+            }
+        },
+        settings=FAST,
+    )
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("app", S.READY)
+    sample = await recorder.wait_for(
+        lambda e: isinstance(e, MemorySampled) and len(e.pids) == 3, timeout=10
+    )
+    assert isinstance(sample, MemorySampled)
+    assert sample.rss_bytes >= 80 * MIB
+    assert sample.rss_bytes == sum(c.rss_bytes for c in sample.children)
+    root, *holders = sample.children
+    assert root.pid == supervisor.status("app").pid
+    assert all("bytearray" in c.command for c in holders)
+    assert sample.warn_bytes == 1536 * MIB  # no memory_warn_mb, no heap limit in NODE_OPTIONS
+
+
+async def test_the_default_warning_is_80_percent_of_the_heap_limit(run: StartStack) -> None:
+    config = make_config(
+        {
+            "app": {
+                "command": child("scripted.py", "out:up", "hold"),
+                "ready": "up",
+                "env": {"NODE_OPTIONS": "--max-old-space-size=1000"},
+            }
+        },
+        settings=FAST,
+    )
+    _supervisor, recorder = await run(config)
+    sample = await recorder.wait_for(lambda e: isinstance(e, MemorySampled))
+    assert isinstance(sample, MemorySampled) and sample.warn_bytes == 800 * MIB
+
+
+async def test_out_of_memory_marks_the_process_and_more_heap_restarts_it(
+    run: StartStack,
+) -> None:
+    config = make_config(
+        {"api": {"command": child("grow.py", "--to", "30", "--oom"), "ready": "ready"}},
+        settings=FAST,
+    )
+    supervisor, recorder = await run(config)
+    oom = await recorder.wait_for(is_state("api", S.OOM), timeout=15)
+    assert isinstance(oom, ProcessStateChanged)
+    assert oom.reason == "out of memory (killed by SIGABRT)"
+    assert oom.status.restart_at is None  # no automatic restart: the user is offered one
+    assert [p.rule for p in supervisor.problems.all()] == ["node-out-of-memory"]
+    assert supervisor.memory is not None
+    before = len(supervisor.memory.tracks["api"].history)
+    assert before > 0
+
+    heap = await supervisor.restart_with_more_heap("api")
+    assert heap == 8192
+    starting = await recorder.wait_for(
+        lambda e: (
+            is_state("api", S.STARTING)(e)
+            and e.status.restarts == 0
+            and e is not oom
+            and recorder.events.index(e) > recorder.events.index(oom)
+        )
+    )
+    assert isinstance(starting, ProcessStateChanged)
+    assert starting.reason.endswith("(NODE_OPTIONS=--max-old-space-size=8192)")
+    assert starting.status.heap_mb == 8192
+    await recorder.wait_for(
+        lambda e: isinstance(e, OutputLines) and "NODE_OPTIONS=--max-old-space-size=8192" in e.texts
+    )
+    await recorder.wait_for(is_state("api", S.READY))
+    assert len(supervisor.memory.tracks["api"].history) >= before  # the history goes on
+
+
+async def test_on_oom_restarts_with_twice_the_heap_at_most_twice(run: StartStack) -> None:
+    config = make_config(
+        {
+            "api": {
+                "command": child("grow.py", "--to", "16", "--oom"),
+                "ready": "ready",
+                "env": {"NODE_OPTIONS": "--max-old-space-size=1000 --enable-source-maps"},
+                "on_oom": "restart-with-more-heap",
+            }
+        },
+        settings=FAST,
+    )
+    supervisor, recorder = await run(config)
+    final = await recorder.wait_for(
+        lambda e: is_state("api", S.OOM)(e) and e.status.restart_at is None, timeout=30
+    )
+    assert isinstance(final, ProcessStateChanged)
+    printed = [t for t in output(recorder, "api") if t.startswith("NODE_OPTIONS=")]
+    assert printed == [
+        "NODE_OPTIONS=--max-old-space-size=1000 --enable-source-maps",
+        "NODE_OPTIONS=--enable-source-maps --max-old-space-size=2000",
+        "NODE_OPTIONS=--enable-source-maps --max-old-space-size=4000",
+    ]
+    restarting = [
+        e.reason
+        for e in recorder.events
+        if isinstance(e, ProcessStateChanged) and e.state is S.RESTARTING
+    ]
+    assert restarting == [
+        "restarting with --max-old-space-size=2000 (on_oom, 1 of 2)",
+        "restarting with --max-old-space-size=4000 (on_oom, 2 of 2)",
+    ]
+    assert final.status.oom_restarts == 2 and final.status.restarts == 2
+    oom_problem = supervisor.problems.all()[0]
+    assert (oom_problem.rule, oom_problem.count) == ("node-out-of-memory", 3)
+
+
+async def test_a_threshold_problem_resolves_when_memory_falls(run: StartStack) -> None:
+    config = make_config(
+        {
+            "app": {
+                "command": child("grow.py", "--step", "40", "--every", "0.2", "--to", "80"),
+                "ready": "ready",
+                "memory_warn_mb": 60,
+                "restart": "always",
+            },
+        },
+        settings=FAST,
+    )
+    supervisor, recorder = await run(config)
+    await recorder.wait_for(lambda e: isinstance(e, ProblemDetected), timeout=15)
+    await supervisor.restart_process("app")  # a fresh process starts small again
+    resolved = await recorder.wait_for(lambda e: isinstance(e, ProblemResolved), timeout=15)
+    assert isinstance(resolved, ProblemResolved)
+    assert resolved.problem.rule == "memory-high"
+
+
+async def test_no_sampling_when_turned_off(run: StartStack) -> None:
+    config = make_config(
+        {"app": {"command": child("scripted.py", "out:up", "hold"), "ready": "up"}},
+        settings={"memory_interval": 0},
+    )
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("app", S.READY)
+    assert supervisor.memory is None
+    assert not any(isinstance(e, MemorySampled) for e in recorder.events)
