@@ -31,7 +31,7 @@ from devtui.errors import DevtuiError, ExitCode, UsageError
 from devtui.headless.annotations import annotations_wanted
 from devtui.headless.runner import HeadlessOptions, run_headless
 
-COMMANDS = ("up", "ci", "demo", "lint", "config")
+COMMANDS = ("up", "ci", "demo", "lint", "triage", "config")
 
 EXIT_CODES_HELP = """exit codes:
   0    everything ready (ci), clean shutdown (up)
@@ -196,6 +196,36 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "always", "never"),
         default="auto",
         help="colour in text output (auto: only on a TTY)",
+    )
+
+    triage = commands.add_parser(
+        "triage",
+        help="look back over a saved session: grouped problems, context, search, report",
+        description="Open the triage screen on a saved session log: its problems grouped\n"
+        "(count, first and last seen, the lines around each sighting), every line of the\n"
+        "session with filters and search, and a Markdown report to paste into an issue.",
+        epilog="LOG is a session log, or a folder of them (the newest is opened). The\n"
+        "default is the newest in this project's log folder (settings.log_dir), or the\n"
+        "demo's when this folder has none.\n\n"
+        "exit codes:\n  0    done\n  2    no session log, or not a session log",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    triage.add_argument("log", nargs="?", type=Path, metavar="LOG", help="session log or folder")
+    triage.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the grouped problems instead of opening the screen "
+        "(also what happens when stdout is not a terminal)",
+    )
+    triage.add_argument(
+        "--json", action="store_true", help="the summary as JSON (implies --summary)"
+    )
+    triage.add_argument("--config", type=Path, metavar="PATH", help="config file (for its log_dir)")
+    triage.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in the text summary (auto: only on a TTY)",
     )
 
     config = commands.add_parser(
@@ -405,11 +435,73 @@ def _lint_folder(given: Path | None) -> tuple[Path, Path]:
     return folder, folder.parent
 
 
+def _cmd_triage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    from devtui.core.triage.session import TriageSession
+    from devtui.core.triage.summary import summary_document
+    from devtui.headless.colour import use_colour
+    from devtui.headless.triage_summary import summary_text
+
+    path = _triage_log(args.log, args.config, err)
+    session = TriageSession(path)
+    try:
+        if not (args.summary or args.json) and not (_is_tty(out) and _is_tty(err)):
+            err.write("devtui triage: not a terminal: printing the summary (--summary)\n")
+            args.summary = True
+        if args.json:
+            out.write(json.dumps(summary_document(session), indent=2, ensure_ascii=False) + "\n")
+            return ExitCode.OK
+        if args.summary:
+            colour = use_colour(args.color, out, os.environ)
+            out.writelines(line + "\n" for line in summary_text(summary_document(session), colour))
+            return ExitCode.OK
+    finally:
+        if args.summary or args.json:
+            session.close()
+    from devtui.ui.triage_app import TriageApp  # only here: the summary never loads Textual
+
+    TriageApp(session).run()
+    session.close()
+    return ExitCode.OK
+
+
+def _triage_log(given: Path | None, config_path: Path | None, err: TextIO) -> Path:
+    """The session log to open: LOG, the newest in LOG (a folder), this project's or the demo's."""
+    from devtui.core.triage.sessionfile import NotASessionLog, newest_log
+    from devtui.demo.project import default_demo_dir
+
+    if given is not None:
+        return newest_log(given) if given.is_dir() else given
+    try:
+        log_dir = discover(config_path).log_dir
+    except ConfigError:
+        raise
+    except DevtuiError:  # no project here: its logs would be in ./.devtui/logs
+        log_dir = Path.cwd() / ".devtui" / "logs"
+    try:
+        return newest_log(log_dir)
+    except NotASessionLog as missing:
+        demo_logs = default_demo_dir() / ".devtui" / "logs"
+        if config_path is not None or not demo_logs.is_dir():
+            raise missing from None
+        try:
+            newest = newest_log(demo_logs)
+        except NotASessionLog:
+            raise missing from None
+        err.write(
+            f"devtui triage: no session logs in {display_path(log_dir)}; "
+            "opening the demo's newest\n"
+        )
+        return newest
+
+
 HANDLERS = {
     "up": _cmd_up,
     "ci": _cmd_ci,
     "demo": _cmd_demo,
     "lint": _cmd_lint,
+    "triage": _cmd_triage,
     "config": _cmd_config,
 }
 

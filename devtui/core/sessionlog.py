@@ -72,6 +72,7 @@ def problem_record(problem: Problem) -> dict[str, object]:
         "docs": problem.docs,
         "fingerprint": problem.fingerprint,
         "first_seq": problem.first_seq,
+        "occurrence": list(problem.occurrence_seqs),
         "lines": list(problem.lines),
     }
 

@@ -237,6 +237,24 @@ class DevtuiApp(App[int]):
 
         self.push_screen(self._memory_view, closed)
 
+    def show_triage(self) -> None:
+        """Open the triage screen on this session's log (as written so far; `r` takes in
+        what came since)."""
+        log = self.session.log
+        if log is None:
+            self.notify("No session log this run, so nothing to triage", severity="warning")
+            return
+        from devtui.core.triage.session import TriageSession
+        from devtui.core.triage.sessionfile import NotASessionLog
+        from devtui.ui.screens.triage import TriageScreen
+
+        try:
+            triage = TriageSession(log.path)
+        except NotASessionLog as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.push_screen(TriageScreen(triage, live=True), lambda _: triage.close())
+
     def restart_with_more_heap(self, name: str) -> None:
         """Restart `name` with twice its Node heap limit, saying what it gets."""
         self._more_heap(name)

@@ -16,7 +16,7 @@ from typing import Final, NamedTuple
 
 from devtui.core.events import OutputLines, Stream
 from devtui.core.problems import Severity
-from devtui.ui.query import FilterQuery, SearchQuery
+from devtui.core.query import FilterQuery, SearchQuery
 
 MAX_MARKS: Final = 20_000
 """Problem marks kept per pane (the oldest go first; their lines are long gone by then)."""

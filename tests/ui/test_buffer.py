@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devtui.core.events import OutputLines
+from devtui.core.query import QueryError, compile_filter, compile_search
 from devtui.ui.buffer import LineBuffer
-from devtui.ui.query import QueryError, compile_filter, compile_search
 
 
 def chunk(*texts: str, first: int = 1, stream: str = "stdout") -> OutputLines:

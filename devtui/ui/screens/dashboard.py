@@ -32,10 +32,10 @@ from devtui.core.events import (
 from devtui.core.heap import doubled_heap_mb
 from devtui.core.outcome import ended_badly
 from devtui.core.problems import Problem, Severity
+from devtui.core.query import QueryError, compile_filter, compile_search
 from devtui.core.units import format_seconds
 from devtui.ui.buffer import LineBuffer
 from devtui.ui.format import display_state
-from devtui.ui.query import QueryError, compile_filter, compile_search
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import LogView
 from devtui.ui.widgets.problems_bar import ProblemsBar
@@ -77,6 +77,8 @@ class DashboardScreen(Screen[None]):
         "and the selected one's processes",
         "more_heap": "Restart the selected process with twice its Node heap "
         "(--max-old-space-size in NODE_OPTIONS)",
+        "triage": "Triage: this session's problems grouped, each sighting in context, every "
+        "line with filters, search, e/E w/W jumps, and a Markdown report (Esc comes back)",
         "help": "This help",
     }
     """Longer words for the help screen (the footer shows the short descriptions)."""
@@ -85,6 +87,7 @@ class DashboardScreen(Screen[None]):
         Binding("question_mark", "help", "Help"),
         Binding("p", "problems", "Problems"),
         Binding("m", "memory", "Memory"),
+        Binding("t", "triage", "Triage"),
         Binding("H", "more_heap", "More heap", show=False),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
@@ -485,6 +488,9 @@ class DashboardScreen(Screen[None]):
 
     def action_memory(self) -> None:
         self.devtui.show_memory()
+
+    def action_triage(self) -> None:
+        self.devtui.show_triage()
 
     def action_more_heap(self) -> None:
         if self.selected is not None:

@@ -46,7 +46,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "copy_error",
         "copy_selection",
     ),
-    "Problems and memory": ("problems", "memory"),
+    "Problems, memory and triage": ("problems", "memory", "triage"),
     "App": ("help", "command_palette", "quit"),
 }
 

@@ -15,6 +15,7 @@ MAIN_KEYS: Final = (
     ("q", "app.quit", "quit"),
     ("p", "problems", "problems"),
     ("m", "memory", "memory"),
+    ("t", "triage", "triage"),
     ("/", "search", "search"),
     ("f", "filter", "filter"),
     ("a", "toggle_merged", "all"),

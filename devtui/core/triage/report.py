@@ -1,0 +1,115 @@
+"""A Markdown report of a session's problems, to paste into an issue or a chat.
+
+Invariant: every line that goes into a report passes the redactor again (the session log
+is redacted when written; this catches anything a pattern learned since), and code blocks
+are fenced with more backticks than any line holds, so output cannot break the Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Final
+
+from devtui.core.redact import Redactor
+from devtui.core.triage.problems import TriageProblem, occurrence_context
+from devtui.core.triage.session import TriageSession
+
+MAX_OCCURRENCES: Final = 3
+"""A report shows this many of a problem's sightings (the latest), and says how many more."""
+SEVERITY_MARK: Final = {"error": "✖", "warning": "⚠", "info": "•"}
+
+
+def clock(at: float | None) -> str:
+    """`2026-11-22 08:05:15 UTC` (or `?`)."""
+    if at is None:
+        return "?"
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def markdown_report(
+    session: TriageSession,
+    problems: list[TriageProblem],
+    context: int = 3,
+    redactor: Redactor | None = None,
+) -> str:
+    """The report of `problems` (one or all of the session's) with `context` lines around."""
+    redact = (redactor or Redactor()).redact
+    info = session.info
+    open_counts: dict[str, int] = {}
+    for problem in problems:
+        if not problem.resolved:
+            open_counts[problem.severity] = open_counts.get(problem.severity, 0) + 1
+    resolved = sum(1 for p in problems if p.resolved)
+    counts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in open_counts.items())
+    if resolved:
+        counts = f"{counts}, {resolved} resolved" if counts else f"{resolved} resolved"
+    ending = f"exit {info.exit_code}" if info.exit_code is not None else "did not record its end"
+    out = [
+        f"# devtui triage: `{session.path.name}`",
+        "",
+        f"- Session: {redact(info.origin) or '?'}; started {clock(info.started)}, "
+        f"{'ended ' + clock(info.ended) + ', ' if info.ended else ''}{ending}",
+        f"- Processes: {', '.join(info.processes) or '?'}",
+        f"- Problems: {counts or 'none'}",
+    ]
+    for problem in problems:
+        out += ["", *_problem_section(session, problem, context, redact)]
+    return "\n".join(out) + "\n"
+
+
+def _problem_section(
+    session: TriageSession, problem: TriageProblem, context: int, redact: Callable[[str], str]
+) -> list[str]:
+    mark = SEVERITY_MARK.get(problem.severity, "•")
+    state = "resolved" if problem.resolved else "open"
+    where = f" · `{problem.location}`" if problem.location else ""
+    times = "once" if problem.count == 1 else f"{problem.count} times"
+    lines = [
+        f"## {mark} {redact(problem.title or problem.rule)} (`{problem.rule}`, {problem.severity})",
+        "",
+        f"- `{problem.process}`{where} · seen {times}, first {problem.first_seen}, "
+        f"last {problem.last_seen} · {state}",
+        f"- {redact(problem.message)}",
+    ]
+    if problem.explanation:
+        lines += ["", f"**Why.** {redact(problem.explanation)}"]
+    if problem.fix:
+        lines += ["", f"**Fix.** {redact(problem.fix)}"]
+    if problem.docs:
+        lines += ["", f"Docs: {problem.docs}"]
+    shown = problem.occurrences[-MAX_OCCURRENCES:]
+    skipped = len(problem.occurrences) - len(shown)
+    for number, occurrence in enumerate(shown, skipped + 1):
+        total = len(problem.occurrences)
+        lines += ["", f"### Occurrence {number} of {total} ({clock(occurrence.time)})", ""]
+        found = occurrence_context(session.index, occurrence, context)
+        if found.numbers:
+            body = []
+            for line_number in found.numbers:
+                line = session.index.line(line_number)
+                pointer = ">" if line_number in found.marked else " "
+                stream = "!" if line.stream == "stderr" else " "
+                body.append(f"{pointer}{stream}{line.process} │ {redact(line.text)}")
+        else:
+            body = [redact(text) for text in occurrence.lines] or ["(no output lines recorded)"]
+        lines += _fenced(body)
+    if skipped:
+        lines += ["", f"({skipped} earlier occurrence{'s' if skipped != 1 else ''} not shown.)"]
+    return lines
+
+
+def _fenced(body: list[str]) -> list[str]:
+    ticks = max(3, _longest_backtick_run(body) + 1)
+    fence = "`" * ticks
+    return [fence + "text", *body, fence]
+
+
+def _longest_backtick_run(body: list[str]) -> int:
+    best = 0
+    for line in body:
+        run = 0
+        for ch in line:
+            run = run + 1 if ch == "`" else 0
+            best = max(best, run)
+    return best

@@ -1,0 +1,53 @@
+"""Regex search over every line of an indexed session, in chunks, cancellable.
+
+Invariant: a search reads the index's plain-text scratch file a chunk at a time, so its
+memory is one chunk plus one byte per line (the result mask), whatever the log's size.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+from devtui.core.triage.index import SessionIndex
+
+
+class Cancelled(Exception):
+    """The search was cancelled before it finished."""
+
+
+def matching_lines(
+    index: SessionIndex,
+    pattern: re.Pattern[str],
+    cancel: threading.Event | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> bytearray:
+    """A mask with 1 for each indexed line whose text `pattern` finds a match in.
+
+    Raises:
+        Cancelled: `cancel` was set.
+    """
+    chunks = index.text_chunks()
+    mask = bytearray(chunks[-1].first + chunks[-1].count if chunks else 0)
+    search = pattern.search
+    for number, chunk in enumerate(chunks, 1):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled
+        text = index.read_text(chunk)
+        line = chunk.first
+        position = 0
+        match = search(text)
+        while match is not None:
+            start = match.start()
+            line += text.count("\n", position, start)
+            mask[line] = 1
+            end_of_line = text.find("\n", start)
+            if end_of_line < 0:
+                break
+            position = end_of_line + 1
+            line += 1
+            match = search(text, position)
+        if on_progress is not None:
+            on_progress(number / len(chunks))
+    return mask

@@ -1,0 +1,627 @@
+"""The triage screen: a saved (or the live) session's problems and every line, searchable.
+
+Invariant: all reading, grouping, filtering and searching is core code (`devtui.core.
+triage`) run in worker threads; this screen only shows results and turns keys into view
+specs. Indexing, filtering and searching never block the screen, and a new search or
+filter cancels the one running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from devtui.core.query import FilterQuery, QueryError, compile_filter, compile_search
+from devtui.core.triage.index import ERROR, WARNING
+from devtui.core.triage.problems import TriageProblem, occurrence_context
+from devtui.core.triage.report import markdown_report
+from devtui.core.triage.search import Cancelled, matching_lines
+from devtui.core.triage.session import TriageSession
+from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
+from devtui.ui.widgets.session_lines import SessionLines
+
+NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "blue")
+SORT_KEYS = ("severity", "count", "last seen", "first seen", "process", "title")
+SEVERITY_MARK = {"error": ("✖", "bold red"), "warning": ("▲", "bold yellow"), "info": ("•", "dim")}
+LEVEL_LABELS = {0: "all levels", WARNING: "warnings and errors", ERROR: "errors only"}
+PROGRESS_EVERY = 0.2
+"""Seconds between indexing progress updates on screen."""
+
+
+class TriageScreen(Screen[None]):
+    """Problems table with occurrences in context, and the session's lines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("t", "leave", "Back to the dashboard", show=False),
+        Binding("1", "tab('problems')", "Problems"),
+        Binding("2", "tab('session')", "Session"),
+        Binding("slash", "query('search')", "Search"),
+        Binding("f", "query('filter')", "Filter"),
+        Binding("n", "match", "Next match", show=False),
+        Binding("N", "match(True)", "Previous match", show=False),
+        Binding("e", "level(3)", "Next error", show=False),
+        Binding("E", "level(3, True)", "Previous error", show=False),
+        Binding("w", "level(2)", "Next warning", show=False),
+        Binding("W", "level(2, True)", "Previous warning", show=False),
+        Binding("p", "cycle_process", "Process", show=False),
+        Binding("s", "cycle_stream", "Stream", show=False),
+        Binding("v", "cycle_level", "Level", show=False),
+        Binding("T", "cycle_window", "Time window", show=False),
+        Binding("o", "sort", "Sort problems", show=False),
+        Binding("right_square_bracket,full_stop", "occurrence(1)", "Next occurrence", show=False),
+        Binding("left_square_bracket,comma", "occurrence(-1)", "Previous occurrence", show=False),
+        Binding("plus", "context(2)", "More context", show=False),
+        Binding("minus", "context(-2)", "Less context", show=False),
+        Binding("g,enter", "show_in_session", "Show in session", show=False),
+        Binding("x", "export(False)", "Export report", show=False),
+        Binding("X", "export(True)", "Export all", show=False),
+        Binding("r", "refresh_log", "Refresh", show=False),
+    ]
+
+    def __init__(self, session: TriageSession, *, live: bool = False, context: int = 3) -> None:
+        super().__init__(id="triage")
+        self.session = session
+        self.live = live
+        self.context = context
+        self.spec = ViewSpec()
+        self.sort_key = "severity"
+        self.problems: list[TriageProblem] = list(session.problems)
+        self.occurrence = 0
+        """Which occurrence of the chosen problem is shown (index, -1 is the latest)."""
+        self.searching: str | None = None
+        self.search_progress = 0.0
+        self.status_note = ""
+        self._cancel_view = threading.Event()
+        self._cancel_search = threading.Event()
+        self._query_mode = "search"
+        self._search_mask: bytearray | None = None
+        self._last_progress = 0.0
+        self.reports_dir = Path.cwd()
+        """Where `x` writes report files."""
+
+    # ----------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="triage-title")
+        with TabbedContent(initial="problems"):
+            with TabPane("Problems [1]", id="problems"):
+                yield DataTable(id="triage-problems", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="triage-detail-scroll"):
+                    yield Static(id="triage-detail")
+            with TabPane("Session [2]", id="session"):
+                yield Static(id="session-status")
+                yield SessionLines(self.session.index, self._name_styles(), id="session-lines")
+                yield Input(id="session-query")
+        yield Static(id="triage-keys")
+
+    def _name_styles(self) -> dict[str, Style]:
+        names = self.session.info.processes or tuple(self.session.index.processes)
+        return {
+            name: Style(color=NAME_COLOURS[i % len(NAME_COLOURS)]) for i, name in enumerate(names)
+        }
+
+    def on_mount(self) -> None:
+        self.query_one("#session-query", Input).display = False
+        table = self.query_one("#triage-problems", DataTable)
+        table.add_columns("", "problem", "process", "where", "count", "first seen", "last seen")
+        self._fill_table()
+        self._update_title()
+        self._update_keys()
+        if self.problems:
+            table.focus()
+        else:
+            self.query_one(TabbedContent).active = "session"
+            self.query_one(SessionLines).focus()
+        self.call_after_refresh(self._build_index)  # the first screen first, then the index
+
+    # ----------------------------------------------------------------- indexing
+
+    @work(thread=True, exclusive=True, group="index")
+    def _build_index(self) -> None:
+        cancel = threading.Event()
+        worker = get_current_worker()
+
+        def progress() -> None:
+            if worker.is_cancelled:
+                cancel.set()
+            time.sleep(0)  # hand the GIL to the screen between chunks
+            now = time.monotonic()
+            if now - self._last_progress >= PROGRESS_EVERY:
+                self._last_progress = now
+                self.app.call_from_thread(self._indexed, False)
+
+        if self.live:
+            self.session.reload_records()
+        self.session.build(cancel, progress)
+        if not cancel.is_set():
+            self.app.call_from_thread(self._indexed, True)
+
+    def _indexed(self, done: bool) -> None:
+        lines = self.query_one(SessionLines)
+        if self.spec.is_everything:
+            first = not lines.view
+            lines.set_view(array("I", range(self.session.index.indexed)))
+            if first:
+                lines.cursor = 0
+        if done:
+            self.problems = list(self.session.problems)
+            self._fill_table()
+            self._show_detail()
+            if not self.spec.is_everything:
+                self._recompute_view()
+        self._update_title()
+        self._update_status()
+
+    # ----------------------------------------------------------------- problems
+
+    def _sorted(self) -> list[TriageProblem]:
+        problems = list(self.session.problems)
+        order = {"error": 0, "warning": 1, "info": 2}
+        keyers = {
+            "severity": lambda p: (p.resolved, order.get(p.severity, 3)),
+            "count": lambda p: -p.count,
+            "last seen": lambda p: tuple(-ord(c) for c in p.last_seen),
+            "first seen": lambda p: p.first_seen,
+            "process": lambda p: p.process,
+            "title": lambda p: p.title.lower(),
+        }
+        return sorted(problems, key=keyers[self.sort_key])
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#triage-problems", DataTable)
+        chosen = self.chosen
+        self.problems = self._sorted()
+        table.clear()
+        for problem in self.problems:
+            mark, style = SEVERITY_MARK.get(problem.severity, ("•", "dim"))
+            if problem.resolved:
+                mark, style = "✔", "green"
+            table.add_row(
+                Text(mark, style=style),
+                Text(problem.title or problem.rule, style="dim" if problem.resolved else ""),
+                problem.process,
+                problem.location or "-",
+                str(problem.count),
+                _clock(problem.first_seen),
+                _clock(problem.last_seen),
+                key=problem.fingerprint,
+            )
+        if chosen is not None and chosen in self.problems:
+            table.move_cursor(row=self.problems.index(chosen))
+        self._show_detail()
+
+    @property
+    def chosen(self) -> TriageProblem | None:
+        table = self.query_one("#triage-problems", DataTable)
+        if not self.problems or table.cursor_row is None:
+            return None
+        return self.problems[min(table.cursor_row, len(self.problems) - 1)]
+
+    @on(DataTable.RowHighlighted, "#triage-problems")
+    def _row_changed(self) -> None:
+        self.occurrence = -1
+        self._show_detail()
+
+    @on(DataTable.HeaderSelected, "#triage-problems")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        labels = {"": "severity", "problem": "title", "process": "process", "count": "count"}
+        labels |= {"first seen": "first seen", "last seen": "last seen", "where": "title"}
+        self.sort_key = labels.get(str(event.label), "severity")
+        self._fill_table()
+        self._update_keys()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#triage-detail", Static)
+        problem = self.chosen
+        if problem is None:
+            detail.update(Text("No problems in this session.", style="green"))
+            return
+        text = Text()
+        mark, style = SEVERITY_MARK.get(problem.severity, ("•", "dim"))
+        text.append(f"{mark} {problem.title or problem.rule}", style=style)
+        text.append(f"  {problem.rule} · {problem.process}", style="dim")
+        if problem.location:
+            text.append(f" · {problem.location}", style="bold")
+        state = "resolved" if problem.resolved else "open"
+        text.append(
+            f"\n{problem.count}× · first {_clock(problem.first_seen)} · last "
+            f"{_clock(problem.last_seen)} · {state}\n",
+            style="dim",
+        )
+        text.append(problem.message + "\n")
+        if problem.explanation:
+            text.append("\nWhy  ", style="bold")
+            text.append(problem.explanation + "\n")
+        if problem.fix:
+            text.append("Fix  ", style="bold green")
+            text.append(problem.fix + "\n")
+        if problem.docs:
+            text.append("Docs ", style="bold")
+            text.append(problem.docs + "\n", style="underline")
+        occurrences = problem.occurrences
+        if occurrences:
+            position = self.occurrence % len(occurrences)
+            occurrence = occurrences[position]
+            when = datetime.fromtimestamp(occurrence.time).strftime("%H:%M:%S")
+            text.append(
+                f"\nOccurrence {position + 1} of {len(occurrences)} at {when}"
+                f"  ([ ] step · +/- context: {self.context} lines · g show in session)\n",
+                style="bold",
+            )
+            context = occurrence_context(self.session.index, occurrence, self.context)
+            if context.numbers:
+                for number in context.numbers:
+                    line = self.session.index.line(number)
+                    own = number in context.marked
+                    text.append("▶ " if own else "  ", style="bold red" if own else "")
+                    body = Text.from_ansi(line.raw[:500])
+                    if own:
+                        body.stylize("on #3a1d1d")
+                    text.append_text(body)
+                    text.append("\n")
+            elif not self.session.index.done:
+                text.append("  (indexing the log…)\n", style="dim")
+            else:
+                for recorded in occurrence.lines or ("(no output lines recorded)",):
+                    text.append(f"  {recorded}\n")
+        detail.update(text)
+
+    # ----------------------------------------------------------------- session view
+
+    def _recompute_view(self, keep_line: int | None = None) -> None:
+        self._cancel_view.set()
+        self._cancel_view = threading.Event()
+        lines = self.query_one(SessionLines)
+        keep = keep_line if keep_line is not None else lines.current_line
+        self.status_note = "filtering…"
+        self._update_status()
+        self._view_worker(self.spec, self._cancel_view, keep)
+
+    @work(thread=True, group="view")
+    def _view_worker(self, spec: ViewSpec, cancel: threading.Event, keep: int | None) -> None:
+        try:
+            view = view_lines(self.session.index, self.session.records, spec, cancel)
+        except Cancelled:
+            return
+        if not cancel.is_set():
+            self.app.call_from_thread(self._view_ready, view, keep)
+
+    def _view_ready(self, view: array[int], keep: int | None) -> None:
+        lines = self.query_one(SessionLines)
+        lines.set_view(view, keep)
+        if self._search_mask is not None:
+            lines.set_search(lines.search, self._search_mask)
+        self.status_note = ""
+        self._update_status()
+
+    def _start_search(self, source: str) -> None:
+        try:
+            query = compile_search(source)
+        except QueryError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._cancel_search.set()
+        self._cancel_search = threading.Event()
+        self.searching = source
+        self.search_progress = 0.0
+        self._update_status()
+        self._search_worker(query.pattern, self._cancel_search)
+
+    @work(thread=True, group="search")
+    def _search_worker(self, pattern: object, cancel: threading.Event) -> None:
+        import re
+
+        assert isinstance(pattern, re.Pattern)
+        started = time.monotonic()
+
+        def progress(share: float) -> None:
+            self.search_progress = share
+
+        try:
+            mask = matching_lines(self.session.index, pattern, cancel, progress)
+        except Cancelled:
+            return
+        took = time.monotonic() - started
+        self.app.call_from_thread(self._search_done, pattern, mask, took)
+
+    def _search_done(self, pattern: object, mask: bytearray, took: float) -> None:
+        import re
+
+        assert isinstance(pattern, re.Pattern)
+        lines = self.query_one(SessionLines)
+        self._search_mask = mask
+        lines.set_search(pattern, mask)
+        self.searching = None
+        self.status_note = f"searched {len(mask):,} lines in {took:.2f} s"
+        if (
+            lines.matches
+            and lines.current_line is not None
+            and lines.current_line not in lines.matches
+        ):
+            lines.step_match()
+        self._update_status()
+
+    # ----------------------------------------------------------------- status lines
+
+    def _update_title(self) -> None:
+        info = self.session.info
+        index = self.session.index
+        started = (
+            datetime.fromtimestamp(info.started).strftime("%Y-%m-%d %H:%M:%S")
+            if info.started
+            else "?"
+        )
+        ended = (
+            f"exit {info.exit_code}"
+            if info.exit_code is not None
+            else ("live" if self.live else "no end record")
+        )
+        indexing = "" if index.done else f" · indexing {index.progress:.0%}"
+        title = Text.assemble(
+            (" Triage ", "bold reverse"),
+            f" {self.session.path.name} · {info.origin} · {started} · {ended}",
+            f" · {index.indexed:,} lines{indexing}",
+        )
+        self.query_one("#triage-title", Static).update(title)
+
+    def _update_status(self) -> None:
+        lines = self.query_one(SessionLines)
+        spec = self.spec
+        parts = [
+            f"{'all processes' if spec.processes is None else ', '.join(sorted(spec.processes))}",
+            spec.stream or "both streams",
+            LEVEL_LABELS.get(spec.min_level, ""),
+            WINDOW_LABELS[spec.window],
+        ]
+        if spec.filter is not None:
+            parts.append(f"filter: {spec.filter.source}")
+        position = f"{lines.cursor + 1:,}/{len(lines.view):,}" if lines.view else "0 lines"
+        text = Text.assemble((position, "bold"), "  ", " · ".join(parts))
+        if self.searching is not None:
+            text.append(
+                f"  searching /{self.searching}… {self.search_progress:.0%} (Esc cancels)",
+                style="yellow",
+            )
+        elif lines.search is not None:
+            text.append(f"  /{lines.search.pattern}: {len(lines.matches):,} matches", style="bold")
+        if self.status_note:
+            text.append(f"  {self.status_note}", style="dim")
+        self.query_one("#session-status", Static).update(text)
+
+    def _update_keys(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        back = "Esc back" if self.live else "Esc/q quit"
+        if tabs.active == "session":
+            keys = (
+                f"[b]/[/b] search [b]n/N[/b]  [b]f[/b] filter (!x hides)  [b]e/E[/b] errors  "
+                f"[b]w/W[/b] warnings  [b]p[/b] process [b]s[/b] stream [b]v[/b] level "
+                f"[b]T[/b] time  [b]1[/b] problems  [b]{back}[/b]"
+            )
+        else:
+            keys = (
+                "[b]↑↓[/b] choose  [b][ ][/b] occurrences  [b]+/-[/b] context  "
+                f"[b]g[/b] in session  [b]o[/b] sort: {self.sort_key}  "
+                f"[b]x/X[/b] export one/all  [b]2[/b] session  [b]{back}[/b]"
+            )
+        self.query_one("#triage-keys", Static).update(keys)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self._update_keys()
+        if self.query_one("#session-query", Input).display:
+            return  # `/` or `f` from the problems tab: the query keeps the focus
+        if self.query_one(TabbedContent).active == "session":
+            self.query_one(SessionLines).focus()
+        else:
+            self.query_one("#triage-problems", DataTable).focus()
+
+    @on(SessionLines.Moved)
+    def _moved(self) -> None:
+        self._update_status()
+
+    # ----------------------------------------------------------------- actions
+
+    def action_back(self) -> None:
+        query = self.query_one("#session-query", Input)
+        if query.display:
+            query.display = False
+            self.query_one(SessionLines).focus()
+            return
+        if self.searching is not None:
+            self._cancel_search.set()
+            self.searching = None
+            self.status_note = "search cancelled"
+            self._update_status()
+            return
+        lines = self.query_one(SessionLines)
+        if lines.search is not None or self.spec.filter is not None:
+            self._search_mask = None
+            lines.set_search(None, None)
+            if self.spec.filter is not None:
+                self.spec = ViewSpec(
+                    self.spec.processes, self.spec.stream, self.spec.min_level, self.spec.window
+                )
+                self._recompute_view()
+            self._update_status()
+            return
+        self.workers.cancel_group(self, "index")
+        if self.live:
+            self.dismiss()
+        else:
+            self.app.exit()
+
+    def action_leave(self) -> None:
+        """`t` again: back to the live dashboard (in `devtui triage`, nothing to go back to)."""
+        if self.live:
+            self.workers.cancel_group(self, "index")
+            self.dismiss()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_query(self, mode: str) -> None:
+        self.action_tab("session")
+        self._query_mode = mode
+        query = self.query_one("#session-query", Input)
+        query.placeholder = (
+            "search (regex; n/N step; Esc closes)"
+            if mode == "search"
+            else "filter: terms all lines must match; !term hides lines (Esc closes)"
+        )
+        query.value = self.spec.filter.source if mode == "filter" and self.spec.filter else ""
+        query.display = True
+        query.focus()
+
+    @on(Input.Submitted, "#session-query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        query = self.query_one("#session-query", Input)
+        source = event.value.strip()
+        query.display = False
+        self.query_one(SessionLines).focus()
+        if self._query_mode == "search":
+            if source:
+                self._start_search(source)
+            return
+        filter_query: FilterQuery | None = None
+        if source:
+            try:
+                filter_query = compile_filter(source)
+            except QueryError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+        spec = self.spec
+        self.spec = ViewSpec(spec.processes, spec.stream, spec.min_level, spec.window, filter_query)
+        self._recompute_view()
+
+    def action_match(self, backwards: bool = False) -> None:
+        lines = self.query_one(SessionLines)
+        if lines.search is None:
+            self.notify("Search first: press / and type a regex", timeout=3)
+        elif not lines.step_match(backwards):
+            self.notify("No matches in this view", timeout=3)
+
+    def action_level(self, level: int, backwards: bool = False) -> None:
+        self.action_tab("session")
+        lines = self.query_one(SessionLines)
+        if not lines.step_level(level, backwards):
+            kind = "error" if level == ERROR else "warning"
+            where = "before" if backwards else "after"
+            self.notify(f"No {kind} line {where} this one", timeout=3)
+
+    def action_cycle_process(self) -> None:
+        names = list(self.session.index.processes)
+        current = self.spec.processes
+        if current is None:
+            chosen: frozenset[str] | None = frozenset(names[:1]) if names else None
+        else:
+            name = next(iter(current))
+            at = names.index(name) + 1 if name in names else len(names)
+            chosen = frozenset([names[at]]) if at < len(names) else None
+        self._respec(processes=chosen)
+
+    def action_cycle_stream(self) -> None:
+        order: list[str | None] = [None, "stdout", "stderr"]
+        self._respec(stream=order[(order.index(self.spec.stream) + 1) % 3])
+
+    def action_cycle_level(self) -> None:
+        order = [0, WARNING, ERROR]
+        self._respec(min_level=order[(order.index(self.spec.min_level) + 1) % 3])
+
+    def action_cycle_window(self) -> None:
+        self._respec(window=WINDOWS[(WINDOWS.index(self.spec.window) + 1) % len(WINDOWS)])
+
+    def _respec(self, **changes: object) -> None:
+        spec = self.spec
+        values = {
+            "processes": spec.processes,
+            "stream": spec.stream,
+            "min_level": spec.min_level,
+            "window": spec.window,
+            "filter": spec.filter,
+        } | changes
+        self.spec = ViewSpec(**values)  # type: ignore[arg-type]
+        self.action_tab("session")
+        self._recompute_view()
+
+    def action_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self._fill_table()
+        self._update_keys()
+
+    def action_occurrence(self, step: int) -> None:
+        problem = self.chosen
+        if problem is None or not problem.occurrences:
+            return
+        self.occurrence = (self.occurrence % len(problem.occurrences) + step) % len(
+            problem.occurrences
+        )
+        self._show_detail()
+
+    def action_context(self, change: int) -> None:
+        self.context = max(0, min(50, self.context + change))
+        self._show_detail()
+
+    def action_show_in_session(self) -> None:
+        if self.query_one(TabbedContent).active != "problems":
+            return
+        problem = self.chosen
+        if problem is None or not problem.occurrences:
+            return
+        occurrence = problem.occurrences[self.occurrence % len(problem.occurrences)]
+        numbers = [self.session.index.line_of_seq(occurrence.process, s) for s in occurrence.seqs]
+        found = [n for n in numbers if n is not None]
+        if not found:
+            self.notify("This occurrence has no output lines (a lint finding)", timeout=3)
+            return
+        self.action_tab("session")
+        lines = self.query_one(SessionLines)
+        if found[0] not in lines.view:
+            self.spec = ViewSpec()
+            self._recompute_view(found[0])
+        else:
+            lines.go_to_line(found[0])
+
+    def action_export(self, everything: bool) -> None:
+        chosen = self.chosen
+        problems = self.problems if everything or chosen is None else [chosen]
+        if not problems:
+            self.notify("No problems to report", timeout=3)
+            return
+        report = markdown_report(self.session, problems, self.context)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.reports_dir / f"devtui-report-{stamp}.md"
+        try:
+            path.write_text(report, encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Cannot write {path}: {error.strerror}", severity="error", markup=False)
+            return
+        self.app.copy_to_clipboard(report)
+        what = "all problems" if len(problems) > 1 else "the problem"
+        self.notify(f"Report of {what} written to {path} and copied to the clipboard", markup=False)
+
+    def action_refresh_log(self) -> None:
+        self._build_index()
+
+
+def _clock(stamp: str) -> str:
+    """`2026-11-22T08:05:15Z` → `08:05:15` in local time, like the session's lines."""
+    try:
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%H:%M:%S")

@@ -1,0 +1,151 @@
+"""The triage screen through Pilot, on a generated session log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from devtui.core.triage.session import TriageSession
+from devtui.ui.screens.triage import TriageScreen
+from devtui.ui.triage_app import TriageApp
+from devtui.ui.widgets.session_lines import SessionLines
+from tests.triage_log import story
+
+
+async def indexed(app: TriageApp, pilot: object) -> TriageScreen:
+    """Wait until the worker has indexed the whole log."""
+    screen = app.triage
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert screen.session.index.done
+    return screen
+
+
+def rendered(widget: Static) -> str:
+    return str(widget.render())
+
+
+def current_text(screen: TriageScreen) -> str:
+    lines = screen.query_one(SessionLines)
+    assert lines.current_line is not None
+    return screen.session.index.line(lines.current_line).text
+
+
+async def test_problems_are_listed_with_counts_and_context(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        table = screen.query_one("#triage-problems", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [str(r[1]) for r in rows] == [
+            "Convex deployment retrying",
+            "Node built-in imported in a V8 file",
+        ]
+        assert [r[4] for r in rows] == ["1", "2"]
+        await pilot.press("down")
+        detail = rendered(screen.query_one("#triage-detail", Static))
+        assert "Occurrence 2 of 2" in detail and "Fix  Move it into" in detail
+        assert '▶ ✘ [ERROR] Could not resolve "crypto"' in detail
+        await pilot.press("left_square_bracket")
+        assert "Occurrence 1 of 2" in rendered(screen.query_one("#triage-detail", Static))
+        await pilot.press("o")  # sort by count: the crypto problem (2) first
+        assert str(table.get_row_at(0)[1]) == "Node built-in imported in a V8 file"
+
+
+async def test_show_in_session_jumps_to_the_occurrence(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        await pilot.press("down", "g")
+        assert current_text(screen) == '✘ [ERROR] Could not resolve "crypto"'
+        assert screen.query_one(SessionLines).cursor == 5  # the second occurrence
+
+
+async def test_search_steps_through_matches_and_error_warning_jumps(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        await pilot.press("2", "slash", *"preparing", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = screen.query_one(SessionLines)
+        assert len(lines.matches) == 3
+        assert "/preparing: 3 matches" in rendered(screen.query_one("#session-status", Static))
+        await pilot.press("n")
+        assert lines.cursor == 4
+        await pilot.press("N")
+        assert lines.cursor == 0
+        await pilot.press("e")
+        assert lines.cursor == 1  # the first error block
+        await pilot.press("e")
+        assert lines.cursor == 5  # the next block, not the next line of this one
+        await pilot.press("E")
+        assert lines.cursor == 1
+        await pilot.press("w")
+        assert current_text(screen) == "Retrying request (attempt 2/6)"
+        here = lines.cursor
+        await pilot.press("W")  # no warning before it: the cursor stays, and says so
+        await pilot.pause()
+        assert lines.cursor == here
+        assert any("No warning line before" in str(n.message) for n in app._notifications)
+
+
+async def test_filters_by_process_level_and_terms(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        lines = screen.query_one(SessionLines)
+
+        async def settled() -> list[str]:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return [screen.session.index.line(n).text for n in lines.view]
+
+        await pilot.press("2", "p")  # convex only
+        assert len(await settled()) == 12
+        await pilot.press("p")  # vite only
+        assert await settled() == [
+            "  VITE v8.3.8  ready in 271 ms",
+            "  ➜  Local:   http://localhost:5173/",
+            "[vite] hmr update /src/App.tsx",
+        ]
+        await pilot.press("p", "v", "v")  # all processes, errors only
+        assert len(await settled()) == 6
+        await pilot.press("v", "f", *"preparing !nothing", "enter")
+        assert await settled() == ["- Preparing Convex functions..."] * 3
+        status = rendered(screen.query_one("#session-status", Static))
+        assert "filter: preparing !nothing" in status
+        await pilot.press("escape")  # clears the filter
+        assert len(await settled()) == 15
+        await pilot.press("T")  # since last ready
+        assert (await settled())[0] == "  VITE v8.3.8  ready in 271 ms"
+
+
+async def test_an_invalid_regex_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await indexed(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        app.triage.query_one("#session-query", Input).value = "(unclosed"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("invalid regex" in str(n.message) for n in app._notifications), [
+            n.message for n in app._notifications
+        ]
+
+
+async def test_export_writes_a_markdown_report(tmp_path: Path) -> None:
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        screen.reports_dir = tmp_path
+        await pilot.press("down", "x")
+        await pilot.pause()
+        (report,) = tmp_path.glob("devtui-report-*.md")
+        text = report.read_text()
+        assert "## ✖ Node built-in imported in a V8 file" in text
+        assert "Convex deployment retrying" not in text  # x: the chosen problem only
+        assert '>!convex │ ✘ [ERROR] Could not resolve "crypto"' in text
+        assert app.clipboard == text
