@@ -60,14 +60,19 @@ class Problem:
     @property
     def location(self) -> str:
         """`file:line:col` as far as known, else ""."""
-        if not self.file:
-            return ""
-        parts = [self.file]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return location_text(self.file, self.line, self.column)
+
+
+def location_text(file: str | None, line: int | None, column: int | None) -> str:
+    """`file:line:col` as far as known, else ""."""
+    if not file:
+        return ""
+    parts = [file]
+    if line is not None:
+        parts.append(str(line))
+        if column is not None:
+            parts.append(str(column))
+    return ":".join(parts)
 
 
 _VOLATILE: Final = re.compile(r"[a-z]+://\S+|\d+(?:[.,:]\d+)*")

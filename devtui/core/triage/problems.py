@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from devtui.core.problems import location_text
 from devtui.core.triage.index import ERROR, INFO, WARNING, SessionIndex
 from devtui.core.triage.records import EventRecord
 
@@ -60,14 +61,7 @@ class TriageProblem:
     @property
     def location(self) -> str:
         """`file:line:col` as far as known, else ""."""
-        if not self.file:
-            return ""
-        parts = [self.file]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return location_text(self.file, self.line, self.column)
 
     @property
     def level(self) -> int:
