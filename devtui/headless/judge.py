@@ -23,18 +23,6 @@ from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
 from devtui.headless.diagnostics import problem_headline
 
-ENDED_BADLY = frozenset(
-    {
-        ProcessState.EXITED,
-        ProcessState.CRASHED,
-        ProcessState.OOM,
-        ProcessState.CRASH_LOOP,
-        ProcessState.BLOCKED,
-        ProcessState.FAILED,
-        ProcessState.STOPPED,
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -72,7 +60,7 @@ class CiJudge:
                 self._ready.add(event.process)
                 if self._ready >= self._waiting:
                     return Verdict(ExitCode.OK, "all processes ready")
-            elif event.state in ENDED_BADLY:
+            elif event.state.is_final:
                 what = "died" if event.process in self._ready else "failed"
                 return Verdict(
                     ExitCode.PROCESS_FAILED,

@@ -85,15 +85,7 @@ def state_detail(status: ProcessStatus, now: float, since: float | None) -> str:
             if status.ready_after_s is not None and status.restarts == 0
             else ""
         )
-    if state in (
-        ProcessState.EXITED,
-        ProcessState.CRASHED,
-        ProcessState.OOM,
-        ProcessState.CRASH_LOOP,
-        ProcessState.BLOCKED,
-        ProcessState.FAILED,
-        ProcessState.STOPPED,
-    ):
+    if state.is_final:
         return status.reason
     return state.value
 
