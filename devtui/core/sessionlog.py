@@ -318,12 +318,17 @@ def _create_file(log_dir: Path) -> Path:
     raise FileExistsError(f"no free session-log name for {stamp} in {log_dir}")
 
 
-def rotate(log_dir: Path, keep: int) -> list[Path]:
-    """Delete the oldest session logs in `log_dir` beyond `keep`; return what was deleted."""
-    logs = sorted(
+def session_logs(log_dir: Path) -> list[Path]:
+    """The session logs in `log_dir`, oldest first (by modification time, then name)."""
+    return sorted(
         (p for p in log_dir.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if p.is_file()),
         key=lambda p: (p.stat().st_mtime, p.name),
     )
+
+
+def rotate(log_dir: Path, keep: int) -> list[Path]:
+    """Delete the oldest session logs in `log_dir` beyond `keep`; return what was deleted."""
+    logs = session_logs(log_dir)
     doomed = logs[: max(0, len(logs) - keep)]
     for path in doomed:
         try:

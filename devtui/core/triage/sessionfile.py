@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Final
 
-from devtui.core.sessionlog import FILE_PREFIX, FILE_SUFFIX, LOG_FORMAT_VERSION
+from devtui.core.sessionlog import LOG_FORMAT_VERSION, session_logs
 from devtui.errors import UsageError
 
 HEADER_LIMIT: Final = 1 << 20
@@ -33,13 +33,13 @@ def newest_log(log_dir: Path) -> Path:
             f"no session logs yet: {log_dir} does not exist (devtui writes one per run of "
             "`devtui`, `devtui ci` or `devtui demo`); or pass a log: devtui triage PATH"
         )
-    logs = [p for p in log_dir.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if p.is_file()]
+    logs = session_logs(log_dir)
     if not logs:
         raise NotASessionLog(
             f"no session logs in {log_dir} (devtui writes one per run); "
             "or pass a log: devtui triage PATH"
         )
-    return max(logs, key=lambda p: (p.stat().st_mtime, p.name))
+    return logs[-1]
 
 
 def read_header(path: Path) -> dict[str, object]:
