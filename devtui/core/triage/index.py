@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import IO, Final
 
 from devtui.core.lines import strip_ansi
+from devtui.core.triage.records import LINE_RECORD_PREFIX
 from devtui.core.triage.sessionfile import read_header
 
 CHUNK_BYTES: Final = 1 << 20
 """Bytes of log per indexing step: small enough that the worker never holds the GIL long."""
-LINE_PREFIX: Final = b'{"kind":"line",'
 _LINE_RECORD: Final = re.compile(
     rb'^\{"kind":"line","time":([-+0-9.eE]+),"process":"([^"\\\n]*)",'
     rb'"stream":"std(out|err)","seq":(\d+),"raw":"(.*)"\}$',
@@ -158,11 +158,11 @@ class SessionIndex:
         records = chunk.split(b"\n")
         records.pop()  # after the last newline
         starts = accumulate(map((1).__add__, map(len, records[:-1])), initial=base)
-        if chunk.count(LINE_PREFIX) == len(records):  # the usual chunk: output lines only
+        if chunk.count(LINE_RECORD_PREFIX) == len(records):  # the usual: output lines only
             offsets = list(starts)
             line_records = records
         else:  # the prefix cannot occur inside a record: JSON escapes the quotes of a raw
-            is_line = list(map(bytes.startswith, records, repeat(LINE_PREFIX)))
+            is_line = list(map(bytes.startswith, records, repeat(LINE_RECORD_PREFIX)))
             offsets = list(compress(starts, is_line))
             line_records = list(compress(records, is_line))
         if not offsets:

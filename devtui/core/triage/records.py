@@ -17,6 +17,9 @@ from typing import Final
 KINDS: Final = ("problem", "state", "end", "lint")
 """The record kinds triage reads."""
 SCAN_CHUNK: Final = 8 << 20
+LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
+"""How every output-line record starts (`logwriter.line_records`); it cannot occur inside a
+record, whose quotes JSON escapes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +34,22 @@ class EventRecord:
         return str(self.record.get("kind", ""))
 
 
-def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> list[EventRecord]:
-    """Every record of `kinds` in the log, in file order (whole records only)."""
+@dataclass(frozen=True, slots=True)
+class RecordScan:
+    """What one pass over the log found."""
+
+    records: list[EventRecord]
+    """Every record of the kinds asked for, in file order."""
+    lines: int
+    """How many output-line records the log holds."""
+
+
+def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> RecordScan:
+    """Every record of `kinds` in the log, and the number of output lines (whole records
+    only), in one pass."""
     needles = [b'\n{"kind":"' + kind.encode() + b'"' for kind in kinds]
     found: list[EventRecord] = []
+    lines = 0
     carry = b""
     position = 0  # file offset of the first byte of `carry`
     with open(path, "rb") as handle:
@@ -45,6 +60,7 @@ def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> list[EventRecord
                 carry = data
                 continue
             part = b"\n" + data[:cut]  # starts and ends at record boundaries
+            lines += part.count(LINE_RECORD_PREFIX)
             for needle in needles:
                 at = part.find(needle)
                 while at >= 0:
@@ -59,4 +75,4 @@ def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> list[EventRecord
             carry = data[cut:]
             position += cut
     found.sort(key=lambda r: r.offset)
-    return found
+    return RecordScan(found, lines)

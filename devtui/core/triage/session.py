@@ -37,15 +37,17 @@ class TriageSession:
         self.index = SessionIndex(path)
         self.records: list[EventRecord] = []
         self.problems: list[TriageProblem] = []
-        self._lock = threading.Lock()
+        self.line_count = 0
+        """Output lines in the log when the records were last read (before any indexing)."""
         self.reload_records()
 
     def reload_records(self) -> None:
         """Read the problem, state and end records again (the file may have grown)."""
-        records = scan_records(self.path)
-        problems = group_problems(records)
-        with self._lock:
-            self.records, self.problems = records, problems
+        scan = scan_records(self.path)
+        problems = group_problems(scan.records)
+        # Each list is replaced whole, never changed in place: a reader on the UI thread
+        # holds a consistent list, whichever one it took.
+        self.records, self.problems, self.line_count = scan.records, problems, scan.lines
 
     def build(
         self, cancel: threading.Event | None = None, on_chunk: Callable[[], None] | None = None

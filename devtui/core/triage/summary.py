@@ -1,33 +1,16 @@
 """`devtui triage --summary`: a session's grouped problems as a JSON-ready document.
 
-Invariant: reads only the header and the non-line records, plus one counting pass for the
-number of output lines, so it answers in well under a second for any log size and never
-loads a user interface.
+Invariant: reads only what opening a `TriageSession` reads (the header, and one pass that
+finds the non-line records and counts the lines), so it answers in well under a second for
+any log size and never loads a user interface.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Final
 
 from devtui.core.sessionlog import iso_time
-from devtui.core.triage.index import LINE_PREFIX
 from devtui.core.triage.session import TriageSession
-
-COUNT_CHUNK: Final = 8 << 20
-
-
-def count_lines(session: TriageSession) -> int:
-    """How many output lines the log holds (whole records only)."""
-    total = 0
-    carry = b""
-    with open(session.path, "rb") as handle:
-        while block := handle.read(COUNT_CHUNK):
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            total += data.count(LINE_PREFIX, 0, cut)
-            carry = data[cut:]
-    return total
 
 
 def summary_document(session: TriageSession) -> dict[str, object]:
@@ -45,7 +28,7 @@ def summary_document(session: TriageSession) -> dict[str, object]:
         "ended": iso_time(info.ended) if info.ended is not None else None,
         "exit_code": info.exit_code,
         "processes": list(info.processes),
-        "lines": count_lines(session),
+        "lines": session.line_count,
         "counts": counts,
         "problems": [
             {
