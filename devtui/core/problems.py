@@ -24,6 +24,10 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+SEVERITY_RANK: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+"""Gravest first: how lists of problems are ordered."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One distinct problem, with where it came from and what to do about it."""

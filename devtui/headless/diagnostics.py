@@ -54,7 +54,7 @@ _STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
     ProcessState.BLOCKED: ("✖", RED),
     ProcessState.FAILED: ("✖", RED),
 }
-_SEVERITY_LOOK: dict[Severity, tuple[str, str]] = {
+SEVERITY_LOOK: dict[Severity, tuple[str, str]] = {  # (mark, colour) of a problem line
     Severity.ERROR: ("✖", RED),
     Severity.WARNING: ("⚠", YELLOW),
     Severity.INFO: ("ℹ", BLUE),
@@ -100,7 +100,7 @@ def describe(event: Event) -> Diagnostic | None:
         )
     if isinstance(event, ProblemDetected | ProblemRepeated):
         problem = event.problem
-        symbol, style = _SEVERITY_LOOK[problem.severity]
+        symbol, style = SEVERITY_LOOK[problem.severity]
         count = f" (×{problem.count})" if problem.count > 1 else ""
         fix = (f"fix: {problem.fix}",) if isinstance(event, ProblemDetected) and problem.fix else ()
         return Diagnostic(symbol, problem.process, problem_headline(problem) + count, style, fix)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from devtui.headless.colour import BOLD, DIM, GREEN, RED, YELLOW, Palette
-
-MARKS = {"error": ("✖", RED), "warning": ("⚠", YELLOW), "info": ("•", DIM)}
+from devtui.core.problems import Severity
+from devtui.headless.colour import BOLD, DIM, GREEN, Palette
+from devtui.headless.diagnostics import SEVERITY_LOOK
 
 
 def summary_text(document: dict[str, object], colour: bool) -> list[str]:
@@ -33,7 +33,7 @@ def summary_text(document: dict[str, object], colour: bool) -> list[str]:
     ]
     for problem in problems:
         assert isinstance(problem, dict)
-        mark, style = MARKS.get(problem["severity"], ("•", DIM))
+        mark, style = SEVERITY_LOOK[Severity(str(problem["severity"]))]
         if problem["resolved"]:
             mark, style = "✔", GREEN
         where = f"  {problem['location']}" if problem["location"] else ""

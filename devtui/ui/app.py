@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from rich.style import Style
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,6 +33,7 @@ from devtui.core.problems import Problem
 from devtui.core.signals import EXIT_CODES
 from devtui.errors import ExitCode
 from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
+from devtui.ui.format import name_styles
 from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
@@ -44,8 +44,6 @@ from devtui.ui.session import StackSession
 
 EXIT_WATCHDOG_S = 3.0
 """After the stack is down, Textual gets this long to restore the terminal and return."""
-NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
-"""Process names take these in config order (as the headless printer does)."""
 
 
 class DevtuiApp(App[int]):
@@ -74,10 +72,7 @@ class DevtuiApp(App[int]):
         """The running stack (commands and events go through it)."""
         self.sub_title = subtitle
         statuses = list(session.supervisor.statuses.values())
-        self.name_styles = {
-            status.name: Style(color=NAME_COLOURS[i % len(NAME_COLOURS)])
-            for i, status in enumerate(statuses)
-        }
+        self.name_styles = name_styles([status.name for status in statuses])
         self.dashboard = DashboardScreen(
             statuses, session.config.settings.scrollback, self.name_styles
         )

@@ -35,6 +35,15 @@ STATE_SYMBOL: Final[dict[ProcessState, str]] = {
 }
 
 
+NAME_COLOURS: Final = ("cyan", "magenta", "green", "yellow", "blue", "red")
+"""Process names take these in config order (as the headless printer does), in every view."""
+
+
+def name_styles(names: Sequence[str]) -> dict[str, Style]:
+    """Each process name's colour, by its position among `names`."""
+    return {name: Style(color=NAME_COLOURS[i % len(NAME_COLOURS)]) for i, name in enumerate(names)}
+
+
 def sparkline(values: Sequence[float], width: int = 8) -> str:
     """The last `width` values as block characters, scaled between their min and max."""
     recent = list(values)[-width:]

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems import SEVERITY_RANK, Problem, Severity
 from devtui.core.units import clock_time
 
 SEVERITY_SYMBOL: Final = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "•"}
@@ -27,9 +27,8 @@ _NOUNS: Final = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 def open_problems(problems: Iterable[Problem]) -> list[Problem]:
     """The unresolved problems, gravest and then latest first."""
-    rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     open_ = [p for p in problems if not p.resolved]
-    return sorted(open_, key=lambda p: (rank[p.severity], -p.last_seen))
+    return sorted(open_, key=lambda p: (SEVERITY_RANK[p.severity], -p.last_seen))
 
 
 def counts_text(problems: list[Problem]) -> Text:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from devtui.core.lines import strip_ansi
+from devtui.core.problems import Severity
 from devtui.core.triage.records import LINE_RECORD_PREFIX
 from devtui.core.triage.sessionfile import read_header
 
@@ -49,7 +50,9 @@ Level = int
 INFO: Final = 1
 WARNING: Final = 2
 ERROR: Final = 3
-LEVEL_NAMES: Final = {"info": INFO, "warning": WARNING, "error": ERROR}
+SEVERITY_LEVEL: Final = {Severity.INFO: INFO, Severity.WARNING: WARNING, Severity.ERROR: ERROR}
+"""The level a problem's lines are marked with."""
+LEVEL_SEVERITY: Final = {level: severity for severity, level in SEVERITY_LEVEL.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from devtui.core.problems import location_text
-from devtui.core.triage.index import ERROR, INFO, WARNING, SessionIndex
+from devtui.core.problems import SEVERITY_RANK, Severity, location_text
+from devtui.core.triage.index import SEVERITY_LEVEL, SessionIndex
 from devtui.core.triage.records import EventRecord
 
-SEVERITY_LEVEL: Final = {"error": ERROR, "warning": WARNING, "info": INFO}
-SEVERITY_ORDER: Final = {"error": 0, "warning": 1, "info": 2}
+SORT_KEYS: Final = ("severity", "count", "last seen", "first seen", "process", "title")
+"""The orders a problems table offers; `severity` is the default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class TriageProblem:
 
     fingerprint: str
     rule: str
-    severity: str
+    severity: Severity
     title: str
     message: str
     process: str
@@ -66,7 +66,7 @@ class TriageProblem:
     @property
     def level(self) -> int:
         """The line level its lines are marked with."""
-        return SEVERITY_LEVEL.get(self.severity, INFO)
+        return SEVERITY_LEVEL[self.severity]
 
 
 def group_problems(records: Iterable[EventRecord]) -> list[TriageProblem]:
@@ -87,14 +87,24 @@ def group_problems(records: Iterable[EventRecord]) -> list[TriageProblem]:
         problems[key] = problem
         if event.record.get("event") in ("detected", "repeated"):
             problem.occurrences.append(_occurrence(event, data))
-    return sorted(
-        problems.values(),
-        key=lambda p: (p.resolved, SEVERITY_ORDER.get(p.severity, 3), _negated(p.last_seen)),
-    )
+    return sort_problems(list(problems.values()))
 
 
-def _negated(stamp: str) -> tuple[int, ...]:
-    return tuple(-ord(ch) for ch in stamp)
+def sort_problems(problems: list[TriageProblem], by: str = "severity") -> list[TriageProblem]:
+    """`problems` in the order `by` (one of `SORT_KEYS`). Ties keep the default order: open
+    ones first, gravest first, then most recent first."""
+    newest_first = sorted(problems, key=lambda p: p.last_seen, reverse=True)  # ISO times
+    ordered = sorted(newest_first, key=lambda p: (p.resolved, SEVERITY_RANK[p.severity]))
+    if by == "severity":
+        return ordered
+    keys = {
+        "count": lambda p: -p.count,
+        "last seen": lambda p: p.last_seen,
+        "first seen": lambda p: p.first_seen,
+        "process": lambda p: p.process,
+        "title": lambda p: p.title.lower(),
+    }
+    return sorted(ordered, key=keys[by], reverse=by == "last seen")
 
 
 def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
@@ -110,7 +120,7 @@ def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
     return TriageProblem(
         fingerprint=key,
         rule=text("rule"),
-        severity=text("severity") or "error",
+        severity=_severity(text("severity")),
         title=text("title"),
         message=text("message"),
         process=text("process"),
@@ -127,6 +137,17 @@ def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
         docs=text("docs"),
         lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
     )
+
+
+def _severity(name: str) -> Severity:
+    """A recorded severity (none: an error, as problems were before severities; one this
+    devtui does not know: the mildest)."""
+    if not name:
+        return Severity.ERROR
+    try:
+        return Severity(name)
+    except ValueError:
+        return Severity.INFO
 
 
 def _occurrence(event: EventRecord, data: dict[str, object]) -> Occurrence:

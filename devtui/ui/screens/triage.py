@@ -8,6 +8,7 @@ filter cancels the one running.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from array import array
@@ -27,16 +28,21 @@ from textual.worker import get_current_worker
 
 from devtui.core.query import FilterQuery, QueryError, compile_filter, compile_search
 from devtui.core.triage.index import ERROR, WARNING
-from devtui.core.triage.problems import TriageProblem, occurrence_context
+from devtui.core.triage.problems import (
+    SORT_KEYS,
+    TriageProblem,
+    occurrence_context,
+    sort_problems,
+)
 from devtui.core.triage.report import markdown_report
 from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
+from devtui.ui.format import name_styles
+from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
+from devtui.ui.widgets.log_view import coloured_text
 from devtui.ui.widgets.session_lines import SessionLines
 
-NAME_COLOURS = ("cyan", "magenta", "green", "yellow", "blue")
-SORT_KEYS = ("severity", "count", "last seen", "first seen", "process", "title")
-SEVERITY_MARK = {"error": ("✖", "bold red"), "warning": ("▲", "bold yellow"), "info": ("•", "dim")}
 LEVEL_LABELS = {0: "all levels", WARNING: "warnings and errors", ERROR: "errors only"}
 PROGRESS_EVERY = 0.2
 """Seconds between indexing progress updates on screen."""
@@ -110,10 +116,7 @@ class TriageScreen(Screen[None]):
         yield Static(id="triage-keys")
 
     def _name_styles(self) -> dict[str, Style]:
-        names = self.session.info.processes or tuple(self.session.index.processes)
-        return {
-            name: Style(color=NAME_COLOURS[i % len(NAME_COLOURS)]) for i, name in enumerate(names)
-        }
+        return name_styles(self.session.info.processes or self.session.index.processes)
 
     def on_mount(self) -> None:
         self.query_one("#session-query", Input).display = False
@@ -159,9 +162,7 @@ class TriageScreen(Screen[None]):
             if first:
                 lines.cursor = 0
         if done:
-            self.problems = list(self.session.problems)
-            self._fill_table()
-            self._show_detail()
+            self._fill_table()  # the problems again (a live log has more), and the detail
             if not self.spec.is_everything:
                 self._recompute_view()
         self._update_title()
@@ -169,28 +170,15 @@ class TriageScreen(Screen[None]):
 
     # ----------------------------------------------------------------- problems
 
-    def _sorted(self) -> list[TriageProblem]:
-        problems = list(self.session.problems)
-        order = {"error": 0, "warning": 1, "info": 2}
-        keyers = {
-            "severity": lambda p: (p.resolved, order.get(p.severity, 3)),
-            "count": lambda p: -p.count,
-            "last seen": lambda p: tuple(-ord(c) for c in p.last_seen),
-            "first seen": lambda p: p.first_seen,
-            "process": lambda p: p.process,
-            "title": lambda p: p.title.lower(),
-        }
-        return sorted(problems, key=keyers[self.sort_key])
-
     def _fill_table(self) -> None:
         table = self.query_one("#triage-problems", DataTable)
         chosen = self.chosen
-        self.problems = self._sorted()
+        self.problems = sort_problems(self.session.problems, self.sort_key)
         table.clear()
         for problem in self.problems:
-            mark, style = SEVERITY_MARK.get(problem.severity, ("•", "dim"))
+            mark, style = SEVERITY_SYMBOL[problem.severity], SEVERITY_STYLE[problem.severity]
             if problem.resolved:
-                mark, style = "✔", "green"
+                mark, style = "✔", Style(color="green")
             table.add_row(
                 Text(mark, style=style),
                 Text(problem.title or problem.rule, style="dim" if problem.resolved else ""),
@@ -232,8 +220,10 @@ class TriageScreen(Screen[None]):
             detail.update(Text("No problems in this session.", style="green"))
             return
         text = Text()
-        mark, style = SEVERITY_MARK.get(problem.severity, ("•", "dim"))
-        text.append(f"{mark} {problem.title or problem.rule}", style=style)
+        text.append(
+            f"{SEVERITY_SYMBOL[problem.severity]} {problem.title or problem.rule}",
+            style=SEVERITY_STYLE[problem.severity],
+        )
         text.append(f"  {problem.rule} · {problem.process}", style="dim")
         if problem.location:
             text.append(f" · {problem.location}", style="bold")
@@ -269,7 +259,7 @@ class TriageScreen(Screen[None]):
                     line = self.session.index.line(number)
                     own = number in context.marked
                     text.append("▶ " if own else "  ", style="bold red" if own else "")
-                    body = Text.from_ansi(line.raw[:500])
+                    body = coloured_text(line.raw, line.text)[:500]
                     if own:
                         body.stylize("on #3a1d1d")
                     text.append_text(body)
@@ -323,10 +313,7 @@ class TriageScreen(Screen[None]):
         self._search_worker(query.pattern, self._cancel_search)
 
     @work(thread=True, group="search")
-    def _search_worker(self, pattern: object, cancel: threading.Event) -> None:
-        import re
-
-        assert isinstance(pattern, re.Pattern)
+    def _search_worker(self, pattern: re.Pattern[str], cancel: threading.Event) -> None:
         started = time.monotonic()
 
         def progress(share: float) -> None:
@@ -339,10 +326,7 @@ class TriageScreen(Screen[None]):
         took = time.monotonic() - started
         self.app.call_from_thread(self._search_done, pattern, mask, took)
 
-    def _search_done(self, pattern: object, mask: bytearray, took: float) -> None:
-        import re
-
-        assert isinstance(pattern, re.Pattern)
+    def _search_done(self, pattern: re.Pattern[str], mask: bytearray, took: float) -> None:
         lines = self.query_one(SessionLines)
         self._search_mask = mask
         lines.set_search(pattern, mask)

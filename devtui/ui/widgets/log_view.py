@@ -27,9 +27,7 @@ from textual.timer import Timer
 from devtui.core.events import OutputLines
 from devtui.core.problems import Severity
 from devtui.ui.buffer import Entry, LineBuffer
-
-PROBLEM_GUTTER: Final = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "•"}
-"""The gutter mark of a line that belongs to a problem, by severity."""
+from devtui.ui.problem_text import SEVERITY_SYMBOL
 
 REPAINT_EVERY: Final = 0.2
 """During a flood a pane repaints at most this often (seconds)."""
@@ -303,7 +301,7 @@ class LogView(ScrollView, can_focus=True):
         line = Text(no_wrap=True, end="")
         if mark is not None:
             tint = self._style(f"log-view--{mark.value}")
-            line.append(PROBLEM_GUTTER[mark], tint + self._style(f"log-view--{mark.value}-mark"))
+            line.append(SEVERITY_SYMBOL[mark], tint + self._style(f"log-view--{mark.value}-mark"))
         elif entry.stream == "stderr":  # thin: Convex prints everything on stderr
             line.append("▏", self._style("log-view--stderr"))
         else:
@@ -311,7 +309,7 @@ class LogView(ScrollView, can_focus=True):
         if self.prefixes:
             style = self.prefixes.get(entry.process, Style())
             line.append(f"{entry.process:<{self._prefix_width}} │ ", style)
-        body = _body(entry)
+        body = coloured_text(entry.raw, entry.text)
         hidden = len(body.plain) - MAX_SHOWN_CHARS
         if hidden > 0:
             body.right_crop(hidden)
@@ -348,15 +346,16 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
 
-def _body(entry: Entry) -> Text:
-    """The line's text with the child's colours, control characters made harmless."""
-    if "\x1b" in entry.raw:
-        text = Text.from_ansi(entry.raw, no_wrap=True, end="")
+def coloured_text(raw: str, text: str) -> Text:
+    """A line (`raw` with colours, `text` without) with the child's colours, control
+    characters made harmless."""
+    if "\x1b" in raw:
+        coloured = Text.from_ansi(raw, no_wrap=True, end="")
         # Trust the decoded colours only when they spell exactly the stripped line.
-        if text.plain == entry.text and not _UNSAFE.search(entry.text):
-            text.expand_tabs()
-            return text
-    return Text(entry.text.expandtabs().translate(_CONTROL), no_wrap=True, end="")
+        if coloured.plain == text and not _UNSAFE.search(text):
+            coloured.expand_tabs()
+            return coloured
+    return Text(text.expandtabs().translate(_CONTROL), no_wrap=True, end="")
 
 
 def _plain_strip(entry: Entry, base: Style, stderr: Style, cut: Style) -> Strip | None:

@@ -11,7 +11,7 @@ import bisect
 import re
 from array import array
 from datetime import datetime
-from typing import ClassVar, Final
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,10 +23,9 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from devtui.core.triage.index import ERROR, INFO, WARNING, SessionIndex
-
-GUTTER: Final = {ERROR: "✖", WARNING: "▲", INFO: "•"}
-MAX_SHOWN_CHARS: Final = 2_000
+from devtui.core.triage.index import ERROR, LEVEL_SEVERITY, WARNING, SessionIndex
+from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
+from devtui.ui.widgets.log_view import MAX_SHOWN_CHARS, coloured_text
 
 
 class SessionLines(ScrollView, can_focus=True):
@@ -232,12 +231,15 @@ class SessionLines(ScrollView, can_focus=True):
             else Style(dim=True)
         )
         text = Text.assemble(
-            (GUTTER.get(level, " ") + " ", _level_style(level)),
+            _gutter(level),
             (f"{clock} ", self.get_component_rich_style("session-lines--time")),
             (line.process.ljust(self._width), name_style),
             (f" {stream} ", stream_style),
         )
-        body = Text.from_ansi(_safe(line.raw[:MAX_SHOWN_CHARS]))
+        raw, plain = line.raw, line.text
+        if len(raw) > MAX_SHOWN_CHARS:  # as the panes do: a huge line's text, cut, no colours
+            raw = plain = plain[:MAX_SHOWN_CHARS]
+        body = coloured_text(raw, plain)
         if self.search is not None:
             body.highlight_regex(self.search, self.get_component_rich_style("session-lines--match"))
         text.append_text(body)
@@ -248,17 +250,9 @@ class SessionLines(ScrollView, can_focus=True):
         return Strip(segments).extend_cell_length(width, base)
 
 
-def _level_style(level: int) -> Style:
-    if level == ERROR:
-        return Style(color="red", bold=True)
-    if level == WARNING:
-        return Style(color="yellow", bold=True)
-    return Style(dim=True)
-
-
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
-
-
-def _safe(raw: str) -> str:
-    """Control characters a terminal would act on (ESC kept for colours) made visible."""
-    return _UNSAFE.sub("�", raw) if _UNSAFE.search(raw) else raw
+def _gutter(level: int) -> tuple[str, Style]:
+    """A problem's or a word-marked line's mark (as the panes mark problem lines)."""
+    severity = LEVEL_SEVERITY.get(level)
+    if severity is None:
+        return "  ", Style()
+    return SEVERITY_SYMBOL[severity] + " ", SEVERITY_STYLE[severity]
