@@ -443,26 +443,22 @@ def _cmd_triage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from devtui.headless.colour import use_colour
     from devtui.headless.triage_summary import summary_text
 
-    path = _triage_log(args.log, args.config, err)
-    session = TriageSession(path)
+    session = TriageSession(_triage_log(args.log, args.config, err))
+    if not (args.summary or args.json) and not (_is_tty(out) and _is_tty(err)):
+        err.write("devtui triage: not a terminal: printing the summary (--summary)\n")
+        args.summary = True
     try:
-        if not (args.summary or args.json) and not (_is_tty(out) and _is_tty(err)):
-            err.write("devtui triage: not a terminal: printing the summary (--summary)\n")
-            args.summary = True
         if args.json:
             out.write(json.dumps(summary_document(session), indent=2, ensure_ascii=False) + "\n")
-            return ExitCode.OK
-        if args.summary:
+        elif args.summary:
             colour = use_colour(args.color, out, os.environ)
             out.writelines(line + "\n" for line in summary_text(summary_document(session), colour))
-            return ExitCode.OK
-    finally:
-        if args.summary or args.json:
-            session.close()
-    from devtui.ui.triage_app import TriageApp  # only here: the summary never loads Textual
+        else:
+            from devtui.ui.triage_app import TriageApp  # only here: the summary never loads it
 
-    TriageApp(session).run()
-    session.close()
+            TriageApp(session).run()
+    finally:
+        session.close()
     return ExitCode.OK
 
 

@@ -252,7 +252,7 @@ class SessionIndex:
 
     def line_of_seq(self, process: str, seq: int) -> int | None:
         """The line number of `process`'s line `seq`, if indexed."""
-        pid = self._process_number(process)
+        pid = self.process_number(process)
         if pid is None:
             return None
         seqs = self._seqs[pid]
@@ -269,15 +269,12 @@ class SessionIndex:
         """The first line written at or after time `at` (lines are in time order)."""
         return bisect.bisect_left(self.times, at)
 
-    def _process_number(self, process: str) -> int | None:
+    def process_number(self, process: str) -> int | None:
+        """The id `process_ids` uses for `process` (None: it wrote no line)."""
         try:
             return self.processes.index(process)
         except ValueError:
             return None
-
-    def process_number(self, process: str) -> int | None:
-        """The id `process_ids` uses for `process` (None: it wrote no line)."""
-        return self._process_number(process)
 
     def close(self) -> None:
         """Release the file and the scratch text."""
