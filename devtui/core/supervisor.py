@@ -182,12 +182,16 @@ class Supervisor:
 
     def node_options(self, name: str) -> str:
         """The NODE_OPTIONS the next launch of `name` gets."""
+        return self._environment(name).get("NODE_OPTIONS", "")
+
+    def _environment(self, name: str) -> dict[str, str]:
+        """The environment the next launch of `name` gets: its config's, with the heap
+        limit devtui raised after running out of memory."""
         process = self._slots[name].config
         env = process_environment(process, dict(self._environ) if self._environ else None)
-        options = env.get("NODE_OPTIONS", "")
         if name in self._heap_mb:
-            options = with_heap_limit(options, self._heap_mb[name])
-        return options
+            env["NODE_OPTIONS"] = with_heap_limit(env.get("NODE_OPTIONS", ""), self._heap_mb[name])
+        return env
 
     def _heap_limit_mb(self, name: str) -> int | None:
         return heap_limit_mb(self.node_options(name))
@@ -198,13 +202,14 @@ class Supervisor:
         }
 
     def _thresholds(self, name: str) -> tuple[int | None, int | None]:
-        """A process's memory (warning, limit) in bytes: its config, else 80% of its heap
-        limit (or 1.5 GiB) as the warning and no limit."""
-        process = self._slots[name].config
+        """A running process's memory (warning, limit) in bytes: its config, else 80% of
+        the heap limit it was launched with (or 1.5 GiB) as the warning, and no limit."""
+        slot = self._slots[name]
+        process = slot.config
         if process.memory_warn_mb is not None:
             warn = int(process.memory_warn_mb * MIB)
         else:
-            heap = self._heap_limit_mb(name)
+            heap = slot.status.heap_mb  # what the running launch got (no env built per sample)
             warn = int(heap * MIB * 0.8) if heap is not None else DEFAULT_WARN_MB * MIB
         limit = int(process.memory_limit_mb * MIB) if process.memory_limit_mb is not None else None
         return warn, limit
@@ -335,11 +340,8 @@ class Supervisor:
 
     async def _launch(self, slot: ProcessSlot) -> ChildProcess | None:
         process = slot.config
-        env = process_environment(process, dict(self._environ) if self._environ else None)
-        raised = self._heap_mb.get(slot.name)
-        if raised is not None:
-            env["NODE_OPTIONS"] = with_heap_limit(env.get("NODE_OPTIONS", ""), raised)
-        note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if raised is not None else ""
+        env = self._environment(slot.name)
+        note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if slot.name in self._heap_mb else ""
         slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note)
         try:
             child = await ChildProcess.spawn(
