@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher
 
@@ -16,7 +19,7 @@ from devtui.ui.app import DevtuiApp
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen, describe_bindings
 from devtui.ui.screens.shutdown import ShutdownScreen
-from devtui.ui.widgets.log_view import REPAINT_EVERY
+from devtui.ui.widgets.log_view import REPAINT_EVERY, LogView
 from devtui.ui.widgets.query_bar import QueryBar
 from devtui.ui.widgets.status_strip import StatusStrip
 from tests.ui.fakes import FakeSession, stack_config
@@ -222,6 +225,47 @@ async def test_layout_merged_view_and_zoom_keys(
     )
     await pilot.press("z")
     assert d.maximized is None
+
+
+async def test_a_key_in_a_pane_acts_without_bubbling_through_the_tree(session: FakeSession) -> None:
+    """A bound key pressed in a log pane is run by the app at once (one dispatch), not
+    after a trip pane → split → switcher → screen → app; an unbound key still reaches
+    the pane, and keys typed into the search field still type."""
+    keys: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, events.Key):
+            keys.append(message.key)
+
+    app = RecordingApp(session)
+    app.notes = []
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.pause()
+        d = dash(app)
+        assert isinstance(app.focused, LogView)
+        keys.clear()
+        await pilot.press("z")
+        assert d.maximized is d.view("convex")
+        assert keys == ["z"], "dispatched by the app alone"
+        keys.clear()
+        await pilot.press("k")  # bound to nothing
+        assert keys.count("k") > 1, "an unbound key goes the usual way, through the pane"
+        await pilot.press("z", "slash", *"zap", "enter")
+        assert d.maximized is None, "z unzoomed; the z typed in the search field did not zoom"
+        assert d.current_view.buffer.search is not None
+        assert d.current_view.buffer.search.source == "zap"
+
+
+async def test_startup_objects_are_frozen_while_the_app_runs(session: FakeSession) -> None:
+    """The collector's full passes skip what Textual built at startup, and only while
+    the app runs."""
+    app = RecordingApp(session)
+    app.notes = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.get_freeze_count() > 1000
+    assert gc.get_freeze_count() == 0
 
 
 async def test_process_keys_command_the_selected_process(
