@@ -303,10 +303,9 @@ def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
 
     session = RunSession(config, interactive=True)
     session.check_executables()
-    app = DevtuiApp(session, subtitle or config.origin, exit_watchdog=True)
+    app = DevtuiApp(session, subtitle or config.origin, guard_exit=True)
     code = app.run()
-    if app.exit_watchdog is not None:
-        app.exit_watchdog.cancel()
+    app.disarm_guards()
     if code is None:  # Textual ended without an exit code: it gave up (e.g. no terminal)
         requested = app.requested_exit_code
         code = requested if requested is not None else ExitCode.PROCESS_FAILED

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,6 +43,7 @@ from devtui.ui.screens.memory import MemoryScreen
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
+from devtui.ui.terminal_guard import STALL_S, StallWatchdog, ignore_resume_on_dead_terminal
 from devtui.ui.widgets.log_view import LogView
 
 EXIT_WATCHDOG_S = 3.0
@@ -59,19 +61,21 @@ class DevtuiApp(App[int]):
     ]
 
     def __init__(
-        self, session: StackSession, subtitle: str = "", *, exit_watchdog: bool = False
+        self, session: StackSession, subtitle: str = "", *, guard_exit: bool = False
     ) -> None:
         """Args:
         session: The stack to run and show.
         subtitle: Shown in the header (where the config came from).
-        exit_watchdog: Once the stack is down, end the *process* if Textual cannot return
-            (a vanished terminal). Only the `devtui` command asks for it: it must never
-            end a test run or an embedding program.
+        guard_exit: Make sure the *process* ends when its terminal vanishes (a closed
+            tmux or ssh session): the exit watchdog once the stack is down, and the
+            `terminal_guard`s while it runs. Only the `devtui` command asks for it: it
+            must never end a test run or an embedding program. The caller disarms them
+            with `disarm_guards()` once `run()` returns.
         """
         super().__init__()
         self.session = session
         """The running stack (commands and events go through it)."""
-        self._wants_watchdog = exit_watchdog
+        self._guard_exit = guard_exit
         self.sub_title = subtitle
         statuses = list(session.supervisor.statuses.values())
         self.name_styles = name_styles([status.name for status in statuses])
@@ -85,8 +89,10 @@ class DevtuiApp(App[int]):
         self._exit_code: int | None = None
         self._ended_notified = False
         self._stack_closed = False
-        self.exit_watchdog: threading.Timer | None = None
-        """Started once the stack is down; the CLI cancels it when `run()` returns."""
+        self._exit_watchdog: threading.Timer | None = None
+        """Started once the stack is down (with `guard_exit`)."""
+        self._stall_watchdog: StallWatchdog | None = None
+        """Watches the event loop while the app runs (with `guard_exit`)."""
 
     # ------------------------------------------------------------------ start
 
@@ -96,7 +102,29 @@ class DevtuiApp(App[int]):
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
         self._freeze_startup_objects()
+        if self._guard_exit and sys.__stderr__ is not None:
+            self._guard_against_a_vanished_terminal(sys.__stderr__.fileno())
         self._pump()
+
+    def _guard_against_a_vanished_terminal(self, fd: int) -> None:
+        """Textual draws on `fd`: see `terminal_guard` for what can go wrong when it goes."""
+        ignore_resume_on_dead_terminal(fd)
+        self._stall_watchdog = StallWatchdog(fd, self._end_stalled)
+        self._stall_watchdog.start()
+        self.set_interval(STALL_S / 10, self._stall_watchdog.beat)
+
+    def _end_stalled(self) -> None:
+        """From the watchdog's thread: the terminal is gone and the event loop is stuck, so
+        no orderly shutdown can run. Kill every child's group and end with SIGHUP's code."""
+        self.session.supervisor.kill_now()
+        os._exit(int(ExitCode.HANGUP))
+
+    def disarm_guards(self) -> None:
+        """`run()` has returned: the process may now end in its own time."""
+        if self._exit_watchdog is not None:
+            self._exit_watchdog.cancel()
+        if self._stall_watchdog is not None:
+            self._stall_watchdog.stop()
 
     def _freeze_startup_objects(self) -> None:
         """Keep what lives as long as the app out of the garbage collector's full passes.
@@ -219,13 +247,13 @@ class DevtuiApp(App[int]):
             return
         self._stack_closed = True
         await self.session.close(code, reason)
-        if not self._wants_watchdog:
+        if not self._guard_exit:
             return
         # The stack is down. Should Textual not get out (its terminal vanished: a closed
         # tmux or ssh session, SIGHUP), end anyway rather than linger as an orphan.
-        self.exit_watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, args=(code,))
-        self.exit_watchdog.daemon = True
-        self.exit_watchdog.start()
+        self._exit_watchdog = threading.Timer(EXIT_WATCHDOG_S, os._exit, args=(code,))
+        self._exit_watchdog.daemon = True
+        self._exit_watchdog.start()
 
     async def on_unmount(self) -> None:
         """However the app ends (Textual itself may give up on a dead terminal), the

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -63,6 +66,61 @@ def test_a_vanished_terminal_does_not_leave_devtui_or_its_children_behind(tmp_pa
         last = json.loads(log.read_text().splitlines()[-1])
         assert last["kind"] == "end" and last["exit_code"] == 129, (
             "the session log was closed in order"
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+FLOOD = Path(__file__).resolve().parents[1] / "children" / "flood.py"
+
+
+def test_closing_the_terminal_window_mid_flood_ends_devtui_in_order(tmp_path: Path) -> None:
+    """The terminal is devtui's controlling terminal, as in a real window: closing it makes
+    the kernel send SIGHUP *and* SIGCONT. Textual's resume on SIGCONT once blocked the
+    main thread for ever on the dead terminal, leaving devtui spinning as an orphan."""
+    config = tmp_path / "devtui.toml"
+    config.write_text(
+        "".join(
+            f'[processes.{tag}]\ncommand = ["{sys.executable}", "{FLOOD}", "{tag}", "100000000"]\n'
+            for tag in ("a", "b")
+        )
+    )
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm-256color")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtui", "--config", str(config)],
+        preexec_fn=lambda: os.login_tty(slave),  # a new session, the pty its terminal
+        pass_fds=(slave,),
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(slave)
+    try:
+        floods: list[psutil.Process] = []
+        deadline = time.monotonic() + 30
+        while len(floods) < 2 and time.monotonic() < deadline:
+            os.read(master, 65536)  # keep the terminal drained, as a real one is
+            floods = [
+                p
+                for p in psutil.Process(process.pid).children(recursive=True)
+                if str(FLOOD) in p.cmdline()
+            ]
+        assert len(floods) == 2, "the flood never started in the TUI"
+        painted = 0
+        while painted < 1_000_000:  # the panes are busy repainting the flood
+            painted += len(os.read(master, 65536))
+        os.close(master)  # the window closes: the kernel hangs up on the session
+        assert process.wait(timeout=20) == 129
+        alive = [p for p in floods if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        assert alive == []
+        (log,) = (tmp_path / ".devtui" / "logs").glob("session-*.jsonl")
+        with log.open("rb") as file:
+            file.seek(-4096, os.SEEK_END)
+            last = json.loads(file.read().splitlines()[-1])
+        assert last["kind"] == "end" and last["exit_code"] == 129, (
+            "the orderly shutdown finished and closed the session log"
         )
     finally:
         if process.poll() is None:
