@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from devtui.core.triage.session import TriageSession
+from devtui.ui.screens import triage as triage_screen
 from devtui.ui.screens.triage import TriageScreen
 from devtui.ui.triage_app import TriageApp
 from devtui.ui.widgets.session_lines import SessionLines
-from tests.triage_log import story
+from tests.triage_log import LogBuilder, story
 
 
 async def indexed(app: TriageApp, pilot: object) -> TriageScreen:
@@ -89,6 +92,40 @@ async def test_search_steps_through_matches_and_error_warning_jumps(tmp_path: Pa
         await pilot.pause()
         assert lines.cursor == here
         assert any("No warning line before" in str(n.message) for n in app._notifications)
+
+
+async def test_a_long_search_shows_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search over many chunks of the log repaints "searching… N%" as it goes (every
+    update here, so the test does not depend on how fast this machine is)."""
+    monkeypatch.setattr(triage_screen, "PROGRESS_EVERY", 0.0)
+    log = LogBuilder()
+    for block in range(40):  # about 4 MiB: several chunks of the index's scratch text
+        log.lines("convex", *[f"block {block} line {i} " + "x" * 80 for i in range(1000)])
+    app = TriageApp(TriageSession(log.write(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await indexed(app, pilot)
+        status = screen.query_one("#session-status", Static)
+        shown: list[str] = []
+        update = screen._update_status
+
+        def recording_update() -> None:
+            update()
+            shown.append(rendered(status))
+
+        monkeypatch.setattr(screen, "_update_status", recording_update)
+        await pilot.press("2", "slash", *"line 999", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        progress = [
+            int(m.group(1))
+            for text in shown
+            if (m := re.search(r"searching /line 999… (\d+)%", text))
+        ]
+        assert any(0 < share < 100 for share in progress), shown
+        assert progress == sorted(progress)
+        assert "/line 999: 40 matches" in rendered(status)
 
 
 async def test_filters_by_process_level_and_terms(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ from devtui.ui.widgets.session_lines import SessionLines
 
 LEVEL_LABELS = {0: "all levels", WARNING: "warnings and errors", ERROR: "errors only"}
 PROGRESS_EVERY = 0.2
-"""Seconds between indexing progress updates on screen."""
+"""Seconds between indexing or search progress updates on screen."""
 
 
 class TriageScreen(Screen[None]):
@@ -315,9 +315,15 @@ class TriageScreen(Screen[None]):
     @work(thread=True, group="search")
     def _search_worker(self, pattern: re.Pattern[str], cancel: threading.Event) -> None:
         started = time.monotonic()
+        shown = started
 
         def progress(share: float) -> None:
+            nonlocal shown
             self.search_progress = share
+            now = time.monotonic()
+            if now - shown >= PROGRESS_EVERY and not cancel.is_set():
+                shown = now
+                self.app.call_from_thread(self._update_status)
 
         try:
             mask = matching_lines(self.session.index, pattern, cancel, progress)
