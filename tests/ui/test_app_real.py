@@ -1,4 +1,5 @@
-"""The TUI over the real demo children: states, panes, restart, and quitting leaving nothing."""
+"""The TUI over the real demo children: states, panes, live triage, restart, and quitting
+leaving nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from devtui.core.events import ProcessState
 from devtui.core.session import RunSession
 from devtui.demo.project import prepare
 from devtui.ui.app import DevtuiApp
+from devtui.ui.screens.triage import TriageScreen
 from devtui.ui.widgets.status_strip import StatusStrip
 
 
@@ -30,7 +32,7 @@ def children() -> list[psutil.Process]:
     ]
 
 
-async def test_demo_stack_in_the_tui_restart_and_quit(tmp_path: Path) -> None:
+async def test_demo_stack_in_the_tui_triage_restart_and_quit(tmp_path: Path) -> None:
     root = prepare(tmp_path / "demo", "ok")
     session = RunSession(demo_config(root, "ok"), interactive=True)
     app = DevtuiApp(session)
@@ -43,6 +45,16 @@ async def test_demo_stack_in_the_tui_restart_and_quit(tmp_path: Path) -> None:
             "Convex functions ready!" in e.text
             for e in app.dashboard.view("convex").buffer.entries(0, 50)
         )
+        await pilot.press("t")  # triage of this very session, as written so far
+        triage = app.screen
+        assert isinstance(triage, TriageScreen) and triage.live
+        await wait_until(pilot, lambda: triage.session.index.done)
+        indexed = triage.session.index
+        assert any(
+            "Convex functions ready!" in indexed.line(n).text for n in range(indexed.indexed)
+        )
+        await pilot.press("t")
+        assert app.screen is app.dashboard
         first_vite = session.supervisor.status("vite").pid
         await pilot.press("2", "r")
         await wait_until(
