@@ -17,6 +17,21 @@ from pathlib import Path
 import psutil
 
 
+def assert_ended_in_order(
+    devtui: subprocess.Popen[bytes], children: list[psutil.Process], log_dir: Path
+) -> None:
+    """devtui ended with SIGHUP's code, no child outlived it, and the orderly shutdown
+    finished: the session log's last record is its end."""
+    assert devtui.wait(timeout=20) == 129
+    _gone, alive = psutil.wait_procs(children, timeout=5)
+    assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    (log,) = log_dir.glob("session-*.jsonl")
+    with log.open("rb") as file:
+        file.seek(max(0, log.stat().st_size - 4096))
+        last = json.loads(file.read().splitlines()[-1])
+    assert last["kind"] == "end" and last["exit_code"] == 129, "the session log was closed in order"
+
+
 def test_a_vanished_terminal_does_not_leave_devtui_or_its_children_behind(tmp_path: Path) -> None:
     master, slave = pty.openpty()
     env = dict(
@@ -58,15 +73,7 @@ def test_a_vanished_terminal_does_not_leave_devtui_or_its_children_behind(tmp_pa
         assert family, "the demo stack never came up in the TUI"
         os.close(master)  # the terminal window closes …
         process.send_signal(signal.SIGHUP)  # … and the kernel hangs up on the session
-        assert process.wait(timeout=20) == 129
-        time.sleep(0.2)
-        alive = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        assert alive == []
-        (log,) = (tmp_path / "demo" / ".devtui" / "logs").glob("session-*.jsonl")
-        last = json.loads(log.read_text().splitlines()[-1])
-        assert last["kind"] == "end" and last["exit_code"] == 129, (
-            "the session log was closed in order"
-        )
+        assert_ended_in_order(process, family, tmp_path / "demo" / ".devtui" / "logs")
     finally:
         if process.poll() is None:
             process.kill()
@@ -112,16 +119,7 @@ def test_closing_the_terminal_window_mid_flood_ends_devtui_in_order(tmp_path: Pa
         while painted < 1_000_000:  # the panes are busy repainting the flood
             painted += len(os.read(master, 65536))
         os.close(master)  # the window closes: the kernel hangs up on the session
-        assert process.wait(timeout=20) == 129
-        alive = [p for p in floods if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        assert alive == []
-        (log,) = (tmp_path / ".devtui" / "logs").glob("session-*.jsonl")
-        with log.open("rb") as file:
-            file.seek(-4096, os.SEEK_END)
-            last = json.loads(file.read().splitlines()[-1])
-        assert last["kind"] == "end" and last["exit_code"] == 129, (
-            "the orderly shutdown finished and closed the session log"
-        )
+        assert_ended_in_order(process, floods, tmp_path / ".devtui" / "logs")
     finally:
         if process.poll() is None:
             process.kill()
