@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from rich.segment import Segment
 from textual import events
 from textual.message import Message
 from textual.pilot import Pilot
@@ -72,6 +73,12 @@ def dash(app: DevtuiApp) -> DashboardScreen:
     return app.dashboard
 
 
+def line_segments(view: LogView, number: int) -> list[Segment]:
+    """The whole rendered line `number` of a pane (not cut to the pane's width)."""
+    segments, _cells = view._render_entry(number, view.buffer.entry(number))
+    return segments
+
+
 async def settle(pilot: Pilot[int]) -> None:
     """Let the pump deliver what was published and the panes repaint (at most every 50 ms)."""
     for _ in range(3):
@@ -123,7 +130,7 @@ async def test_panes_fill_and_the_merged_view_prefixes_names(
     merged = d.view("all")
     rendered = "".join(segment.text for segment in merged.render_line(0))
     assert "convex │ - Preparing Convex functions..." in rendered
-    coloured = merged._render_entry(2, merged.buffer.entry(2))
+    coloured = line_segments(merged, 2)
     assert any(
         seg.text == "ok" and seg.style and seg.style.color and seg.style.color.number == 2
         for seg in coloured
@@ -169,8 +176,10 @@ async def test_search_highlights_counts_steps_and_clears(
     assert "2 of 3" in str(view.border_subtitle)
     await pilot.press("N", "N")
     assert "3 of 3" in str(view.border_subtitle)
-    strip = view._render_entry(view.current_match, view.buffer.entry(view.current_match))  # type: ignore[arg-type]
-    highlighted = [seg.text for seg in strip if seg.style and seg.style.bold]
+    assert view.current_match is not None
+    highlighted = [
+        seg.text for seg in line_segments(view, view.current_match) if seg.style and seg.style.bold
+    ]
     assert highlighted == ["crypto"]
     await pilot.press("escape")
     assert view.buffer.search is None
@@ -323,7 +332,7 @@ async def test_long_lines_are_cut_with_a_marker(
     session.lines("convex", "x" * 5000)
     await settle(pilot)
     view = dash(app).view("convex")
-    text = "".join(seg.text for seg in view._render_entry(0, view.buffer.entry(0)))
+    text = "".join(seg.text for seg in line_segments(view, 0))
     assert "x" * 2000 in text and "x" * 2001 not in text
     assert "3,000 more characters (the session log has the whole line)" in text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import ClassVar, Final
+from typing import ClassVar, Final, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -36,6 +36,17 @@ MAX_SHOWN_CHARS: Final = 2_000
 _CONTROL = {code: "�" for code in [*range(0, 9), *range(11, 32), 127]}
 """Control characters a terminal would act on, shown as a replacement character."""
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class _Row(NamedTuple):
+    """A rendered line as the row cache keeps it: plain segments, not a `Strip`, whose
+    seven internal caches made each kept row some fifty objects for the garbage collector
+    to walk (its full passes stalled frames by 80-100 ms during a flood)."""
+
+    segments: list[Segment]
+    cell_length: int
+    pad: Style
+    """Fills the pane's width after the line (the line's mark tint, if any)."""
 
 
 class LogView(ScrollView, can_focus=True):
@@ -88,8 +99,8 @@ class LogView(ScrollView, can_focus=True):
         """What this pane shows: a process name or "all"."""
         self.prefixes = prefixes
         self._prefix_width = max((len(name) for name in prefixes), default=0) if prefixes else 0
-        self._cache: LRUCache[int, tuple[Strip, Style]] = LRUCache(2048)
-        """Line number → its rendered strip and the style that pads it to the pane's width."""
+        self._cache: LRUCache[int, _Row] = LRUCache(2048)
+        """Line number → its rendered segments and the style that pads it to the pane's width."""
         self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
         self._styles_stale = True
         self._last_repaint = 0.0
@@ -277,12 +288,16 @@ class LogView(ScrollView, can_focus=True):
             pad = (
                 rich_style if mark is None else rich_style + self._style(f"log-view--{mark.value}")
             )
-            cached = (self._render_entry(number, entry), pad)
+            segments, cell_length = self._render_entry(number, entry)
+            cached = _Row(segments, cell_length, pad)
             self._cache[number] = cached
-        strip, pad = cached
-        return strip.crop_extend(scroll_x, scroll_x + width, pad).apply_offsets(scroll_x, row)
+        strip = Strip(cached.segments, cached.cell_length)
+        return strip.crop_extend(scroll_x, scroll_x + width, cached.pad).apply_offsets(
+            scroll_x, row
+        )
 
-    def _render_entry(self, number: int, entry: Entry) -> Strip:
+    def _render_entry(self, number: int, entry: Entry) -> tuple[list[Segment], int]:
+        """The line's segments and its width in cells."""
         mark = self.buffer.mark_of(entry)
         if (
             mark is None
@@ -290,7 +305,7 @@ class LogView(ScrollView, can_focus=True):
             and self.buffer.search is None
             and not self.prefixes
         ):
-            plain = _plain_strip(
+            plain = _plain_segments(
                 entry,
                 self._style("base"),
                 self._style("log-view--stderr"),
@@ -330,7 +345,7 @@ class LogView(ScrollView, can_focus=True):
         if mark is not None:
             base += self._style(f"log-view--{mark.value}")
         line.stylize_before(base)
-        return Strip(line.render(self.app.console), line.cell_len)
+        return list(line.render(self.app.console)), line.cell_len
 
     # ------------------------------------------------------------------ selection
 
@@ -358,8 +373,10 @@ def coloured_text(raw: str, text: str) -> Text:
     return Text(text.expandtabs().translate(_CONTROL), no_wrap=True, end="")
 
 
-def _plain_strip(entry: Entry, base: Style, stderr: Style, cut: Style) -> Strip | None:
-    """A colourless line's strip built from segments directly (most output); None when it
+def _plain_segments(
+    entry: Entry, base: Style, stderr: Style, cut: Style
+) -> tuple[list[Segment], int] | None:
+    """A colourless line's segments and width, built directly (most output); None when it
     needs the general path (control characters, wide characters, tabs)."""
     text = entry.text
     if _UNSAFE.search(text) or "\t" in text or not text.isascii():
@@ -367,9 +384,9 @@ def _plain_strip(entry: Entry, base: Style, stderr: Style, cut: Style) -> Strip 
     gutter = Segment("▏", base + stderr) if entry.stream == "stderr" else Segment(" ", base)
     hidden = len(text) - MAX_SHOWN_CHARS
     if hidden <= 0:
-        return Strip([gutter, Segment(text, base)], len(text) + 1)
+        return [gutter, Segment(text, base)], len(text) + 1
     marker = f" … {hidden:,} more characters (the session log has the whole line)"
-    return Strip(
+    return (
         [gutter, Segment(text[:MAX_SHOWN_CHARS], base), Segment(marker, base + cut)],
         MAX_SHOWN_CHARS + len(marker) + 1,
     )
