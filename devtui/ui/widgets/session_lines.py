@@ -56,7 +56,9 @@ class SessionLines(ScrollView, can_focus=True):
         """Line numbers in the view that match the search, in order."""
         self._name_styles = name_styles
         self._width = max((len(name) for name in index.processes), default=6)
-        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._cache: LRUCache[tuple[int, int, bool], tuple[list[Segment], int]] = LRUCache(1024)
+        """(line, width, is the cursor's) → the row's segments and cell length: plain
+        segments, not `Strip`s, which carry seven caches each for the collector to walk."""
 
     # ----------------------------------------------------------------- content
 
@@ -208,9 +210,11 @@ class SessionLines(ScrollView, can_focus=True):
         key = (number, width, current)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._render_row(number, width, current)
+            row = self._render_row(number, width, current)
+            cached = (list(row), row.cell_length)
             self._cache[key] = cached
-        return cached.crop(int(self.scroll_x), int(self.scroll_x) + width)
+        segments, cell_length = cached
+        return Strip(segments, cell_length).crop(int(self.scroll_x), int(self.scroll_x) + width)
 
     def _render_row(self, number: int, width: int, current: bool) -> Strip:
         line = self.index.line(number)
