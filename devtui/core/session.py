@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from devtui import __version__
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import missing_executables
 from devtui.core.config.model import Config
-from devtui.core.livelint import LiveLint
 from devtui.core.redact import secret_values
 from devtui.core.sessionlog import SessionLog
 from devtui.core.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from devtui.core.livelint import LiveLint
 
 INTERACTIVE_READ_SIZE: Final = 64 * 1024
 """Bytes per pipe read when a TUI is attached (measured: 256 KiB reads made key presses
@@ -43,18 +45,20 @@ class RunSession:
             config, bus=bus, read_size=INTERACTIVE_READ_SIZE if interactive else None
         )
         """Start, stop and observe the processes through this."""
-        self.live_lint = (
-            LiveLint(
+        self.live_lint: LiveLint | None = None
+        """Lints the Convex functions folder at start and on changes (when it exists)."""
+        if config.lints:
+            # Imported here: only a stack that lints pays for watchfiles and the JS lexer
+            # (about 50 ms of startup before the first child could be spawned).
+            from devtui.core.livelint import LiveLint
+
+            self.live_lint = LiveLint(
                 config.functions_path,
                 config.root,
                 self.supervisor.bus,
                 self.supervisor.problems,
                 self.supervisor.clock,
             )
-            if config.lints
-            else None
-        )
-        """Lints the Convex functions folder at start and on changes (when it exists)."""
         self.log: SessionLog | None = None
         """The session log, once `open()` created it (None when keep_logs = 0 or it failed)."""
         self.warnings: list[str] = []
