@@ -14,12 +14,15 @@ embedding program):
   still there (after a real Ctrl-Z and `fg` it is).
 - `StallWatchdog`: should anything else ever block the loop once the terminal is gone,
   every child process group is killed and devtui ends with 129 (SIGHUP's code).
+
+Both tell a live terminal from a gone one with `os.isatty`: it asks the terminal for its
+settings, which a hung-up one refuses (EIO), so it then reads as no terminal at all.
 """
 
 from __future__ import annotations
 
+import os
 import signal
-import termios
 import threading
 import time
 from collections.abc import Callable
@@ -30,15 +33,6 @@ STALL_S: Final = 10.0
 """How long the event loop may go without a beat, the terminal gone, before devtui ends."""
 POLL_S: Final = 1.0
 """How often the watchdog looks."""
-
-
-def terminal_alive(fd: int) -> bool:
-    """Whether `fd` is a terminal that still answers (a hung-up one gives EIO)."""
-    try:
-        termios.tcgetattr(fd)
-    except (termios.error, OSError, ValueError):
-        return False
-    return True
 
 
 def ignore_resume_on_dead_terminal(fd: int) -> None:
@@ -52,7 +46,7 @@ def ignore_resume_on_dead_terminal(fd: int) -> None:
     resume = previous
 
     def on_sigcont(signum: int, frame: FrameType | None) -> None:
-        if terminal_alive(fd):
+        if os.isatty(fd):
             resume(signum, frame)
 
     signal.signal(signal.SIGCONT, on_sigcont)
@@ -100,6 +94,6 @@ class StallWatchdog:
     def _watch(self) -> None:
         while not self._stopped.wait(self._poll_s):
             stalled = time.monotonic() - self._last_beat > self._stall_s
-            if stalled and not terminal_alive(self._fd):
+            if stalled and not os.isatty(self._fd):
                 self._on_stall()
                 return

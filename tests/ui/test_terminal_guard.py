@@ -12,7 +12,7 @@ from types import FrameType
 
 import pytest
 
-from devtui.ui.terminal_guard import StallWatchdog, ignore_resume_on_dead_terminal, terminal_alive
+from devtui.ui.terminal_guard import StallWatchdog, ignore_resume_on_dead_terminal
 
 
 @pytest.fixture
@@ -27,13 +27,14 @@ def terminal() -> Iterator[tuple[int, int]]:
             pass
 
 
-def test_a_terminal_is_alive_until_its_window_closes(terminal: tuple[int, int]) -> None:
+def test_a_terminal_whose_window_closed_reads_as_no_terminal(terminal: tuple[int, int]) -> None:
+    """What both guards rely on to tell a gone terminal from a live one."""
     master, slave = terminal
-    assert terminal_alive(slave)
+    assert os.isatty(slave)
     os.close(master)
-    assert not terminal_alive(slave)
+    assert not os.isatty(slave)
     read, write = os.pipe()
-    assert not terminal_alive(read), "a pipe is no terminal"
+    assert not os.isatty(read), "a pipe is no terminal"
     os.close(read)
     os.close(write)
 
