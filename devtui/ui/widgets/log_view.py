@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import ClassVar, Final, NamedTuple
+from typing import ClassVar, Final
 
 from rich.segment import Segment
 from rich.style import Style
@@ -27,6 +27,7 @@ from textual.timer import Timer
 from devtui.core.events import OutputLines
 from devtui.core.problems import Severity
 from devtui.ui.buffer import Entry, LineBuffer
+from devtui.ui.kept_row import KeptRow
 from devtui.ui.problem_text import SEVERITY_SYMBOL
 
 REPAINT_EVERY: Final = 0.2
@@ -36,17 +37,6 @@ MAX_SHOWN_CHARS: Final = 2_000
 _CONTROL = {code: "�" for code in [*range(0, 9), *range(11, 32), 127]}
 """Control characters a terminal would act on, shown as a replacement character."""
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-class _Row(NamedTuple):
-    """A rendered line as the row cache keeps it: plain segments, not a `Strip`, whose
-    seven internal caches made each kept row some fifty objects for the garbage collector
-    to walk (its full passes stalled frames by 80-100 ms during a flood)."""
-
-    segments: list[Segment]
-    cell_length: int
-    pad: Style
-    """Fills the pane's width after the line (the line's mark tint, if any)."""
 
 
 class LogView(ScrollView, can_focus=True):
@@ -99,7 +89,7 @@ class LogView(ScrollView, can_focus=True):
         """What this pane shows: a process name or "all"."""
         self.prefixes = prefixes
         self._prefix_width = max((len(name) for name in prefixes), default=0) if prefixes else 0
-        self._cache: LRUCache[int, _Row] = LRUCache(2048)
+        self._cache: LRUCache[int, KeptRow] = LRUCache(2048)
         """Line number → its rendered segments and the style that pads it to the pane's width."""
         self._styles: dict[str, Style] = {}  # resolved once per style change, not per row
         self._styles_stale = True
@@ -289,12 +279,9 @@ class LogView(ScrollView, can_focus=True):
                 rich_style if mark is None else rich_style + self._style(f"log-view--{mark.value}")
             )
             segments, cell_length = self._render_entry(number, entry)
-            cached = _Row(segments, cell_length, pad)
+            cached = KeptRow(segments, cell_length, pad)
             self._cache[number] = cached
-        strip = Strip(cached.segments, cached.cell_length)
-        return strip.crop_extend(scroll_x, scroll_x + width, cached.pad).apply_offsets(
-            scroll_x, row
-        )
+        return cached.shown(scroll_x, width).apply_offsets(scroll_x, row)
 
     def _render_entry(self, number: int, entry: Entry) -> tuple[list[Segment], int]:
         """The line's segments and its width in cells."""

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from devtui.core.triage.index import ERROR, LEVEL_SEVERITY, WARNING, SessionIndex
+from devtui.ui.kept_row import KeptRow
 from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
 from devtui.ui.widgets.log_view import MAX_SHOWN_CHARS, coloured_text
 
@@ -56,9 +57,8 @@ class SessionLines(ScrollView, can_focus=True):
         """Line numbers in the view that match the search, in order."""
         self._name_styles = name_styles
         self._width = max((len(name) for name in index.processes), default=6)
-        self._cache: LRUCache[tuple[int, int, bool], tuple[list[Segment], int]] = LRUCache(1024)
-        """(line, width, is the cursor's) → the row's segments and cell length: plain
-        segments, not `Strip`s, which carry seven caches each for the collector to walk."""
+        self._cache: LRUCache[tuple[int, bool], KeptRow] = LRUCache(1024)
+        """(line, is the cursor's) → the rendered row."""
 
     # ----------------------------------------------------------------- content
 
@@ -207,16 +207,14 @@ class SessionLines(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         number = self.view[position]
         current = position == self.cursor
-        key = (number, width, current)
+        key = (number, current)
         cached = self._cache.get(key)
         if cached is None:
-            row = self._render_row(number, width, current)
-            cached = (list(row), row.cell_length)
+            cached = self._render_row(number, current)
             self._cache[key] = cached
-        segments, cell_length = cached
-        return Strip(segments, cell_length).crop(int(self.scroll_x), int(self.scroll_x) + width)
+        return cached.shown(int(self.scroll_x), width)
 
-    def _render_row(self, number: int, width: int, current: bool) -> Strip:
+    def _render_row(self, number: int, current: bool) -> KeptRow:
         line = self.index.line(number)
         level = self.index.levels[number]
         base = self.rich_style
@@ -251,7 +249,7 @@ class SessionLines(ScrollView, can_focus=True):
             Segment(s.text, base + s.style if s.style else base)
             for s in text.render(self.app.console)
         ]
-        return Strip(segments).extend_cell_length(width, base)
+        return KeptRow(segments, text.cell_len, base)
 
 
 def _gutter(level: int) -> tuple[str, Style]:
