@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, get_args
 
 from devtui import __version__
 from devtui.core.config import (
@@ -29,6 +29,7 @@ from devtui.core.groups import LIVE_GROUPS
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError
 from devtui.headless.annotations import annotations_wanted
+from devtui.headless.colour import ColorChoice
 from devtui.headless.runner import HeadlessOptions, run_headless
 
 COMMANDS = ("up", "ci", "demo", "lint", "triage", "config")
@@ -59,12 +60,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, config: bool = True) ->
         default=[],
         help="run only this process and what it depends on (repeatable)",
     )
-    parser.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour in headless output (auto: only on a TTY; honours NO_COLOR and FORCE_COLOR)",
-    )
+    _add_color_option(parser, "headless output")
     parser.add_argument(
         "--annotations",
         choices=("auto", "github", "none"),
@@ -104,6 +100,16 @@ def _add_ci_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         dest="json_path",
         help="write a machine-readable summary to PATH",
+    )
+
+
+def _add_color_option(parser: argparse.ArgumentParser, output: str) -> None:
+    """`--color` for a command's `output`; every command decides it with `use_colour`."""
+    parser.add_argument(
+        "--color",
+        choices=get_args(ColorChoice),
+        default="auto",
+        help=f"colour in {output} (auto: only on a TTY; honours NO_COLOR and FORCE_COLOR)",
     )
 
 
@@ -191,12 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (default), json (an array of findings on stdout), or github "
         "(workflow commands; also added to text output when GITHUB_ACTIONS=true)",
     )
-    lint.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour in text output (auto: only on a TTY)",
-    )
+    _add_color_option(lint, "text output")
 
     triage = commands.add_parser(
         "triage",
@@ -221,12 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="the summary as JSON (implies --summary)"
     )
     triage.add_argument("--config", type=Path, metavar="PATH", help="config file (for its log_dir)")
-    triage.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour in the text summary (auto: only on a TTY)",
-    )
+    _add_color_option(triage, "the text summary")
 
     config = commands.add_parser(
         "config",
