@@ -43,11 +43,10 @@ def ignore_resume_on_dead_terminal(fd: int) -> None:
     previous = signal.getsignal(signal.SIGCONT)
     if not callable(previous):
         return  # no handler to guard (e.g. a headless driver)
-    resume = previous
 
     def on_sigcont(signum: int, frame: FrameType | None) -> None:
         if os.isatty(fd):
-            resume(signum, frame)
+            previous(signum, frame)
 
     signal.signal(signal.SIGCONT, on_sigcont)
 
