@@ -379,6 +379,7 @@ def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from devtui.core.lint import ConvexLinter
+    from devtui.core.problems import Severity
     from devtui.headless.colour import use_colour
     from devtui.headless.lint_output import lint_annotation, lint_json, lint_text
 
@@ -396,7 +397,8 @@ def _cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.writelines(line + "\n" for line in lint_text(report, shown, colour))
         if annotations_wanted("auto", os.environ):
             out.writelines(lint_annotation(f) + "\n" for f in report.findings)
-    return ExitCode.PROCESS_FAILED if report.findings else ExitCode.OK
+    errors = any(finding.severity is Severity.ERROR for finding in report.findings)
+    return ExitCode.PROCESS_FAILED if errors else ExitCode.OK
 
 
 def _lint_folder(given: Path | None) -> tuple[Path, Path]:

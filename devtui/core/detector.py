@@ -12,13 +12,14 @@ ordinary output costs a few C-level scans per chunk.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Final
 
-from devtui.core.config.rules import Rule, render
+from devtui.core.config.rules import BlockPattern, Rule, render
 from devtui.core.events import Stream
 from devtui.core.locate import SourceLocator
 from devtui.core.node_builtins import is_node_builtin
@@ -55,11 +56,41 @@ class _Block:
     seqs: list[int] = field(default_factory=list)
     since_rule: int = 0
     """Lines since `shape` took the block (its max_lines counts from there)."""
+    final_seen: bool = False
+    """The shape's `final` line is in: only its `trailer` may follow."""
+    continues: re.Pattern[str] | None = None
+    end: re.Pattern[str] | None = None
+    final: re.Pattern[str] | None = None
+    trailer: re.Pattern[str] | None = None
+    """The shape's block patterns, filled in with this block's start fields."""
+
+    def take_shape(self, shape: Rule) -> None:
+        """Let `shape` say where the block ends from here on."""
+        self.shape = shape
+        self.since_rule = 0
+        self.final_seen = False
+        self.continues = _filled(shape.continues, self.fields)
+        self.end = _filled(shape.end, self.fields)
+        self.final = _filled(shape.final, self.fields)
+        self.trailer = _filled(shape.trailer, self.fields) or self.continues
+
+    def ends_before(self, text: str) -> bool:
+        """Whether `text` is no longer part of the block."""
+        if self.end is not None and self.end.search(text):
+            return True
+        following = self.trailer if self.final_seen else self.continues
+        return following is not None and not following.search(text)
 
     def add(self, text: str, seq: int) -> None:
         self.lines.append(text)
         self.seqs.append(seq)
         self.since_rule += 1
+        if self.final is not None and not self.final_seen and self.final.search(text):
+            self.final_seen = True
+
+
+def _filled(pattern: BlockPattern | None, fields: dict[str, str]) -> re.Pattern[str] | None:
+    return None if pattern is None else pattern.compiled(fields)
 
 
 class ProblemDetector:
@@ -78,6 +109,9 @@ class ProblemDetector:
         self._needles = tuple({needle for rule in self.rules for needle in rule.needles})
         self._check_every_line = any(not rule.needles for rule in self.rules)
         self._open: dict[Stream, _Block] = {}
+        self.context: dict[str, str] = {}
+        """Fields the process knows beyond its output (the Convex deployment URL), which
+        rule texts may use like captured ones."""
 
     @property
     def has_open_block(self) -> bool:
@@ -104,22 +138,18 @@ class ProblemDetector:
                 elif index > last_candidate:
                     break
                 continue
-            shape = block.shape
-            if (shape.end is not None and shape.end.search(text)) or (
-                shape.continues is not None and not shape.continues.search(text)
-            ):
+            if block.ends_before(text):
                 findings.append(Finding(self._close(stream), index))
                 if candidate:
                     self._try_start(stream, text, first_seq + index, at, index, findings)
                 continue
-            takeover = self._match(text, above=block.rule.priority) if candidate else None
+            takeover = self._match(text, above=block) if candidate else None
             if takeover is not None:
                 new_rule, fields = takeover
                 block.rule = new_rule
                 block.fields.update(fields)
                 if new_rule.max_lines > 1:
-                    block.shape = new_rule
-                    block.since_rule = 0
+                    block.take_shape(new_rule)
             block.add(text, first_seq + index)
             if block.since_rule >= block.shape.max_lines:
                 findings.append(Finding(self._close(stream), index + 1))
@@ -161,16 +191,26 @@ class ProblemDetector:
             return
         rule, fields = match
         block = _Block(rule, rule, fields, at)
+        block.take_shape(rule)
         block.add(text, seq)
         self._open[stream] = block
         if rule.max_lines <= 1:
             findings.append(Finding(self._close(stream), index + 1))
 
-    def _match(self, text: str, above: int | None) -> tuple[Rule, dict[str, str]] | None:
-        """The highest-priority rule (above `above`, if given) whose start `text` matches."""
+    def _match(self, text: str, above: _Block | None) -> tuple[Rule, dict[str, str]] | None:
+        """The highest-priority rule whose start `text` matches: one that may begin a
+        problem, or (with `above`) one that may take over that open block: of a higher
+        priority, and for a rule with `within`, only a block of one of those rules."""
         for rule in self.rules:
-            if above is not None and rule.priority <= above:
+            if above is None:
+                if rule.within:
+                    continue
+            elif rule.priority <= above.rule.priority:
                 return None
+            elif rule.within and not (
+                above.rule.id in rule.within or above.shape.id in rule.within
+            ):
+                continue
             if rule.needles and not any(needle in text for needle in rule.needles):
                 continue
             for start in rule.starts:
@@ -212,24 +252,26 @@ class ProblemDetector:
         seqs: tuple[int, ...],
     ) -> Problem:
         values["process"] = self.process
+        for name, value in self.context.items():
+            values.setdefault(name, value)
         if "file" in values and self._locator is not None:
             values["file"] = self._locator.locate(values["file"])
-        parts = [
-            stable_text(values.get(name, "")) if name in VOLATILE_FIELDS else values.get(name, "")
-            for name in rule.group_by
-        ]
+        column = _number(values.get("column"))
+        if column is not None:
+            column += 1 - rule.column_base  # esbuild and Vite count from 0; devtui from 1
+            values["column"] = str(column)
         return Problem(
             rule=rule.id,
             severity=rule.severity,
             title=rule.title,
             message=render(rule.message, values).strip() or rule.title,
             process=self.process,
-            fingerprint=fingerprint(rule.id, parts),
+            fingerprint=rule_fingerprint(rule, values),
             first_seen=at,
             last_seen=at,
             file=values.get("file"),
             line=_number(values.get("line")),
-            column=_number(values.get("column")),
+            column=column,
             symbol=values.get("symbol"),
             explanation=render(rule.explanation, values),
             fix=render(rule.fix, values),
@@ -238,6 +280,16 @@ class ProblemDetector:
             first_seq=seqs[0] if seqs else None,
             occurrence_seqs=seqs,
         )
+
+
+def rule_fingerprint(rule: Rule, values: Mapping[str, str]) -> str:
+    """A problem's identity: the rule and the fields it groups by (live lint computes its
+    findings' the same way, so a finding and the push it predicts are one problem)."""
+    parts = [
+        stable_text(values.get(name, "")) if name in VOLATILE_FIELDS else values.get(name, "")
+        for name in rule.group_by
+    ]
+    return fingerprint(rule.id, parts)
 
 
 def _number(text: str | None) -> int | None:

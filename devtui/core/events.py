@@ -29,6 +29,10 @@ class ProcessState(StrEnum):
     """Not started yet: waiting for its dependencies to be ready."""
     STARTING = "starting"
     """Spawned, not ready yet."""
+    CONNECTING = "connecting"
+    """Convex only: no push has begun; the CLI is retrying requests to the deployment."""
+    UNREACHABLE = "unreachable"
+    """Convex only: the CLI gave up reaching the deployment before any push began."""
     PUSHING = "pushing"
     """Convex only: a push is in progress ("Preparing Convex functions...")."""
     READY = "ready"
@@ -64,7 +68,14 @@ class ProcessState(StrEnum):
 
 
 _RUNNING_STATES = frozenset(
-    {ProcessState.STARTING, ProcessState.PUSHING, ProcessState.READY, ProcessState.PUSH_FAILED}
+    {
+        ProcessState.STARTING,
+        ProcessState.CONNECTING,
+        ProcessState.UNREACHABLE,
+        ProcessState.PUSHING,
+        ProcessState.READY,
+        ProcessState.PUSH_FAILED,
+    }
 )
 _FINAL_STATES = frozenset(
     {
@@ -254,7 +265,15 @@ class ProblemDetected:
 
 @dataclass(frozen=True, slots=True)
 class ProblemRepeated:
-    """A known problem happened again (same fingerprint); its count grew."""
+    """A known problem happened again (same fingerprint): a new occurrence, its count grew."""
+
+    problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemUpdated:
+    """More is known about a problem's current occurrence (another source reported it, or
+    the same push attempt printed it again); its count did not change."""
 
     problem: Problem
 
@@ -264,6 +283,21 @@ class ProblemResolved:
     """A problem is resolved (e.g. Convex reached ready after the failed push)."""
 
     problem: Problem
+
+
+@dataclass(frozen=True, slots=True)
+class PushSettled:
+    """A Convex push attempt is over: it reached ready, or every error it printed has been
+    read (the next attempt began, tsc's diagnostics ended, output went quiet, or the process
+    ended). The push problems it did not report were resolved just before this event."""
+
+    process: str
+    attempt: int
+    """The process's push attempt number, counted over the whole run from 1."""
+    succeeded: bool
+    problems: tuple[Problem, ...]
+    """What this attempt reported, as the problem book holds them now."""
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +366,7 @@ class LintChecked:
     """The functions folder, relative to the project root (e.g. `convex`)."""
     files: int
     violations: int
+    """Error findings open after this check."""
     at: float
     changed: tuple[str, ...] = ()
     """What triggered this check (empty: the check at start)."""
@@ -339,6 +374,8 @@ class LintChecked:
     """Files that could not be read, with the reason."""
     note: str = ""
     """Something to tell the user, e.g. that changes are not being watched, and why."""
+    warnings: int = 0
+    """Warning findings open after this check."""
 
 
 Event: TypeAlias = (
@@ -350,7 +387,9 @@ Event: TypeAlias = (
     | SurvivorsFound
     | ProblemDetected
     | ProblemRepeated
+    | ProblemUpdated
     | ProblemResolved
+    | PushSettled
     | SupervisorStopping
     | FilesChanged
     | LintChecked

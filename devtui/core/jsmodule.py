@@ -76,6 +76,8 @@ class ModuleFacts:
     """What `read_module` found."""
 
     use_node: bool = False
+    use_node_offset: int | None = None
+    """Where the `"use node"` directive's string starts, when there is one."""
     imports: list[ImportRef] = field(default_factory=list)
     functions: list[ExportedFunction] = field(default_factory=list)
     used_names: set[str] = field(default_factory=set)
@@ -115,7 +117,8 @@ class _Reader:
 
     def read(self) -> ModuleFacts:
         tokens = self.tokens
-        self.facts.use_node = self._directive_prologue_has_use_node()
+        self.facts.use_node_offset = self._use_node_directive()
+        self.facts.use_node = self.facts.use_node_offset is not None
         depth = 0
         index = 0
         while index < len(tokens):
@@ -180,15 +183,16 @@ class _Reader:
             index += 1
         return index
 
-    def _directive_prologue_has_use_node(self) -> bool:
+    def _use_node_directive(self) -> int | None:
+        """The offset of a `"use node"` string in the directive prologue, if any."""
         index = 0
         while (token := self._at(index)) is not None and token.kind == "string":
             if token.text == "use node":
-                return True
+                return token.offset
             index += 1
             if self._is(index, "punct", ";"):
                 index += 1
-        return False
+        return None
 
     # ------------------------------------------------------------------ imports
 

@@ -1,14 +1,22 @@
-"""`devtui lint`: find Convex runtime-separation violations in the source, before a push.
+"""`devtui lint`: find what Convex would reject in the source, before a push.
 
-Invariant: a finding is something Convex's own bundling or deployment would reject:
+Invariant: a finding is something Convex's own bundling, its CLI's checks or its
+deployment would reject, under the same rule id as the problem the push would show (so
+live lint and the push it predicts are one problem):
 
-- `lint-node-builtin-in-v8`: a Node built-in (`crypto`, `node:fs`, …) imported at run time
+- `node-builtin-in-v8`: a Node built-in (`crypto`, `node:fs`, …) imported at run time
   by code that Convex bundles for its V8 runtime: an entry point without `"use node"`, the
   schema, or any file such a file imports (esbuild follows relative imports). A package of
   the same name installed in node_modules shadows the built-in (esbuild bundles it), and
   in TypeScript an import none of whose names is used is dropped by the compiler.
-- `lint-non-action-in-node-file`: a `"use node"` entry point exporting a query, mutation
+- `non-action-in-node-file`: a `"use node"` entry point exporting a query, mutation
   (internal or not) or HTTP action.
+- The CLI's own checks of names, folders and directives (convex 1.48.0's bundler):
+  `use-node-not-allowed` (`"use node"` in the top-level http or crons file),
+  `actions-folder-needs-use-node` (an entry point under `actions/` without it),
+  `reserved-deps-folder` (a file under `_deps/`), `auth-config-twice` (auth.config.js and
+  .ts), `use-node-in-component` (a `"use node"` file in a component folder), and the
+  warning `https-file-not-http` (a top-level `https.*` file importing httpRouter).
 
 Entry points follow the Convex CLI's rule: source files under the functions folder, not in
 `_generated/`, not starting with `.` or `#`, with one dot in the name (so `x.test.ts` and
@@ -19,6 +27,7 @@ modification time, so linting again after a change reads only what changed.
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +36,7 @@ from typing import Final
 from devtui.core.jslex import LineIndex
 from devtui.core.jsmodule import ModuleFacts, read_module
 from devtui.core.node_builtins import NODE_PREFIX, is_node_builtin
+from devtui.core.problems import Severity, location_text
 
 SOURCE_SUFFIXES: Final = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
 """What esbuild loads as code, and what Convex accepts as entry points."""
@@ -34,18 +44,42 @@ COMPILED_SUFFIXES: Final = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (
 """`import "./x.js"` in TypeScript names `x.ts`."""
 SKIPPED_DIRS: Final = frozenset({"_generated", "node_modules"})
 SCHEMA_FILES: Final = frozenset({"schema.ts", "schema.js"})
+MUST_BE_V8: Final = frozenset({"http", "crons", "schema", "auth.config"})
+"""Top-level modules the CLI refuses to run in Node.js (its `mustBeIsolate`)."""
+ACTIONS_DIR: Final = "actions"
+DEPS_DIR: Final = "_deps"
+COMPONENT_FILE: Final = "convex.config.ts"
 MAX_FILE_BYTES: Final = 2 * 1024 * 1024
 """Bigger files are generated or vendored; Convex would not take them as functions."""
 
-NODE_BUILTIN_RULE: Final = "lint-node-builtin-in-v8"
-NON_ACTION_RULE: Final = "lint-non-action-in-node-file"
+NODE_BUILTIN_RULE: Final = "node-builtin-in-v8"
+NON_ACTION_RULE: Final = "non-action-in-node-file"
+USE_NODE_NOT_ALLOWED: Final = "use-node-not-allowed"
+ACTIONS_FOLDER_RULE: Final = "actions-folder-needs-use-node"
+DEPS_FOLDER_RULE: Final = "reserved-deps-folder"
+AUTH_CONFIG_RULE: Final = "auth-config-twice"
+COMPONENT_RULE: Final = "use-node-in-component"
+HTTPS_FILE_RULE: Final = "https-file-not-http"
 RULE_TITLES: Final = {
     NODE_BUILTIN_RULE: "Node built-in imported in a V8 file",
     NON_ACTION_RULE: 'Query or mutation in a "use node" file',
+    USE_NODE_NOT_ALLOWED: '"use node" where it is not allowed',
+    ACTIONS_FOLDER_RULE: 'File in actions/ without "use node"',
+    DEPS_FOLDER_RULE: "Code in the reserved _deps folder",
+    AUTH_CONFIG_RULE: "Two auth.config files",
+    COMPONENT_RULE: '"use node" in a component',
+    HTTPS_FILE_RULE: "HTTP routes in a file Convex does not read",
 }
+"""The titles of the rules in config/rules.toml with the same ids (a test keeps them so)."""
 RULE_DOCS: Final = {
     NODE_BUILTIN_RULE: "https://docs.convex.dev/functions/runtimes#nodejs-runtime",
     NON_ACTION_RULE: "https://docs.convex.dev/functions/actions",
+    USE_NODE_NOT_ALLOWED: "https://docs.convex.dev/functions/runtimes#nodejs-runtime",
+    ACTIONS_FOLDER_RULE: "https://docs.convex.dev/functions/actions",
+    DEPS_FOLDER_RULE: "https://docs.convex.dev/functions/bundling",
+    AUTH_CONFIG_RULE: "https://docs.convex.dev/auth/advanced/custom-auth",
+    COMPONENT_RULE: "https://docs.convex.dev/components",
+    HTTPS_FILE_RULE: "https://docs.convex.dev/functions/http-actions",
 }
 CALL_FROM_ACTION: Final = {
     "Query": "ctx.runQuery",
@@ -61,14 +95,16 @@ class LintFinding:
     rule: str
     file: str
     """Relative to the project root (the folder that holds the functions folder)."""
-    line: int
-    column: int
-    """1-based, pointing at the module specifier's quote or the exported name."""
-    symbol: str
-    """The module (`crypto`) or the function (`createChatMessage`)."""
+    line: int | None
+    column: int | None
+    """1-based, pointing at the module specifier's quote, the exported name or the
+    directive (None for a finding about a whole file or folder)."""
+    symbol: str | None
+    """The module (`crypto`) or the function (`createChatMessage`), where there is one."""
     message: str
     fix: str
     explanation: str
+    severity: Severity = Severity.ERROR
 
     @property
     def title(self) -> str:
@@ -82,13 +118,14 @@ class LintFinding:
 
     @property
     def location(self) -> str:
-        """`file:line:column`."""
-        return f"{self.file}:{self.line}:{self.column}"
+        """`file:line:column` as far as known."""
+        return location_text(self.file, self.line, self.column)
 
     def record(self) -> dict[str, object]:
         """The JSON object of `devtui lint --format json`."""
         return {
             "rule": self.rule,
+            "severity": self.severity.value,
             "file": self.file,
             "line": self.line,
             "column": self.column,
@@ -138,30 +175,53 @@ class ConvexLinter:
             if parsed is None:
                 continue
             seen.add(path)
-            if parsed.facts.use_node and path.name not in SCHEMA_FILES:
+            for finding in self._entry_point_findings(path, parsed):
+                findings[_key(finding)] = finding
+            if parsed.facts.use_node and not self._must_be_v8(path):
                 for finding in self._node_file_findings(path, parsed):
                     findings[_key(finding)] = finding
             else:
                 v8_roots.append(path)
+        for finding in self._folder_findings(unreadable):
+            findings[_key(finding)] = finding
         for path, via in self._reachable(v8_roots, unreadable, seen):
             parsed = self._cache[path]
             for finding in self._builtin_findings(path, parsed, via):
                 findings.setdefault(_key(finding), finding)
         for stale in set(self._cache) - seen:
             del self._cache[stale]
-        ordered = sorted(findings.values(), key=lambda f: (f.file, f.line, f.column, f.rule))
+        ordered = sorted(
+            findings.values(), key=lambda f: (f.file, f.line or 0, f.column or 0, f.rule)
+        )
         return LintReport(ordered, len(seen), unreadable)
 
     # ------------------------------------------------------------------ files
 
-    def _entry_points(self) -> list[Path]:
+    def _entry_points(self, folder: Path | None = None) -> list[Path]:
+        """The entry points (and the schema) of the app, or of the component in `folder`;
+        nested components' folders are theirs, not the app's (as the CLI walks)."""
+        top = folder or self.functions_dir
         found: list[Path] = []
-        for folder, dirs, files in os.walk(self.functions_dir):
-            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
+        for where, dirs, files in os.walk(top):
+            dirs[:] = [
+                d
+                for d in dirs
+                if d not in SKIPPED_DIRS
+                and not d.startswith(".")
+                and not Path(where, d, COMPONENT_FILE).is_file()
+            ]
             for name in files:
                 if _is_entry_point(name) or name in SCHEMA_FILES:
-                    found.append(Path(folder, name))
+                    found.append(Path(where, name))
         return found
+
+    def _relative(self, path: Path) -> str:
+        """`path` relative to the functions folder, as the CLI names modules."""
+        return path.relative_to(self.functions_dir).as_posix()
+
+    def _must_be_v8(self, path: Path) -> bool:
+        """Whether the CLI refuses `"use node"` in this module (top-level http, crons, …)."""
+        return self._relative(path).rsplit(".", 1)[0] in MUST_BE_V8
 
     def _parse(self, path: Path, unreadable: list[str]) -> _Parsed | None:
         try:
@@ -190,6 +250,160 @@ class ConvexLinter:
             return str(path.relative_to(self.root))
         except ValueError:
             return str(path)
+
+    # ------------------------------------------------------------------ the CLI's own checks
+
+    def _entry_point_findings(self, path: Path, parsed: _Parsed) -> list[LintFinding]:
+        """The CLI's checks of one module's name, folder and directive."""
+        shown = self._shown(path)
+        relative = self._relative(path)
+        facts = parsed.facts
+        findings: list[LintFinding] = []
+        if facts.use_node_offset is not None and self._must_be_v8(path):
+            line, column = parsed.lines.position(facts.use_node_offset)
+            findings.append(
+                LintFinding(
+                    rule=USE_NODE_NOT_ALLOWED,
+                    file=shown,
+                    line=line,
+                    column=column,
+                    symbol=None,
+                    message=f'"use node" is not allowed in {shown}',
+                    fix=(
+                        f'Remove "use node" from {shown}; move code that needs Node.js into '
+                        'an action in a separate "use node" file and call it with '
+                        "ctx.runAction (or schedule it)."
+                    ),
+                    explanation=(
+                        f"Convex always runs {relative.rsplit('.', 1)[0]} in its V8 runtime; "
+                        f'with "use node" in {shown} the CLI refuses to push.'
+                    ),
+                )
+            )
+        if relative.startswith(ACTIONS_DIR + "/") and not facts.use_node:
+            findings.append(
+                LintFinding(
+                    rule=ACTIONS_FOLDER_RULE,
+                    file=shown,
+                    line=1,
+                    column=1,
+                    symbol=None,
+                    message=f'{shown} is in the actions/ folder but has no "use node"',
+                    fix=(
+                        f'Add "use node"; at the top of {shown}, or move it out of the '
+                        "actions/ folder (any folder can hold actions now)."
+                    ),
+                    explanation=(
+                        'The CLI requires "use node" in every file under actions/ (a '
+                        "deprecated way to choose Node.js) and refuses to push without it."
+                    ),
+                )
+            )
+        if "/" not in relative and path.name.lower().startswith("https."):
+            finding = self._https_file_finding(path, parsed, shown)
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def _https_file_finding(self, path: Path, parsed: _Parsed, shown: str) -> LintFinding | None:
+        """A top-level `https.*` file importing httpRouter: its routes are never read."""
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        found = _IMPORTS_HTTP_ROUTER.search(source)
+        if found is None:
+            return None
+        line, column = parsed.lines.position(found.start("name"))
+        wanted = "http" + path.suffix.lower()
+        return LintFinding(
+            rule=HTTPS_FILE_RULE,
+            file=shown,
+            line=line,
+            column=column,
+            symbol=wanted,
+            message=f"{shown} defines HTTP routes, but Convex only reads them from {wanted}",
+            fix=f"Rename {shown} to {wanted}.",
+            explanation=(
+                f"Convex takes HTTP action routes from {wanted} in the functions folder; "
+                f"{shown} is pushed as ordinary functions and its routes are ignored."
+            ),
+            severity=Severity.WARNING,
+        )
+
+    def _folder_findings(self, unreadable: list[str]) -> list[LintFinding]:
+        """The CLI's checks of the functions folder's layout."""
+        findings: list[LintFinding] = []
+        deps = self.functions_dir / DEPS_DIR
+        first = _first_file(deps) if deps.is_dir() else None
+        if first is not None:
+            shown = self._shown(first)
+            findings.append(
+                LintFinding(
+                    rule=DEPS_FOLDER_RULE,
+                    file=shown,
+                    line=1,
+                    column=1,
+                    symbol=None,
+                    message=f"{shown} is inside _deps, which Convex reserves for dependencies",
+                    fix=f"Move {self._shown(deps)}/ to a folder with another name and update "
+                    "the imports.",
+                    explanation="The CLI refuses to push while the functions folder holds a "
+                    "_deps folder: Convex keeps its bundled dependencies there.",
+                )
+            )
+        both = [self.functions_dir / f"auth.config{suffix}" for suffix in (".js", ".ts")]
+        if all(path.is_file() for path in both):
+            js, ts = (self._shown(path) for path in both)
+            findings.append(
+                LintFinding(
+                    rule=AUTH_CONFIG_RULE,
+                    file=ts,
+                    line=1,
+                    column=1,
+                    symbol=None,
+                    message=f"both {js} and {ts} exist",
+                    fix=f"Delete one of {js} and {ts} (usually keep the .ts one).",
+                    explanation="The CLI bundles one auth config; with both it refuses to "
+                    "push.",
+                )
+            )
+        if (self.functions_dir / COMPONENT_FILE).is_file():
+            findings += self._component_findings(unreadable)
+        return findings
+
+    def _component_findings(self, unreadable: list[str]) -> list[LintFinding]:
+        """Components (folders with their own convex.config.ts) run only in V8."""
+        findings: list[LintFinding] = []
+        for where, dirs, _files in os.walk(self.functions_dir):
+            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
+            folder = Path(where)
+            if folder == self.functions_dir or not (folder / COMPONENT_FILE).is_file():
+                continue
+            node_files = [
+                path
+                for path in sorted(self._entry_points(folder))
+                if (parsed := self._parse(path, unreadable)) is not None and parsed.facts.use_node
+            ]
+            if not node_files:
+                continue
+            shown = self._shown(folder)
+            names = ", ".join(self._shown(path) for path in node_files)
+            findings.append(
+                LintFinding(
+                    rule=COMPONENT_RULE,
+                    file=shown,
+                    line=None,
+                    column=None,
+                    symbol=None,
+                    message=f'"use node" is not supported in the component at {shown} ({names})',
+                    fix=f'Remove "use node" from {names}, and move Node.js code into an action '
+                    "of the app itself.",
+                    explanation="Convex components run only in the V8 runtime; the CLI "
+                    'refuses to push a component with a "use node" file.',
+                )
+            )
+        return findings
 
     # ------------------------------------------------------------------ the import graph
 
@@ -321,12 +535,35 @@ class ConvexLinter:
         return findings
 
 
+_IMPORTS_HTTP_ROUTER: Final = re.compile(
+    r"\bimport\s*(?:type\s+)?\{[^}]*?\b(?P<name>httpRouter)\b[^}]*\}\s*from\b"
+)
+"""An import of `httpRouter` (what the CLI looks for in an `https.*` file)."""
+
+
+def _first_file(folder: Path) -> Path | None:
+    """The first file the CLI's walk meets under `folder` (entries sorted by name, folders
+    entered where they sort)."""
+    try:
+        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.is_dir():
+            found = _first_file(entry)
+            if found is not None:
+                return found
+        elif entry.is_file():
+            return entry
+    return None
+
+
 def _typescript(path: Path) -> bool:
     return path.suffix in (".ts", ".tsx", ".mts", ".cts")
 
 
 def _key(finding: LintFinding) -> tuple[str, str, int, int]:
-    return (finding.rule, finding.file, finding.line, finding.column)
+    return (finding.rule, finding.file, finding.line or 0, finding.column or 0)
 
 
 def _is_entry_point(name: str) -> bool:

@@ -1,33 +1,32 @@
 """Live lint: check the Convex functions folder at start and after every change to it.
 
 Invariant: the lint problems in the `ProblemBook` always match the latest lint pass: a
-violation found is recorded once (`ProblemDetected`, or `ProblemRepeated` when it comes
-back after a fix), and one no longer found is resolved (`ProblemResolved`), so a fixed
-file clears its problems before Convex even pushes. Lint problems belong to the pseudo
-process `lint`. Reading and parsing run in a worker thread; the book and the bus are only
-touched on the event loop.
+violation found is recorded once (`ProblemDetected`, `ProblemRepeated` when it comes back
+after a fix, `ProblemUpdated` when a push reported it first), and one no longer found is
+resolved (`ProblemResolved`), so a fixed file clears its problems before Convex even
+pushes. A finding is fingerprinted by the rule of the same id, as the push's problem is,
+so both are one problem with two sources; a rule the config disables is not reported.
+Lint problems found first belong to the pseudo process `lint`. Reading and parsing run in
+a worker thread; the book and the bus are only touched on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
 import watchfiles
 
 from devtui.core.bus import EventBus
-from devtui.core.events import (
-    FilesChanged,
-    LintChecked,
-    ProblemDetected,
-    ProblemRepeated,
-    ProblemResolved,
-)
+from devtui.core.config.rules import Rule
+from devtui.core.detector import rule_fingerprint
+from devtui.core.events import FilesChanged, LintChecked, ProblemResolved
 from devtui.core.lint import SKIPPED_DIRS, SOURCE_SUFFIXES, ConvexLinter, LintFinding, LintReport
-from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
+from devtui.core.problems import Problem, ProblemBook, Severity
+from devtui.core.sightings import report_sighting
 
 LINT_PROCESS: Final = "lint"
 """The process name lint problems carry."""
@@ -47,15 +46,16 @@ class _SourceFilter(watchfiles.DefaultFilter):
         return path.endswith(SOURCE_SUFFIXES) and super().__call__(change, path)
 
 
-def lint_problem(finding: LintFinding, at: float) -> Problem:
+def lint_problem(finding: LintFinding, rule: Rule, at: float) -> Problem:
     """The problem a lint finding is, for the book every front end reads."""
+    values = {"file": finding.file, "symbol": finding.symbol or ""}
     return Problem(
         rule=finding.rule,
-        severity=Severity.ERROR,
-        title=finding.title,
+        severity=finding.severity,
+        title=rule.title,
         message=finding.message,
         process=LINT_PROCESS,
-        fingerprint=fingerprint(finding.rule, [finding.file, finding.symbol]),
+        fingerprint=rule_fingerprint(rule, values),
         first_seen=at,
         last_seen=at,
         file=finding.file,
@@ -64,7 +64,8 @@ def lint_problem(finding: LintFinding, at: float) -> Problem:
         symbol=finding.symbol,
         explanation=finding.explanation,
         fix=finding.fix,
-        docs=finding.docs,
+        docs=rule.docs or finding.docs,
+        sources=("lint",),
     )
 
 
@@ -78,9 +79,15 @@ class LiveLint:
         bus: EventBus,
         problems: ProblemBook,
         clock: Callable[[], float],
+        rules: Mapping[str, Rule],
         debounce_ms: int = DEBOUNCE_MS,
     ) -> None:
+        """Args:
+        rules: The rules in effect, by id: a finding takes its fingerprint and title from
+            the rule of its id, and is left out when the config disabled that rule.
+        """
         self.functions_dir = functions_dir
+        self._rules = rules
         self.root = root
         self._linter = ConvexLinter(functions_dir, root)
         self._bus = bus
@@ -167,12 +174,15 @@ class LiveLint:
         at = self._clock()
         found = {}
         for finding in report.findings:
-            problem = lint_problem(finding, at)
+            rule = self._rules.get(finding.rule)
+            if rule is None:  # switched off in the config
+                continue
+            problem = lint_problem(finding, rule, at)
             found[problem.fingerprint] = (finding, problem)
         for key in list(self._open):
             if key not in found:
                 del self._open[key]
-                resolved = self._problems.resolve_fingerprint(key)
+                resolved = self._problems.resolve_fingerprint(key, at)
                 if resolved is not None:
                     self._bus.publish(ProblemResolved(resolved))
         for key, (finding, problem) in found.items():
@@ -181,15 +191,17 @@ class LiveLint:
                 self._problems.relocate(key, finding.line, finding.column)
                 continue
             self._open[key] = finding
-            stored, new = self._problems.record(problem)
-            self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
+            report_sighting(self._problems, self._bus, problem)
         self._bus.publish(
             LintChecked(
                 self.folder,
                 report.files,
-                len(report.findings),
+                sum(1 for _, problem in found.values() if problem.severity is Severity.ERROR),
                 at,
                 changed,
                 tuple(report.unreadable),
+                warnings=sum(
+                    1 for _, problem in found.values() if problem.severity is not Severity.ERROR
+                ),
             )
         )

@@ -15,15 +15,10 @@ from collections.abc import Callable
 from typing import Final
 
 from devtui.core.bus import EventBus
-from devtui.core.events import (
-    MemorySampled,
-    MemoryThresholdCrossed,
-    ProblemDetected,
-    ProblemRepeated,
-    ProblemResolved,
-)
+from devtui.core.events import MemorySampled, MemoryThresholdCrossed, ProblemResolved
 from devtui.core.memory import MIB, MemoryTrack, Threshold, TreeMeasurer, TreeMemory, mib
 from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
+from devtui.core.sightings import report_sighting
 
 RULES: Final = {"warn": "memory-high", "limit": "memory-limit"}
 """The problem each threshold makes."""
@@ -136,7 +131,7 @@ class MemoryMonitor:
         for (process, level), key in list(self._open.items()):
             if process == name and track.back_under(level):
                 del self._open[(process, level)]
-                resolved = self._problems.resolve_fingerprint(key)
+                resolved = self._problems.resolve_fingerprint(key, at)
                 if resolved is not None:
                     self._bus.publish(ProblemResolved(resolved))
 
@@ -175,7 +170,7 @@ class MemoryMonitor:
             f"for it in devtui.toml) and look for what grows. `{setting}` sets this threshold "
             f"(now {threshold // MIB} MiB).",
             docs="https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib",
+            sources=("memory",),
         )
-        stored, new = self._problems.record(problem)
+        stored = report_sighting(self._problems, self._bus, problem)
         self._open[(name, level)] = stored.fingerprint
-        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))

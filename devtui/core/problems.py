@@ -1,8 +1,10 @@
 """Problems: what went wrong, where, and how often, deduplicated by fingerprint.
 
-Invariant: one fingerprint (the rule and the fields it groups by, by default file and
-symbol; never times, durations, ports or URLs) is one `Problem`; seeing it again grows its
-count and moves `last_seen`, it never adds a second.
+Invariant: one fingerprint (the rule family and the fields it groups by, by default file
+and symbol; never times, durations, ports or URLs) is one `Problem`, whoever noticed it:
+live lint and a Convex push reporting the same import are one problem with two sources.
+Its count is the number of *occurrences* of the cause (a push attempt, a function call, a
+lint pass that found it again after it was gone), never of lines or of reporters.
 `ProblemBook` is the single owner of that bookkeeping for a run; the TUI, the headless
 printer and the `--json` summary all read the problems it produced.
 """
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
 
 
 class Severity(StrEnum):
@@ -26,6 +28,13 @@ class Severity(StrEnum):
 
 SEVERITY_RANK: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 """Gravest first: how lists of problems are ordered."""
+
+Source = Literal["lint", "push", "output", "memory"]
+"""Who noticed a problem: live lint reading the source, a Convex push's output, any other
+output of a process (function logs, Vite), or the memory sampler."""
+Change = Literal["new", "repeat", "update"]
+"""What a sighting did to the book: a new problem, a new occurrence of a known one (its
+count grew), or more facts about the current occurrence (another source, a place)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,14 @@ class Problem:
     occurrence_seqs: tuple[int, ...] = ()
     """Sequence numbers of the lines of its latest sighting (what a pane highlights)."""
     resolved: bool = False
+    sources: tuple[Source, ...] = ()
+    """Everyone who reported it during the run, first reporter first."""
+    latest_sources: tuple[Source, ...] = ()
+    """Who reported its current occurrence (lint and the push of the same save are one)."""
+    attempt: int | None = None
+    """The Convex push attempt its current occurrence belongs to (None: not a push's)."""
+    resolved_at: float | None = None
+    """Wall-clock time it was last resolved (None while open, or never resolved)."""
 
     @property
     def location(self) -> str:
@@ -99,50 +116,88 @@ class ProblemBook:
     def __init__(self) -> None:
         self._by_fingerprint: dict[str, Problem] = {}
 
-    def record(self, problem: Problem) -> tuple[Problem, bool]:
-        """Add a sighting. Returns the stored problem and whether it is new.
+    def record(self, problem: Problem) -> tuple[Problem, Change]:
+        """Add a sighting (its `sources[0]` says who saw it, `attempt` which push).
 
-        A repeat of a resolved problem reopens it; a repeat that names the place the first
-        sighting did not (a stack line after a bare error) fills it in.
+        Returns the stored problem and what the sighting was:
+
+        - `new`: the first sighting of this fingerprint;
+        - `repeat`: a new occurrence (the count grows): it was resolved, or the same
+          source saw it again in another push attempt or another call;
+        - `update`: the current occurrence seen by another source (lint and the push it
+          predicted), or again within the same push attempt: the count stays.
+
+        A repeat takes the sighting's words (a retry's attempt number moves on) and place,
+        when it names one; an update keeps the occurrence's words and fills in a missing
+        place.
         """
+        source: Source = problem.sources[0] if problem.sources else "output"
         known = self._by_fingerprint.get(problem.fingerprint)
         if known is None:
-            self._by_fingerprint[problem.fingerprint] = problem
-            return problem, True
-        place = problem if known.file is None and problem.file is not None else known
-        updated = replace(
+            stored = replace(problem, sources=(source,), latest_sources=(source,))
+            self._by_fingerprint[problem.fingerprint] = stored
+            return stored, "new"
+        same_occurrence = not known.resolved and (
+            source not in known.latest_sources
+            or (problem.attempt is not None and problem.attempt == known.attempt)
+        )
+        sources = known.sources if source in known.sources else (*known.sources, source)
+        if same_occurrence:
+            stored = _merged(known, problem, source, sources)
+            self._by_fingerprint[problem.fingerprint] = stored
+            return stored, "update"
+        place = _better_place(problem, known)
+        stored = replace(
             known,
             count=known.count + 1,
             last_seen=problem.last_seen,
+            message=problem.message,
+            explanation=problem.explanation or known.explanation,
+            fix=problem.fix or known.fix,
+            process=problem.process,
+            lines=problem.lines or known.lines,
             occurrence_seqs=problem.occurrence_seqs,
             resolved=False,
+            resolved_at=None,
             file=place.file,
             line=place.line,
             column=place.column,
+            symbol=known.symbol or problem.symbol,
+            sources=sources,
+            latest_sources=(source,),
+            attempt=problem.attempt,
         )
-        self._by_fingerprint[problem.fingerprint] = updated
-        return updated, False
+        self._by_fingerprint[problem.fingerprint] = stored
+        return stored, "repeat"
 
-    def resolve(self, process: str, rules: Iterable[str] | None = None) -> list[Problem]:
-        """Mark the open problems of `process` resolved (only those of `rules`, if given)."""
+    def resolve(
+        self,
+        process: str,
+        at: float,
+        rules: Iterable[str] | None = None,
+        keep: Iterable[str] = (),
+    ) -> list[Problem]:
+        """Mark the open problems of `process` resolved (only those of `rules`, if given),
+        except the fingerprints in `keep` (what a failed push attempt reported again)."""
         wanted = None if rules is None else frozenset(rules)
+        kept = frozenset(keep)
         resolved: list[Problem] = []
         for key, problem in self._by_fingerprint.items():
-            if problem.process != process or problem.resolved:
+            if problem.process != process or problem.resolved or key in kept:
                 continue
             if wanted is not None and problem.rule not in wanted:
                 continue
-            updated = replace(problem, resolved=True)
+            updated = replace(problem, resolved=True, resolved_at=at)
             self._by_fingerprint[key] = updated
             resolved.append(updated)
         return resolved
 
-    def resolve_fingerprint(self, key: str) -> Problem | None:
+    def resolve_fingerprint(self, key: str, at: float) -> Problem | None:
         """Mark one problem resolved; returns it, or None if unknown or already resolved."""
         problem = self._by_fingerprint.get(key)
         if problem is None or problem.resolved:
             return None
-        updated = replace(problem, resolved=True)
+        updated = replace(problem, resolved=True, resolved_at=at)
         self._by_fingerprint[key] = updated
         return updated
 
@@ -159,3 +214,41 @@ class ProblemBook:
     def all(self) -> list[Problem]:
         """Every problem, in the order first seen."""
         return list(self._by_fingerprint.values())
+
+
+def _better_place(first: Problem, second: Problem) -> Problem:
+    """`first` if it names a file (and, in the same file, a line), else `second`."""
+    if first.file is None:
+        return second
+    if first.line is None and second.file == first.file and second.line is not None:
+        return second
+    return first
+
+
+def _merged(
+    known: Problem, sighting: Problem, source: Source, sources: tuple[Source, ...]
+) -> Problem:
+    """`known`'s current occurrence, also seen by `sighting` (another source, or the same
+    push attempt again): its count and words stay, what it lacked is filled in, and the
+    output lines of a process (what its pane marks) win over a lint finding's none."""
+    place = _better_place(known, sighting)
+    from_output = source != "lint" and bool(sighting.occurrence_seqs)
+    latest = known.latest_sources if source in known.latest_sources else (
+        *known.latest_sources,
+        source,
+    )
+    return replace(
+        known,
+        last_seen=max(known.last_seen, sighting.last_seen),
+        process=sighting.process if from_output else known.process,
+        lines=sighting.lines if from_output else known.lines or sighting.lines,
+        occurrence_seqs=sighting.occurrence_seqs if from_output else known.occurrence_seqs,
+        first_seq=known.first_seq if known.first_seq is not None else sighting.first_seq,
+        file=place.file,
+        line=place.line,
+        column=place.column,
+        symbol=known.symbol or sighting.symbol,
+        sources=sources,
+        latest_sources=latest,
+        attempt=known.attempt if known.attempt is not None else sighting.attempt,
+    )

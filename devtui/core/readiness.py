@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from devtui.core.convex import PushCycle
+from devtui.core.convex import PushCycle, SignalKind
 from devtui.core.events import Stream
 
 DEFAULT_CONVEX_READY: Final = "Convex functions ready!"
@@ -23,13 +23,15 @@ DEFAULT_CONVEX_READY: Final = "Convex functions ready!"
 class ReadySignal:
     """Something a line told us about the process."""
 
-    kind: Literal["ready", "pushing", "push-failed", "url"]
+    kind: SignalKind | Literal["url"]
+    """`ready`, `url`, or (Convex) a step of the push cycle (see `PushSignal.kind`)."""
     index: int
     """Index, in the scanned chunk, of the line that caused it."""
     duration_s: float | None = None
     """For a Convex `ready`: the push duration the CLI printed."""
     value: str = ""
-    """For `url`: the URL; for `push-failed`: the error line."""
+    """For `url`: the URL; for a push-cycle step, what `PushSignal.value` says (for
+    `push-failed`: the error line)."""
 
 
 class OutputWatcher:
@@ -108,5 +110,7 @@ class OutputWatcher:
                 if step is not None:
                     if step.kind == "ready":
                         self.ready_seen = True
-                    signals.append(ReadySignal(step.kind, index, step.duration_s, text))
+                    signals.append(
+                        ReadySignal(step.kind, index, step.duration_s, step.value or text)
+                    )
         return signals

@@ -58,6 +58,7 @@ class RunSession:
                 self.supervisor.bus,
                 self.supervisor.problems,
                 self.supervisor.clock,
+                {rule.id: rule for rule in config.rules},
             )
         self.log: SessionLog | None = None
         """The session log, once `open()` created it (None when keep_logs = 0 or it failed)."""

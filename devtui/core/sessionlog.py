@@ -29,7 +29,9 @@ from devtui.core.events import (
     ProblemDetected,
     ProblemRepeated,
     ProblemResolved,
+    ProblemUpdated,
     ProcessStateChanged,
+    PushSettled,
     ProcessUpdated,
     ReadyTimedOut,
     SignalSent,
@@ -71,6 +73,9 @@ def problem_record(problem: Problem) -> dict[str, object]:
         "fix": problem.fix,
         "docs": problem.docs,
         "fingerprint": problem.fingerprint,
+        "sources": list(problem.sources),
+        "attempt": problem.attempt,
+        "resolved_at": iso_time(problem.resolved_at) if problem.resolved_at is not None else None,
         "first_seq": problem.first_seq,
         "occurrence": list(problem.occurrence_seqs),
         "lines": list(problem.lines),
@@ -128,15 +133,28 @@ def _record(event: Event) -> dict[str, object]:
         }
     if isinstance(event, SupervisorStopping):
         return {"kind": "stopping", "time": event.at, "reason": event.reason}
-    if isinstance(event, ProblemDetected | ProblemRepeated | ProblemResolved):
+    if isinstance(event, ProblemDetected | ProblemRepeated | ProblemUpdated | ProblemResolved):
         what = {
             ProblemDetected: "detected",
             ProblemRepeated: "repeated",
+            ProblemUpdated: "updated",
             ProblemResolved: "resolved",
         }[type(event)]
         problem = event.problem
-        at = problem.last_seen if what != "resolved" else time.time()
+        if what == "resolved":
+            at = problem.resolved_at if problem.resolved_at is not None else time.time()
+        else:
+            at = problem.last_seen
         return {"kind": "problem", "time": at, "event": what, "problem": problem_record(problem)}
+    if isinstance(event, PushSettled):
+        return {
+            "kind": "push",
+            "time": event.at,
+            "process": event.process,
+            "attempt": event.attempt,
+            "succeeded": event.succeeded,
+            "problems": [p.fingerprint for p in event.problems],
+        }
     if isinstance(event, FilesChanged):
         return {"kind": "files-changed", "time": event.at, "paths": list(event.paths)}
     if isinstance(event, LintChecked):

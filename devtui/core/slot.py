@@ -2,7 +2,9 @@
 
 Invariant: a `ProcessSlot` is the only writer of its process's `ProcessStatus` and the only
 publisher of its output lines, and it publishes each line before the state change that
-line causes. It knows nothing of other processes; the `Supervisor` reacts to its hooks.
+line causes. A state names only what happened: before a Convex push begins, failing to
+reach the deployment is `connecting` / `unreachable`, never `push-failed`. It knows nothing
+of other processes; the `Supervisor` reacts to its hooks.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from devtui.core.config.model import ProcessConfig, ProcessKind
 from devtui.core.detector import Finding, ProblemDetector
 from devtui.core.events import (
     OutputLines,
-    ProblemDetected,
-    ProblemRepeated,
     ProblemResolved,
     ProcessState,
     ProcessStateChanged,
@@ -31,7 +31,9 @@ from devtui.core.events import (
 from devtui.core.lines import LineAssembler, strip_ansi_lines
 from devtui.core.problems import Problem, ProblemBook
 from devtui.core.process import ChildProcess
+from devtui.core.push_attempts import PushAttempts
 from devtui.core.readiness import OutputWatcher, ReadySignal
+from devtui.core.sightings import report_sighting
 from devtui.core.units import format_seconds
 
 TAIL_LINES: Final = 200
@@ -41,6 +43,15 @@ BLOCK_QUIET_S: Final = 0.25
 MAX_PUSH_HISTORY: Final = 30
 OOM_RULE: Final = "node-out-of-memory"
 """The problem rule whose sighting means the process is dying out of memory."""
+_WAITING_TO_BE_READY: Final = frozenset(
+    {
+        ProcessState.STARTING,
+        ProcessState.CONNECTING,
+        ProcessState.UNREACHABLE,
+        ProcessState.PUSHING,
+    }
+)
+"""States in which the readiness timeout still applies."""
 
 
 class ProcessSlot:
@@ -63,6 +74,19 @@ class ProcessSlot:
         self._resolved_by_ready = frozenset(
             rule.id for rule in self._detector.rules if rule.resolves == "ready"
         )
+        self._attempts = (
+            PushAttempts(
+                config.name,
+                self._resolved_by_ready,
+                {r.id: r.superseded_by for r in self._detector.rules if r.superseded_by},
+                problems,
+                bus,
+                clock,
+            )
+            if config.kind is ProcessKind.CONVEX
+            else None
+        )
+        """Convex: the push attempts, each the truth about push problems."""
         self._clock = clock
         self._devtui_started_at = devtui_started_at
         self.status = ProcessStatus(
@@ -83,6 +107,9 @@ class ProcessSlot:
         self._assemblers: dict[Stream, LineAssembler] = {}
         self._ready_timer: asyncio.TimerHandle | None = None
         self._block_timer: asyncio.TimerHandle | None = None
+        self._settle_timer: asyncio.TimerHandle | None = None
+        self._deployment: str | None = None
+        """Convex: the deployment URL the CLI talks to, as far as known."""
         self.saw_oom = False
         """This launch printed Node's out-of-memory report (the `node-out-of-memory` rule)."""
 
@@ -127,15 +154,19 @@ class ProcessSlot:
 
     # ------------------------------------------------------------------ launches
 
-    def begin_launch(self, heap_mb: int | None = None, note: str = "") -> int:
+    def begin_launch(
+        self, heap_mb: int | None = None, note: str = "", deployment: str | None = None
+    ) -> int:
         """Reset per-launch state before a spawn; returns the launch number.
 
         Args:
             heap_mb: The Node heap limit this launch runs with, if NODE_OPTIONS sets one.
             note: Said after the command in the `starting` reason (e.g. a raised heap).
+            deployment: Convex: the deployment URL the project's files name, if any.
         """
         self._launch += 1
         self.saw_oom = False
+        self._set_deployment(deployment)
         config = self.config
         self._watcher = OutputWatcher(
             config.ready, config.ready_streams, config.url, convex=config.kind is ProcessKind.CONVEX
@@ -170,19 +201,21 @@ class ProcessSlot:
         """The child and its pipes are gone: settle what the output left open."""
         self._cancel_timers()
         self._flush_problems()
+        if self._attempts is not None and self._attempts.current is not None:
+            self._attempts.settle(succeeded=False)
         self.child = None
         self.status = replace(self.status, pid=None)
         self.healthy = False  # staleness follows with the exit state the supervisor sets
 
     def _cancel_timers(self) -> None:
-        for timer in (self._ready_timer, self._block_timer):
+        for timer in (self._ready_timer, self._block_timer, self._settle_timer):
             if timer is not None:
                 timer.cancel()
-        self._ready_timer = self._block_timer = None
+        self._ready_timer = self._block_timer = self._settle_timer = None
 
     def _ready_timed_out(self, launch: int) -> None:
         state = self.status.state
-        if launch != self._launch or state not in (ProcessState.STARTING, ProcessState.PUSHING):
+        if launch != self._launch or state not in _WAITING_TO_BE_READY:
             return
         assert self._watcher is not None
         self.status = replace(self.status, ready_timed_out=True)
@@ -249,24 +282,64 @@ class ProcessSlot:
         elif self._block_timer is not None:
             self._block_timer.cancel()
             self._block_timer = None
+        if self._attempts is not None and self._attempts.unsettled_failure:
+            self._arm_settle_timer(at)
         if start < len(raw_lines):
             if start:
                 raw_lines, text_lines = raw_lines[start:], text_lines[start:]
             publish(OutputLines(name, stream, at, first + start, raw_lines, text_lines))
 
     def _apply(self, signal: ReadySignal, at: float) -> None:
-        if signal.kind == "url":
+        kind = signal.kind
+        if kind == "url":
             self.update("url", url=signal.value)
-        elif signal.kind == "pushing":
+        elif kind == "deployment":
+            self._set_deployment(signal.value)
+        elif kind == "pushing":
+            if self._attempts is not None:
+                self._attempts.begin()
             self.set_state(ProcessState.PUSHING, "preparing Convex functions", push_started_at=at)
-        elif signal.kind == "push-failed":
+        elif kind in ("push-failed", "typecheck-failed"):
+            if self._attempts is not None:
+                self._attempts.failed(typecheck=kind == "typecheck-failed")
             self.set_state(
                 ProcessState.PUSH_FAILED,
                 signal.value.strip(),
                 failed_pushes=self.status.failed_pushes + 1,
             )
+        elif kind == "typecheck-reported":
+            if self._attempts is not None and self._attempts.unsettled_failure:
+                self._attempts.typecheck_reported()
+                self._settle_failed_attempt()
+        elif kind == "retrying":
+            where = f" {self._deployment}" if self._deployment else ""
+            self.set_state(
+                ProcessState.PUSHING,
+                f"the deployment{where} failed; the CLI pushes again in {signal.value}",
+                push_started_at=at,
+            )
+        elif kind == "connecting":
+            where = f" {self._deployment}" if self._deployment else ""
+            self.set_state(
+                ProcessState.CONNECTING,
+                f"cannot reach the deployment{where} yet; the CLI is retrying "
+                f"({signal.value})",
+            )
+        elif kind == "unreachable":
+            where = f" {self._deployment}" if self._deployment else ""
+            self.set_state(
+                ProcessState.UNREACHABLE,
+                f"the deployment{where} is unreachable ({signal.value}); no push began",
+            )
         else:
             self._become_ready(signal.duration_s)
+
+    def _set_deployment(self, url: str | None) -> None:
+        self._deployment = url
+        if url:
+            self._detector.context["deployment"] = url
+        else:
+            self._detector.context.pop("deployment", None)
 
     def _become_ready(self, push_s: float | None) -> None:
         now = self._clock()
@@ -296,8 +369,12 @@ class ProcessSlot:
             self._ready_timer.cancel()
             self._ready_timer = None
         self.set_state(ProcessState.READY, reason, **changes)
-        if self._resolved_by_ready:
-            for problem in self._problems.resolve(self.name, self._resolved_by_ready):
+        if self._attempts is not None:
+            self._flush_problems()  # a block still open belongs to this attempt
+            self._attempts.settle(succeeded=True)
+            self._cancel_settle_timer()
+        elif self._resolved_by_ready:
+            for problem in self._problems.resolve(self.name, now, self._resolved_by_ready):
                 self._bus.publish(ProblemResolved(problem))
         self.ever_ready.set()
 
@@ -306,8 +383,30 @@ class ProcessSlot:
     def _record(self, problem: Problem) -> None:
         if problem.rule == OOM_RULE:
             self.saw_oom = True
-        stored, new = self._problems.record(problem)
-        self._bus.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
+        if self._attempts is not None:
+            self._attempts.record(problem)
+        else:
+            report_sighting(self._problems, self._bus, problem)
+
+    def _arm_settle_timer(self, at: float) -> None:
+        """A failed attempt is over after a quiet spell (longer while tsc's diagnostics
+        are awaited); every new chunk of output restarts the wait."""
+        assert self._attempts is not None
+        self._cancel_settle_timer()
+        loop = asyncio.get_running_loop()
+        delay = self._attempts.settle_delay(at)
+        self._settle_timer = loop.call_later(delay, self._settle_failed_attempt)
+
+    def _cancel_settle_timer(self) -> None:
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+            self._settle_timer = None
+
+    def _settle_failed_attempt(self) -> None:
+        self._cancel_settle_timer()
+        self._flush_problems()
+        if self._attempts is not None and self._attempts.current is not None:
+            self._attempts.settle(succeeded=False)
 
     def _arm_block_timer(self) -> None:
         if self._block_timer is not None:

@@ -18,7 +18,8 @@ from typing import Any, Final, Self
 
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
-from devtui.core.config.model import Config, OomPolicy, ProcessConfig
+from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
+from devtui.core.deployment import deployment_url
 from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
     ProcessState,
@@ -342,7 +343,10 @@ class Supervisor:
         process = slot.config
         env = self._environment(slot.name)
         note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if slot.name in self._heap_mb else ""
-        slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note)
+        deployment = (
+            deployment_url(process.cwd, env) if process.kind is ProcessKind.CONVEX else None
+        )
+        slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note, deployment)
         try:
             child = await ChildProcess.spawn(
                 process.command,

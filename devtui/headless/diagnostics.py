@@ -42,6 +42,8 @@ class Diagnostic:
 _STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
     ProcessState.WAITING: ("…", DIM),
     ProcessState.STARTING: ("▶", BLUE),
+    ProcessState.CONNECTING: ("…", YELLOW),
+    ProcessState.UNREACHABLE: ("✖", RED),
     ProcessState.PUSHING: ("●", BLUE),
     ProcessState.READY: ("✔", GREEN),
     ProcessState.PUSH_FAILED: ("✖", RED),
@@ -136,12 +138,12 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
             text += f" → {status.url}"
         return Diagnostic(symbol, event.process, text, style)
     if event.state is ProcessState.PUSHING:
-        return Diagnostic(
-            symbol,
-            event.process,
-            f"pushing (push {status.pushes + status.failed_pushes + 1})",
-            style,
-        )
+        attempt = status.pushes + status.failed_pushes + 1
+        if not event.reason.startswith("preparing"):  # the CLI retries by itself
+            return Diagnostic("↻", event.process, event.reason, YELLOW)
+        return Diagnostic(symbol, event.process, f"pushing (push {attempt})", style)
+    if event.state in (ProcessState.CONNECTING, ProcessState.UNREACHABLE):
+        return Diagnostic(symbol, event.process, event.reason, style)
     if event.state is ProcessState.PUSH_FAILED:  # the problem line that follows says what
         attempt = status.pushes + status.failed_pushes
         return Diagnostic(symbol, event.process, f"push {attempt} failed", style)
@@ -168,19 +170,20 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
 
 def _lint(event: LintChecked) -> Diagnostic | None:
     """The check at start gets a line; later ones speak through their problems."""
+    from devtui.headless.lint_output import findings_summary
+
     details = tuple(f"cannot read {what}" for what in event.unreadable)
     if event.note:
         return Diagnostic("!", "lint", event.note, YELLOW, details)
     if event.changed and not details:
         return None
-    files = f"{event.files} file{'s' if event.files != 1 else ''}"
+    found = findings_summary(event.violations, event.warnings, event.files)
+    summary = f"{event.folder}/: {found}"
     if event.violations:
-        noun = "violation" if event.violations == 1 else "violations"
-        text = f"{event.folder}/: {event.violations} runtime-separation {noun} ({files})"
-        return Diagnostic("✖", "lint", text, RED, details)
-    return Diagnostic(
-        "✔", "lint", f"{event.folder}/: no runtime-separation violations ({files})", GREEN, details
-    )
+        return Diagnostic("✖", "lint", summary, RED, details)
+    if event.warnings:
+        return Diagnostic("▲", "lint", summary, YELLOW, details)
+    return Diagnostic("✔", "lint", summary, GREEN, details)
 
 
 def _signal(event: SignalSent) -> Diagnostic:

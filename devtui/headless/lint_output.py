@@ -1,7 +1,8 @@
 """What `devtui lint` prints: text for people, JSON for tools, GitHub workflow commands.
 
 Invariant: pure formatting of a `LintReport`; the text form gives every finding's place,
-message and fix, and ends with one summary line.
+severity, message and fix, and ends with one summary line (`findings_summary`, which the
+live lint line of headless output shares).
 """
 
 from __future__ import annotations
@@ -11,7 +12,20 @@ import json
 from devtui.core.lint import LintFinding, LintReport
 from devtui.core.problems import Severity
 from devtui.headless.annotations import workflow_command
-from devtui.headless.colour import BOLD, DIM, RED, RESET
+from devtui.headless.colour import BOLD, DIM, RED, RESET, YELLOW
+
+_LOOK = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO: DIM}
+
+
+def findings_summary(errors: int, warnings: int, files: int) -> str:
+    """`2 errors, 1 warning (5 files checked)` or `nothing Convex would reject (…)`."""
+    checked = f"({files} file{'s' if files != 1 else ''} checked)"
+    parts = [
+        f"{count} {noun}{'s' if count != 1 else ''}"
+        for count, noun in ((errors, "error"), (warnings, "warning"))
+        if count
+    ]
+    return f"{', '.join(parts)} {checked}" if parts else f"nothing Convex would reject {checked}"
 
 
 def lint_text(report: LintReport, folder: str, colour: bool) -> list[str]:
@@ -22,18 +36,21 @@ def lint_text(report: LintReport, folder: str, colour: bool) -> list[str]:
 
     lines: list[str] = []
     for finding in report.findings:
+        severity = finding.severity
         lines.append(
-            f"{paint(BOLD, finding.location)}  {paint(RED, 'error')}  "
+            f"{paint(BOLD, finding.location)}  {paint(_LOOK[severity], severity.value)}  "
             f"{finding.message}  {paint(DIM, finding.rule)}"
         )
         lines.append(f"    fix: {finding.fix}")
-    count = len(report.findings)
-    files = f"{report.files} file{'s' if report.files != 1 else ''}"
-    if count:
-        noun = "violation" if count == 1 else "violations"
-        lines.append(paint(RED, f"✖ {count} runtime-separation {noun} in {folder} ({files})"))
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    warnings = len(report.findings) - errors
+    summary = f"{folder}: {findings_summary(errors, warnings, report.files)}"
+    if errors:
+        lines.append(paint(RED, f"✖ {summary}"))
+    elif warnings:
+        lines.append(paint(YELLOW, f"▲ {summary}"))
     elif report.files:
-        lines.append(f"✔ {folder}: no runtime-separation violations ({files})")
+        lines.append(f"✔ {summary}")
     else:
         lines.append(f"✔ {folder}: no Convex source files to check")
     return lines
@@ -45,9 +62,9 @@ def lint_json(report: LintReport) -> str:
 
 
 def lint_annotation(finding: LintFinding) -> str:
-    """One GitHub `::error` line for a finding."""
+    """One GitHub `::error` (or `::warning`) line for a finding."""
     return workflow_command(
-        Severity.ERROR,
+        finding.severity,
         f"{finding.message}\nFix: {finding.fix}",
         title=f"{finding.title} ({finding.rule})",
         file=finding.file,

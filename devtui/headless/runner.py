@@ -11,14 +11,14 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from devtui.core.bus import Subscription
-from devtui.core.config.model import Config, OomPolicy, ProcessConfig
+from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
 from devtui.core.outcome import up_outcome
 from devtui.core.session import RunSession
@@ -161,8 +161,14 @@ class HeadlessRun:
             for p in self.config.processes.values()
             if p.on_oom is OomPolicy.RESTART_WITH_MORE_HEAP
         )
-        judge = CiJudge(list(self.config.processes), restart_on_oom)
-        verdict_task = asyncio.ensure_future(_first_verdict(judge, events))
+        retry_bounds = {
+            p.name: p.retry_timeout
+            for p in self.config.processes.values()
+            if p.kind is ProcessKind.CONVEX
+        }
+        judge = CiJudge(list(self.config.processes), restart_on_oom, retry_bounds)
+        clock = self.session.supervisor.clock
+        verdict_task = asyncio.ensure_future(_first_verdict(judge, events, clock))
         if not await self._race(verdict_task, self.options.timeout):
             if self._stop.is_set():
                 return _Outcome(ExitCode.INTERRUPTED)
@@ -264,13 +270,28 @@ class HeadlessRun:
                 self._note("!", f"cannot write {self.options.json_path}: {error.strerror}", YELLOW)
 
 
-async def _first_verdict(judge: CiJudge, events: Subscription) -> Verdict | None:
-    async for batch in events.batches():
+async def _first_verdict(
+    judge: CiJudge, events: Subscription, clock: Callable[[], float]
+) -> Verdict | None:
+    """The judge's verdict on the events as they come (and on the time, for a deployment
+    the CLI keeps retrying); None if the event stream ends first."""
+    while True:
+        deadline = judge.deadline
+        wait = None if deadline is None else max(0.0, deadline - clock())
+        try:
+            async with asyncio.timeout(wait):
+                batch = await events.next_batch()
+        except TimeoutError:
+            verdict = judge.at_time(clock())
+            if verdict is not None:
+                return verdict
+            continue
+        if not batch:
+            return None
         for event in batch:
             verdict = judge.observe(event)
             if verdict is not None:
                 return verdict
-    return None
 
 
 async def _process_ended(events: Subscription, name: str) -> ProcessStatus:

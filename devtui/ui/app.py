@@ -28,6 +28,7 @@ from devtui.core.events import (
     MemorySampled,
     ProblemDetected,
     ProblemRepeated,
+    ProblemUpdated,
     ProblemResolved,
 )
 from devtui.core.outcome import up_outcome
@@ -190,7 +191,8 @@ class DevtuiApp(App[int]):
     def _apply(self, events: list[Event]) -> None:
         self.dashboard.apply(events)
         if self._problems_view is not None and any(
-            isinstance(e, ProblemDetected | ProblemRepeated | ProblemResolved) for e in events
+            isinstance(e, ProblemDetected | ProblemRepeated | ProblemUpdated | ProblemResolved)
+            for e in events
         ):
             self._problems_view.refresh_problems()
         if self._memory_view is not None and any(isinstance(e, MemorySampled) for e in events):

@@ -21,6 +21,8 @@ SPARK: Final = "▁▂▃▄▅▆▇█"
 STATE_SYMBOL: Final[dict[ProcessState, str]] = {
     ProcessState.WAITING: "…",
     ProcessState.STARTING: "◌",
+    ProcessState.CONNECTING: "◌",
+    ProcessState.UNREACHABLE: "✖",
     ProcessState.PUSHING: "◌",
     ProcessState.READY: "●",
     ProcessState.PUSH_FAILED: "✖",
@@ -79,6 +81,10 @@ def state_detail(status: ProcessStatus, now: float, since: float | None) -> str:
         return f"starting… {elapsed}".rstrip() + (
             " (ready timeout passed)" if status.ready_timed_out else ""
         )
+    if state is ProcessState.CONNECTING:
+        return f"connecting… {elapsed}".rstrip()
+    if state is ProcessState.UNREACHABLE:
+        return "deployment unreachable"
     if state is ProcessState.PUSHING:
         started = status.push_started_at or since
         took = format_seconds(max(0.0, now - started)) if started is not None else ""
@@ -116,6 +122,7 @@ def is_waiting(status: ProcessStatus) -> bool:
     return status.state in (
         ProcessState.WAITING,
         ProcessState.STARTING,
+        ProcessState.CONNECTING,
         ProcessState.PUSHING,
         ProcessState.RESTARTING,
     )

@@ -178,7 +178,7 @@ async def test_demo_ci_ok_exits_0_and_use_node_mutation_exits_4(tmp_path: Path) 
         failing.stderr.index(next(line for line in failing.stderr if "exit 4:" in line))
     ]
     # Live lint sees the "use node" file's mutation before Convex even pushes it.
-    assert "problem: lint-non-action-in-node-file  convex/agent.js:5:14  createChatMessage" in last
+    assert "problem: non-action-in-node-file  convex/agent.js:5:14  createChatMessage" in last
 
 
 async def test_up_without_a_tty_runs_headless_and_says_so(tmp_path: Path) -> None:

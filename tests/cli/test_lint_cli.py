@@ -28,7 +28,7 @@ def test_text_output_names_each_violation_with_its_fix(seed_project: Path) -> No
     assert lines[0].startswith("convex/agent.ts:9:14  error  createChatMessage is a Mutation")
     assert lines[1].startswith('    fix: Move createChatMessage into a file without "use node"')
     assert lines[2].startswith('convex/knowledge.ts:3:20  error  "crypto" is a Node built-in')
-    assert lines[-1] == "✖ 2 runtime-separation violations in convex/ (2 files)"
+    assert lines[-1] == "✖ convex/: 2 errors (2 files checked)"
     assert "::error" not in out
 
 
@@ -37,11 +37,11 @@ def test_json_output_is_the_documented_array(seed_project: Path) -> None:
     assert code == 1
     findings = json.loads(out)
     assert [set(f) for f in findings] == [
-        {"rule", "file", "line", "column", "symbol", "message", "fix"}
+        {"rule", "severity", "file", "line", "column", "symbol", "message", "fix"}
     ] * 2
     assert [(f["rule"], f["file"], f["line"], f["column"], f["symbol"]) for f in findings] == [
-        ("lint-non-action-in-node-file", "convex/agent.ts", 9, 14, "createChatMessage"),
-        ("lint-node-builtin-in-v8", "convex/knowledge.ts", 3, 20, "crypto"),
+        ("non-action-in-node-file", "convex/agent.ts", 9, 14, "createChatMessage"),
+        ("node-builtin-in-v8", "convex/knowledge.ts", 3, 20, "crypto"),
     ]
 
 
@@ -51,7 +51,7 @@ def test_github_format_prints_workflow_commands(seed_project: Path) -> None:
     first, second = out.splitlines()
     assert first.startswith(
         "::error file=convex/agent.ts,line=9,col=14,title=Query or mutation in a "
-        '"use node" file (lint-non-action-in-node-file)::createChatMessage is a Mutation'
+        '"use node" file (non-action-in-node-file)::createChatMessage is a Mutation'
     )
     assert "%0AFix: Move createChatMessage" in first
     assert second.startswith("::error file=convex/knowledge.ts,line=3,col=20,")
@@ -63,14 +63,14 @@ def test_under_github_actions_text_output_also_annotates(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     _, out, _ = cli("lint")
     assert out.splitlines()[-2].startswith("::error file=convex/agent.ts,line=9,col=14,")
-    assert "✖ 2 runtime-separation violations" in out
+    assert "✖ convex/: 2 errors (2 files checked)" in out
 
 
 def test_a_clean_folder_exits_0(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "lint-clean" / "convex", tmp_path / "convex")
     code, out, _ = cli("lint", "convex")
     assert code == ExitCode.OK
-    assert out == "✔ convex/: no runtime-separation violations (4 files)\n"
+    assert out == "✔ convex/: nothing Convex would reject (4 files checked)\n"
     code, out, _ = cli("lint", "--format", "json")
     assert (code, out) == (0, "[]\n")
 

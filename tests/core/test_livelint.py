@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtui.core.bus import EventBus
+from devtui.core.config.rules import builtin_rules
 from devtui.core.events import (
     Event,
     FilesChanged,
@@ -23,6 +24,7 @@ from devtui.core.session import RunSession
 from tests.helpers import EventRecorder, child, make_config
 
 BROKEN = 'import { createHash } from "crypto";\nexport const h = createHash;\n'
+RULES = {rule.id: rule for rule in builtin_rules()}
 FIXED = "export const h = () => crypto.randomUUID();\n"
 
 
@@ -33,7 +35,7 @@ async def watching(tmp_path: Path) -> AsyncIterator[tuple[LiveLint, EventRecorde
     (functions / "ok.ts").write_text("export const ok = 1;\n")
     bus = EventBus()
     recorder = EventRecorder(bus)
-    lint = LiveLint(functions, tmp_path, bus, ProblemBook(), time.time, debounce_ms=50)
+    lint = LiveLint(functions, tmp_path, bus, ProblemBook(), time.time, RULES, debounce_ms=50)
     lint.start()
     yield lint, recorder, functions
     await lint.stop()
@@ -58,7 +60,7 @@ async def test_a_violation_written_during_a_run_appears_and_its_fix_clears_it(
     assert isinstance(detected, ProblemDetected)
     problem = detected.problem
     assert (problem.rule, problem.process, problem.location, problem.symbol) == (
-        "lint-node-builtin-in-v8",
+        "node-builtin-in-v8",
         "lint",
         "convex/ai.ts:1:28",
         "crypto",
@@ -117,7 +119,7 @@ async def test_the_session_runs_live_lint_when_a_convex_folder_exists(tmp_path: 
     assert isinstance(detected, ProblemDetected) and detected.problem.process == "lint"
     await session.close(0)
     await recorder.finish()
-    assert [p.rule for p in session.supervisor.problems.all()] == ["lint-node-builtin-in-v8"]
+    assert [p.rule for p in session.supervisor.problems.all()] == ["node-builtin-in-v8"]
 
 
 def test_lint_is_off_without_a_folder_or_when_disabled(tmp_path: Path) -> None:
@@ -134,7 +136,7 @@ def test_lint_is_off_without_a_folder_or_when_disabled(tmp_path: Path) -> None:
 async def test_a_watcher_that_cannot_start_is_reported_not_fatal(tmp_path: Path) -> None:
     bus = EventBus()
     recorder = EventRecorder(bus)
-    lint = LiveLint(tmp_path / "gone", tmp_path, bus, ProblemBook(), time.time)
+    lint = LiveLint(tmp_path / "gone", tmp_path, bus, ProblemBook(), time.time, RULES)
     lint.start()
     noted = await recorder.wait_for(lambda e: isinstance(e, LintChecked) and bool(e.note))
     assert isinstance(noted, LintChecked)

@@ -255,7 +255,7 @@ async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting
     assert isinstance(problem, ProblemDetected)
     assert (problem.problem.message, problem.problem.location) == (
         'Could not resolve "crypto"',
-        "convex/ai.ts:1:27",
+        "convex/ai.ts:1:28",  # esbuild's 0-based column 27, shown 1-based
     )
     fresh = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "fresh")
     assert isinstance(fresh, ProcessUpdated) and fresh.status.stale_since is None
@@ -275,7 +275,7 @@ async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting
             "fix-after-error",
             "node-builtin-in-v8",
             'Could not resolve "crypto"',
-            "convex/ai.ts:1:27",
+            "convex/ai.ts:1:28",
         ),
         (
             "use-node-mutation",

@@ -14,6 +14,7 @@ from devtui.core.events import (
     ProblemDetected,
     ProblemRepeated,
     ProblemResolved,
+    ProblemUpdated,
     ProcessState,
     ProcessStateChanged,
     ProcessStatus,
@@ -31,6 +32,7 @@ class FakeSupervisor:
     def __init__(self, statuses: list[ProcessStatus], bus: EventBus, config: Config) -> None:
         self._statuses = {status.name: status for status in statuses}
         self.problems = ProblemBook()
+        self.clock: Callable[[], float] = lambda: 1_800_000_000.0
         self.commands: list[tuple[str, str]] = []
         self.memory: MemoryMonitor | None = MemoryMonitor(
             bus,
@@ -145,13 +147,16 @@ class FakeSession:
 
     def problem(self, problem: Problem) -> Problem:
         """Record a sighting in the book and publish it, as a process slot does."""
-        stored, new = self.supervisor.problems.record(problem)
-        self.publish(ProblemDetected(stored) if new else ProblemRepeated(stored))
+        stored, change = self.supervisor.problems.record(problem)
+        events = {"new": ProblemDetected, "repeat": ProblemRepeated, "update": ProblemUpdated}
+        self.publish(events[change](stored))
         return stored
 
     def resolve(self, problem: Problem) -> None:
         """Resolve a problem in the book and publish it."""
-        resolved = self.supervisor.problems.resolve_fingerprint(problem.fingerprint)
+        resolved = self.supervisor.problems.resolve_fingerprint(
+            problem.fingerprint, self.supervisor.clock()
+        )
         assert resolved is not None
         self.publish(ProblemResolved(resolved))
 
@@ -176,7 +181,7 @@ def crypto_problem(at: float = 1_800_000_000.0, seqs: tuple[int, ...] = ()) -> P
         at,
         file="convex/ai.ts",
         line=1,
-        column=27,
+        column=28,
         symbol="crypto",
         explanation='convex/ai.ts imports "crypto", which is built into Node.js.',
         fix='Move the code that needs "crypto" into a "use node" file.',

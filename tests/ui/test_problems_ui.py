@@ -97,7 +97,7 @@ async def test_the_problems_bar_counts_and_names_the_latest(
     assert bar.has_class("-shown")
     text = str(bar.render())
     assert text.startswith("✖ 1 error")
-    assert 'convex: convex/ai.ts:1:27  Could not resolve "crypto"' in text
+    assert 'convex: convex/ai.ts:1:28  Could not resolve "crypto"' in text
     session.resolve(problem)
     await settle(pilot)
     assert str(bar.render()).startswith("✔ 1 resolved")
@@ -135,7 +135,7 @@ async def test_the_problems_screen_lists_explains_and_follows_the_book(
     console.print(shown)
     details = console.export_text()
     assert "Why" in details and "Fix" in details and '"use node" file' in details
-    assert "convex/ai.ts:1:27  from convex" in details
+    assert "convex/ai.ts:1:28  from convex" in details
     # A new problem while the screen is open shows up at once.
     other = replace(
         crypto_problem(at=1_800_000_030.0),
@@ -171,7 +171,7 @@ async def test_open_in_editor_without_an_editor_says_how(
     assert (
         "No editor",
         "Set $VISUAL or $EDITOR (e.g. export EDITOR=nvim) to open files from here; this one "
-        "is convex/ai.ts:1:27",
+        "is convex/ai.ts:1:28",
         "warning",
     ) in app.notes
 
@@ -212,7 +212,7 @@ async def test_a_gui_editor_is_started_in_the_background(
         while not record.exists() or not record.read_text():
             await pilot.pause(0.05)
     path = project / "convex" / "ai.ts"
-    assert json.loads(record.read_text()) == ["--reuse-window", "-g", f"{path}:1:27"]
+    assert json.loads(record.read_text()) == ["--reuse-window", "-g", f"{path}:1:28"]
 
 
 async def test_a_missing_file_or_editor_is_named(

@@ -79,7 +79,7 @@ def summary(problem: Problem) -> tuple[object, ...]:
 def test_node_builtin_in_v8_is_one_problem_with_the_use_node_hint(chunk: int | None) -> None:
     problems = capture("node-in-v8-once", chunk=chunk)
     assert [summary(p) for p in problems] == [
-        ("node-builtin-in-v8", 1, "convex/ai.ts", 1, 27, "crypto")
+        ("node-builtin-in-v8", 1, "convex/ai.ts", 1, 28, "crypto")
     ]
     problem = problems[0]
     assert problem.message == 'Could not resolve "crypto"'
@@ -128,22 +128,37 @@ def test_the_same_failure_on_every_push_is_one_problem_counted_per_push() -> Non
 
 def test_the_fixed_capture_shows_the_problem_once() -> None:
     assert [summary(p) for p in capture("fix-after-error")] == [
-        ("node-builtin-in-v8", 1, "convex/ai.ts", 1, 27, "crypto")
+        ("node-builtin-in-v8", 1, "convex/ai.ts", 1, 28, "crypto")
     ]
 
 
-def test_function_errors_are_grouped_by_function_with_the_stack_place() -> None:
+def test_one_failing_call_is_one_occurrence_with_the_stack_place() -> None:
+    # Its [ERROR] log line and its `Uncaught Error` line with the stack: one call.
     problems = capture("function-logs")
     assert [summary(p) for p in problems] == [
-        ("convex-function-error", 2, "convex/ai.ts", 12, 12, "A(ai:streamChatWithAI)")
+        ("convex-function-error", 1, "convex/ai.ts", 12, 12, "A(ai:streamChatWithAI)")
     ]
     assert "401 Incorrect API key provided" in problems[0].message
+    assert problems[0].lines[0].endswith("[ERROR] '[AI_STREAMING] Stream failed: 401 Incorrect API key provided'")
+    assert problems[0].lines[-1] == "    at handler (../convex/ai.ts:12:12)"
+
+
+def test_a_second_call_of_the_function_is_a_second_occurrence() -> None:
+    lines = (FIXTURES / "function-logs" / "convex-dev.stderr").read_text().splitlines()
+    calls = [line for line in lines if "[CONVEX" in line or line.startswith("    at ")]
+    [problem] = detect([("stderr", calls + calls)], "convex", chunk=10_000)
+    assert (problem.rule, problem.count) == ("convex-function-error", 2)
 
 
 def test_an_unreachable_deployment_and_its_retries() -> None:
     problems = capture("unreachable")
     assert [(p.rule, p.severity, p.count, p.message) for p in problems] == [
-        ("deployment-retrying", "warning", 4, "Retrying request (attempt 3/6)"),
+        (
+            "deployment-retrying",
+            "warning",
+            4,
+            "the deployment did not answer; the CLI is retrying (attempt 6/6)",
+        ),
         ("deployment-unreachable", "error", 1, "TypeError: fetch failed"),
     ]
 
@@ -158,7 +173,8 @@ def test_a_network_retry_in_watch_mode_is_a_warning() -> None:
 def test_vite_serving_a_page_before_codegen() -> None:
     problems = capture("vite-no-codegen", "vite")
     assert [summary(p) for p in problems] == [
-        ("generated-code-missing", 1, "src/main.js", 5, 21, "../convex/_generated/api")
+        # Vite's `File: …/src/main.js:5:21` counts from 0: the 22nd character is `.`
+        ("generated-code-missing", 1, "src/main.js", 5, 22, "../convex/_generated/api")
     ]
     assert "depends_on" in problems[0].fix
 
@@ -226,7 +242,7 @@ def test_a_non_builtin_module_that_cannot_be_resolved_is_a_bundling_error() -> N
         '      2 │ import { chunk } from "lodash-es";',
     ]
     [problem] = detect([("stderr", lines)], "convex")
-    assert summary(problem) == ("esbuild-error", 1, "convex/util.ts", 2, 20, None)
+    assert summary(problem) == ("esbuild-error", 1, "convex/util.ts", 2, 21, None)
     assert problem.message == 'Could not resolve "lodash-es"'
 
 
@@ -238,7 +254,7 @@ def test_node_prefixed_modules_are_node_builtins() -> None:
         1,
         "convex/files.ts",
         1,
-        21,
+        22,
         "node:fs/promises",
     )
 
@@ -291,13 +307,13 @@ def test_each_out_of_memory_wording(line: str) -> None:
 def test_seed_internal_server_error_in_an_action() -> None:
     lines = (SEED_TEXTS / "internal-server-error.log").read_text().splitlines()
     problems = detect([("stderr", lines)], "convex")
+    # One call: its two [ERROR] lines and the logged object, named by what it hit.
     assert [(p.rule, p.symbol, p.count) for p in problems] == [
-        ("convex-function-error", "A(ai:streamChatWithAI)", 1),
         ("internal-server-error", "A(ai:streamChatWithAI)", 1),
     ]
-    internal = problems[1]
+    internal = problems[0]
     assert internal.message == "InternalServerError in A(ai:streamChatWithAI)"
-    assert len(internal.lines) == 5  # the logged object, not just its first line
+    assert len(internal.lines) == 6  # both log lines and the object, not just one line
 
 
 def test_typecheck_failure_and_each_typescript_error() -> None:
@@ -344,8 +360,9 @@ def test_a_push_failure_no_specific_rule_knows_is_the_generic_one() -> None:
         "✖ Error: Unable to start push to http://127.0.0.1:4444",
     ]
     problems = detect([("stderr", lines)], "convex")
+    # Counted per push; the words are the latest push's.
     assert [(p.rule, p.count, p.message) for p in problems] == [
-        ("push-failed", 2, "Error: Unable to start push to http://127.0.0.1:3210")
+        ("push-failed", 2, "Error: Unable to start push to http://127.0.0.1:4444")
     ]
     assert "last good push" in problems[0].explanation
 

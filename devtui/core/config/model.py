@@ -71,6 +71,9 @@ class Settings:
     """Lint the functions folder at start and on every change (when a Convex process runs)."""
     memory_interval: float = 1.0
     """Seconds between memory samples of every process tree (0: no sampling)."""
+    retry_timeout: float = 60.0
+    """Convex: seconds the deployment may keep failing while the CLI retries before
+    `devtui ci` fails (exit 4); never more than the ready timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,9 @@ class ProcessConfig:
     """Matched against ANSI-stripped lines; None: ready as soon as started."""
     ready_streams: frozenset[Stream] = frozenset({"stdout", "stderr"})
     ready_timeout: float = 180.0
+    retry_timeout: float = 60.0
+    """Convex: how long the deployment may keep failing (the CLI retrying) before `ci`
+    fails; at most `ready_timeout`."""
     depends_on: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     """Extra environment variables, on top of devtui's own environment."""

@@ -9,7 +9,7 @@ import json
 import re
 import textwrap
 
-from devtui.core.config.model import KIND_DEFAULT_READY, Config, ProcessConfig
+from devtui.core.config.model import KIND_DEFAULT_READY, Config, ProcessConfig, ProcessKind
 
 
 def toml_string(value: str) -> str:
@@ -37,6 +37,7 @@ def render_config(config: Config) -> str:
         f"functions_dir = {toml_string(s.functions_dir)}",
         f"lint = {'true' if s.lint else 'false'}",
         f"memory_interval = {_number(s.memory_interval)}",
+        f"retry_timeout = {_number(s.retry_timeout)}",
     ]
     for process in config.processes.values():
         lines += ["", *_process_lines(process, config)]
@@ -94,6 +95,8 @@ def _process_lines(process: ProcessConfig, config: Config) -> list[str]:
     streams = ", ".join(toml_string(s) for s in sorted(process.ready_streams, reverse=True))
     lines.append(f"ready_streams = [{streams}]")
     lines.append(f"ready_timeout = {_number(process.ready_timeout)}")
+    if process.kind is ProcessKind.CONVEX:
+        lines.append(f"retry_timeout = {_number(process.retry_timeout)}")
     if process.depends_on:
         lines.append(f"depends_on = [{', '.join(toml_string(d) for d in process.depends_on)}]")
     if process.env:

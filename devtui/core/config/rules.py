@@ -1,7 +1,8 @@
 """Problem rules as data: the built-in `rules.toml` plus a devtui.toml's `[[rules]]`.
 
 Invariant: a `Rule` that exists is valid: its patterns compile, every `{placeholder}` in
-its texts is a field one of its patterns captures, its `when` conditions name known lists.
+its texts is a field one of its patterns captures (in a block pattern, one its start line
+captures), its `when` conditions name known lists.
 Problems in a rule table are reported like every other config problem (file, dotted key
 such as `rules[2].start`, suggestion), all at once.
 """
@@ -12,7 +13,7 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal
 
 from devtui.core.config.checker import Checker, ConfigError, describe, suggest
@@ -39,18 +40,51 @@ RULE_KEYS: Final = (
     "priority",
     "resolves",
     "group_by",
+    "column_base",
+    "final",
+    "trailer",
+    "within",
+    "superseded_by",
     "disable",
 )
 RULE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KINDS: Final = ("convex", "vite", "generic")
 KNOWN_LISTS: Final = ("node-builtin",)
 """Lists a `when` condition can test a field against."""
-BUILTIN_FIELDS: Final = ("process",)
-"""Fields every problem has, usable in texts without a pattern capturing them."""
+BUILTIN_FIELDS: Final = ("process", "deployment")
+"""Fields every problem may use in texts without a pattern capturing them: the process's
+name, and (Convex) the deployment URL the CLI talks to, when known."""
 LOCATION_FIELDS: Final = ("file", "line", "column", "symbol")
 MAX_BLOCK_LINES: Final = 200
 
 _FORMATTER: Final = string.Formatter()
+_PLACEHOLDER: Final = re.compile(r"(?<!\\)\{([A-Za-z_]\w*)\}")
+"""`{name}` in a block pattern (not `\\{`, not a `{2,3}` quantifier)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockPattern:
+    """A regex for the lines after a problem's first one, which may name that first line's
+    fields: in `'\\[CONVEX {symbol}\\] '`, `{symbol}` stands for the symbol the start line
+    captured, matched literally (so a block can follow one function's log lines only)."""
+
+    source: str
+    names: tuple[str, ...] = ()
+    """The placeholders it holds (none: it is an ordinary regex)."""
+
+    def compiled(self, values: dict[str, str]) -> re.Pattern[str]:
+        """The pattern with the placeholders filled in from `values` (missing: empty)."""
+        return _fill(self.source, tuple((name, values.get(name, "")) for name in self.names))
+
+
+@lru_cache(maxsize=512)
+def _fill(source: str, values: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    known = dict(values)
+    return re.compile(
+        _PLACEHOLDER.sub(lambda found: re.escape(known.get(found[1], "")), source)
+        if known
+        else source
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +107,36 @@ class Rule:
     when: tuple[tuple[str, str], ...] = ()
     """(field, list name) conditions the start line's fields must meet."""
     max_lines: int = 1
-    continues: re.Pattern[str] | None = None
-    end: re.Pattern[str] | None = None
+    continues: BlockPattern | None = None
+    """Every line after the first must match this to belong to the block."""
+    end: BlockPattern | None = None
+    """A line matching this ends the block (it is not part of it)."""
+    final: BlockPattern | None = None
+    """The line that completes one occurrence (a function's `Uncaught Error`): after it,
+    lines must match `trailer` to belong to the block, so the next call begins another."""
+    trailer: BlockPattern | None = None
+    """What may follow the `final` line (its stack); default: `continue`."""
     fields: tuple[re.Pattern[str], ...] = ()
     explanation: tuple[str, ...] = ()
     fix: tuple[str, ...] = ()
     docs: str = ""
     priority: int = 0
     resolves: Literal["ready"] | None = None
+    """"ready": the problem belongs to a process's current attempt at being ready. For a
+    Convex process that is a push attempt: when an attempt is over (ready, or its errors
+    all printed), each such problem it did not report is resolved. For other processes:
+    resolved when the process is ready again."""
     group_by: tuple[str, ...] = ("file", "symbol")
     """The fields that, with the id, tell one problem from another (its fingerprint)."""
+    column_base: int = 1
+    """What the printed column counts from: 1 (tsc, V8 stacks) or 0 (esbuild, Vite);
+    devtui shows and writes 1-based columns everywhere."""
+    within: frozenset[str] = frozenset()
+    """When set, the rule only refines an open block of these rules (an InternalServerError
+    inside a function's log), and never begins a problem by itself."""
+    superseded_by: frozenset[str] = frozenset()
+    """Convex: held until its push attempt is over, and dropped if that attempt reported a
+    problem of one of these rules (tsc's own diagnostics replace the typecheck header)."""
     origin: str = field(default="built-in", compare=False)
     """Where the rule was defined, for messages (not part of what the rule is)."""
 
@@ -147,6 +201,7 @@ def merge_rules(check: Checker, builtin: tuple[Rule, ...], tables: object) -> tu
     """
     by_id = {rule.id: rule for rule in builtin}
     seen: set[str] = set()
+    added: list[tuple[str, Rule]] = []
     if not isinstance(tables, list):
         check.add("rules", f"must be an array of tables ([[rules]]), not {describe(tables)}")
         return builtin
@@ -179,7 +234,19 @@ def merge_rules(check: Checker, builtin: tuple[Rule, ...], tables: object) -> tu
         rule = parse_rule(check, table, key, check.file)
         if rule is not None:
             by_id[rule.id] = rule
+            added.append((key, rule))
+    _check_references(check, added, set(by_id))
     return tuple(by_id.values())
+
+
+def _check_references(check: Checker, rules: list[tuple[str, Rule]], known: set[str]) -> None:
+    """`within` and `superseded_by` must name rules that exist."""
+    for key, rule in rules:
+        for name, ids in (("within", rule.within), ("superseded_by", rule.superseded_by)):
+            for rule_id in sorted(ids - known):
+                check.add(
+                    f"{key}.{name}", f"no rule {rule_id!r}{suggest(rule_id, sorted(known))}"
+                )
 
 
 def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
@@ -188,6 +255,7 @@ def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
         check.add("rules", f"must be an array of tables ([[rules]]), not {describe(tables)}")
         return []
     rules: list[Rule] = []
+    keyed: list[tuple[str, Rule]] = []
     seen: set[str] = set()
     for index, table in enumerate(tables):
         key = f"rules[{index}]"
@@ -202,6 +270,8 @@ def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
             continue
         seen.add(rule.id)
         rules.append(rule)
+        keyed.append((key, rule))
+    _check_references(check, keyed, seen)
     return rules
 
 
@@ -233,8 +303,18 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
     if any(not needle for needle in needles):
         check.add(f"{key}.needles", "an empty needle matches every line; remove it")
     fields = check.regex_list(table, "fields", f"{key}.fields") or []
-    continues = check.regex(table, "continue", f"{key}.continue")
-    end = check.regex(table, "end", f"{key}.end")
+    start_fields = _captured(starts or [], [])
+    continues = _block_pattern(check, table, "continue", key, start_fields)
+    end = _block_pattern(check, table, "end", key, start_fields)
+    final = _block_pattern(check, table, "final", key, start_fields)
+    trailer = _block_pattern(check, table, "trailer", key, start_fields)
+    if trailer is not None and final is None:
+        check.add(f"{key}.trailer", "only means something with final (the line it follows)")
+    column_base = check.number(table, "column_base", f"{key}.column_base", 0, integer=True)
+    if column_base is not None and column_base not in (0, 1):
+        check.add(f"{key}.column_base", f"must be 0 or 1, not {int(column_base)}")
+    within = check.string_list(table, "within", f"{key}.within") or []
+    superseded_by = check.string_list(table, "superseded_by", f"{key}.superseded_by") or []
     max_lines = check.number(table, "max_lines", f"{key}.max_lines", 1, integer=True)
     if max_lines is not None and max_lines > MAX_BLOCK_LINES:
         check.add(f"{key}.max_lines", f"must be at most {MAX_BLOCK_LINES}, not {int(max_lines)}")
@@ -269,6 +349,8 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
         max_lines=int(max_lines) if max_lines is not None else 1,
         continues=continues,
         end=end,
+        final=final,
+        trailer=trailer,
         fields=tuple(fields),
         explanation=explanation,
         fix=fix,
@@ -276,8 +358,38 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
         priority=int(priority) if priority is not None else 0,
         resolves="ready" if resolves == "ready" else None,
         group_by=tuple(group_by) if group_by is not None else ("file", "symbol"),
+        column_base=int(column_base) if column_base is not None else 1,
+        within=frozenset(within),
+        superseded_by=frozenset(superseded_by),
         origin=origin,
     )
+
+
+def _block_pattern(
+    check: Checker, table: dict[str, object], name: str, key: str, start_fields: set[str]
+) -> BlockPattern | None:
+    """A block regex that may name the start line's fields as `{field}`."""
+    dotted = f"{key}.{name}"
+    text = check.string(table, name, dotted)
+    if text is None:
+        return None
+    names = tuple(dict.fromkeys(_PLACEHOLDER.findall(text)))
+    for placeholder in names:
+        if placeholder not in start_fields:
+            known = sorted(start_fields)
+            check.add(
+                dotted,
+                f"placeholder {{{placeholder}}} is not captured by start"
+                f" (captured: {', '.join(known)}){suggest(placeholder, known)}",
+            )
+            return None
+    pattern = BlockPattern(text, names)
+    try:
+        pattern.compiled({placeholder: "x" for placeholder in names})
+    except re.error as error:
+        check.add(dotted, f"invalid regular expression {text!r}: {error}")
+        return None
+    return pattern
 
 
 def _required_string(check: Checker, table: dict[str, object], name: str, key: str) -> str | None:

@@ -41,6 +41,7 @@ PROCESS_KEYS: Final = (
     "ready",
     "ready_streams",
     "ready_timeout",
+    "retry_timeout",
     "depends_on",
     "env",
     "cwd",
@@ -118,6 +119,7 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
     scrollback = check.number(table, "scrollback", "settings.scrollback", 100, integer=True)
     lint = check.boolean(table, "lint", "settings.lint")
     interval = check.number(table, "memory_interval", "settings.memory_interval", 0)
+    retry = check.number(table, "retry_timeout", "settings.retry_timeout", 0, strict=True)
     if interval is not None and 0 < interval < 0.1:
         check.add("settings.memory_interval", f"must be 0 (off) or at least 0.1, not {interval:g}")
         interval = None
@@ -140,6 +142,7 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
         functions_dir=functions.strip().strip("/"),
         lint=defaults.lint if lint is None else lint,
         memory_interval=defaults.memory_interval if interval is None else interval,
+        retry_timeout=defaults.retry_timeout if retry is None else retry,
     )
 
 
@@ -183,6 +186,7 @@ def _process(
     if cwd_text is not None and not cwd.is_dir():
         check.add(f"{prefix}.cwd", f"folder {cwd} does not exist")
     ready_timeout = check.number(table, "ready_timeout", f"{prefix}.ready_timeout", 0, strict=True)
+    retry_timeout = check.number(table, "retry_timeout", f"{prefix}.retry_timeout", 0, strict=True)
     grace = check.number(table, "shutdown_grace", f"{prefix}.shutdown_grace", 0)
     warn_mb = check.number(table, "memory_warn_mb", f"{prefix}.memory_warn_mb", 0, strict=True)
     limit_mb = check.number(table, "memory_limit_mb", f"{prefix}.memory_limit_mb", 0, strict=True)
@@ -203,6 +207,10 @@ def _process(
         ready=ready,
         ready_streams=frozenset(cast(list[Stream], streams)) if streams else frozenset(STREAMS),
         ready_timeout=settings.ready_timeout if ready_timeout is None else ready_timeout,
+        retry_timeout=min(
+            settings.retry_timeout if retry_timeout is None else retry_timeout,
+            settings.ready_timeout if ready_timeout is None else ready_timeout,
+        ),
         depends_on=tuple(depends),
         env=env,
         cwd=cwd,

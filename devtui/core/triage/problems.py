@@ -85,8 +85,15 @@ def group_problems(records: Iterable[EventRecord]) -> list[TriageProblem]:
             problem.occurrences = known.occurrences
             problem.first_seen = known.first_seen
         problems[key] = problem
-        if event.record.get("event") in ("detected", "repeated"):
+        what = event.record.get("event")
+        if what in ("detected", "repeated"):
             problem.occurrences.append(_occurrence(event, data))
+        elif what == "updated" and problem.occurrences:
+            # The same occurrence, seen by another source: a push's output lines give
+            # context that a lint finding has none of.
+            seen = _occurrence(event, data)
+            if seen.seqs and not problem.occurrences[-1].seqs:
+                problem.occurrences[-1] = seen
     return sort_problems(list(problems.values()))
 
 

@@ -22,6 +22,7 @@ from devtui.core.events import (
     OutputLines,
     ProblemDetected,
     ProblemRepeated,
+    ProblemUpdated,
     ProblemResolved,
     ProcessState,
     ProcessStateChanged,
@@ -211,7 +212,7 @@ class DashboardScreen(Screen[None]):
                     severity="warning",
                     timeout=10,
                 )
-            elif isinstance(event, ProblemDetected | ProblemRepeated):
+            elif isinstance(event, ProblemDetected | ProblemRepeated | ProblemUpdated):
                 problem = event.problem
                 problems_changed = True
                 view = views.get(problem.process)
