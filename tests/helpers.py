@@ -22,6 +22,11 @@ def child(script: str, *args: str) -> list[str]:
     return [sys.executable, str(CHILDREN / script), *args]
 
 
+def replay(case: str, *extra: str, stem: str = "convex-dev") -> list[str]:
+    """argv replaying a captured run of tests/fixtures/CASE (see children/replay.py)."""
+    return child("replay.py", str(FIXTURES / case), stem, *extra)
+
+
 def make_config(
     processes: dict[str, dict[str, object]],
     settings: dict[str, object] | None = None,

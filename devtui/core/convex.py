@@ -33,7 +33,8 @@ PUSH_RETRYING: Final = re.compile(
 REQUEST_RETRYING: Final = re.compile(r"Retrying request \((?P<attempt>attempt \d+/\d+)\)")
 """A request to the deployment failed and is retried (before any push: still connecting)."""
 UNREACHABLE: Final = re.compile(
-    r"^✖ (?P<error>TypeError: fetch failed.*|.*\b(?:ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b.*)"
+    r"^✖ (?P<error>TypeError: fetch failed.*"
+    r"|.*\b(?:ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b.*)"
 )
 """The CLI's own report that the deployment cannot be reached (not its telemetry's)."""
 DEPLOYMENT: Final = re.compile(r"^▌ └─ (?P<url>https?://\S+)")
@@ -138,7 +139,9 @@ class PushCycle:
             return PushSignal("typecheck-reported", None, text)
         if not self.failed and ERROR_START.match(text):
             self.failed = True
-            kind: SignalKind = "typecheck-failed" if TYPECHECK_FAILED.search(text) else "push-failed"
+            kind: SignalKind = (
+                "typecheck-failed" if TYPECHECK_FAILED.search(text) else "push-failed"
+            )
             return PushSignal(kind, None, text)
         return None
 

@@ -316,6 +316,8 @@ class ChildMemory(NamedTuple):
     pid: int
     command: str
     rss_bytes: int
+    node: bool = False
+    """A Node.js process (what `--max-old-space-size` in NODE_OPTIONS limits)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +338,8 @@ class MemorySampled:
     """Where the RSS stands against the process's thresholds."""
     warn_bytes: int | None = None
     limit_bytes: int | None = None
+    warn_on: Literal["tree", "node"] = "tree"
+    """What the warning compares: the tree's RSS, or its largest Node process's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +349,10 @@ class MemoryThresholdCrossed:
     process: str
     level: Literal["warn", "limit"]
     rss_bytes: int
+    """The RSS compared: the tree's, or (`compared = "node"`) its largest Node process's."""
     threshold_bytes: int
     at: float
+    compared: Literal["tree", "node"] = "tree"
 
 
 @dataclass(frozen=True, slots=True)

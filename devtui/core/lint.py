@@ -364,8 +364,7 @@ class ConvexLinter:
                     symbol=None,
                     message=f"both {js} and {ts} exist",
                     fix=f"Delete one of {js} and {ts} (usually keep the .ts one).",
-                    explanation="The CLI bundles one auth config; with both it refuses to "
-                    "push.",
+                    explanation="The CLI bundles one auth config; with both it refuses to push.",
                 )
             )
         if (self.functions_dir / COMPONENT_FILE).is_file():

@@ -3,9 +3,12 @@
 Invariant: measuring never fails because a process went away or is not ours to read
 (`NoSuchProcess`, `AccessDenied`, `ZombieProcess` skip that process); a tree's RSS is the
 sum over its root and every descendant, since `npx convex dev` is npx → node → esbuild and
-tsc. `MemoryTrack` is pure: fed samples, it keeps the history, the peak, the growth over
-the last minute, and says when a threshold is crossed (with hysteresis, so a value hovering
-at the line is one crossing, not one per sample).
+tsc. `MemoryTrack` is pure: fed samples, it keeps the history, the peak and a trend, and says
+when a threshold is crossed (with hysteresis, so a value hovering at the line is one
+crossing, not one per sample). A threshold says what it compares: a Node heap limit is
+compared with the Node process it limits (plus what Node holds outside its heap), never
+with the whole tree. A trend is reported only when it is real: after start-up settled,
+over enough samples, and a line that fits them.
 """
 
 from __future__ import annotations
@@ -25,12 +28,39 @@ MIB: Final = 1024 * 1024
 HISTORY: Final = 7200
 """Samples kept per process (two hours at 1 Hz); older ones are thinned, not dropped."""
 TREND_WINDOW_S: Final = 60.0
+"""The trend is the slope over at most the last minute."""
+TREND_SETTLE_S: Final = 30.0
+"""Samples this soon after a launch are start-up (npx, node, the first push's esbuild
+coming up), not a trend."""
+TREND_MIN_SPAN_S: Final = 30.0
+TREND_MIN_SAMPLES: Final = 10
+TREND_MIN_FIT: Final = 0.6
+"""A slope counts only when a straight line explains this share of the variation (R²):
+a flat line with noise, or one jump, is not a trend."""
+TREND_MIN_MB_PER_MIN: Final = 2.0
+"""Slower than this is flat."""
 REARM: Final = 0.9
 """A threshold counts as crossed again only after the RSS fell below this share of it."""
+NODE_NAMES: Final = frozenset({"node", "nodejs"})
+"""Executable names of Node.js (npx and npm run as node too)."""
 
 Level = Literal["ok", "warn", "limit"]
 Threshold = Literal["warn", "limit"]
+Compared = Literal["tree", "node"]
 _GONE: Final = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """A process's memory thresholds, and what each compares."""
+
+    warn_bytes: int | None
+    limit_bytes: int | None = None
+    warn_on: Compared = "tree"
+    """`tree`: the tree's RSS; `node`: the RSS of its largest Node process (a heap limit
+    applies to each Node process on its own)."""
+    warn_source: str = ""
+    """Where the warning comes from, in words (for messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +71,19 @@ class TreeMemory:
     children: tuple[ChildMemory, ...]
     """The root first, then its descendants, biggest first."""
 
+    @property
+    def largest_node(self) -> ChildMemory | None:
+        """The Node process holding the most memory, if the tree has one."""
+        nodes = [child for child in self.children if child.node]
+        return max(nodes, key=lambda child: child.rss_bytes) if nodes else None
+
 
 class TreeMeasurer:
     """Measures process trees; keeps each process's command between measurements."""
 
     def __init__(self) -> None:
-        self._commands: dict[tuple[int, float], str] = {}
+        self._commands: dict[tuple[int, float], tuple[str, bool]] = {}
+        """(pid, start time) → (command, is it Node), read once per process."""
         self._parents = ParentScanner()
 
     def measure(self, roots: Mapping[str, int]) -> dict[str, TreeMemory]:
@@ -87,14 +124,13 @@ class TreeMeasurer:
             with process.oneshot():
                 rss = process.memory_info().rss
                 key = (pid, process.create_time())
-                command = self._commands.get(key)
-                if command is None:
-                    command = _command(process)
-                    self._commands[key] = command
+                known = self._commands.get(key)
+                if known is None:
+                    known = self._commands[key] = (_command(process), _is_node(process))
         except _GONE:
             return None
         seen.add(key)
-        return ChildMemory(pid, command, rss)
+        return ChildMemory(pid, known[0], rss, known[1])
 
 
 class ParentScanner:
@@ -158,6 +194,16 @@ def _psutil_parent_map() -> dict[int, int]:
     return parents
 
 
+def _is_node(process: psutil.Process) -> bool:
+    """Whether `process` runs Node.js (its executable; `npm exec` renames its title)."""
+    try:
+        executable = process.exe()
+    except _GONE:
+        executable = ""
+    name = os.path.basename(executable) if executable else process.name()
+    return name in NODE_NAMES
+
+
 def _command(process: psutil.Process) -> str:
     try:
         words = process.cmdline()
@@ -170,72 +216,112 @@ def _command(process: psutil.Process) -> str:
 class MemoryTrack:
     """One process's memory over the session, across its restarts."""
 
-    def __init__(self, warn_bytes: int | None, limit_bytes: int | None) -> None:
-        self.warn_bytes = warn_bytes
-        self.limit_bytes = limit_bytes
+    def __init__(self, thresholds: Thresholds) -> None:
+        self.thresholds = thresholds
         self.history: deque[tuple[float, int]] = deque()
         """(time, tree RSS) samples, oldest first; thinned to `HISTORY` points."""
         self.peak_bytes = 0
         self.current_bytes = 0
+        self.compared_bytes: dict[Threshold, int] = {"warn": 0, "limit": 0}
+        """What each threshold was last compared with."""
         self.level: Level = "ok"
+        self.launched_at: float | None = None
+        """When the current launch began (the trend ignores start-up)."""
         self._armed: dict[Threshold, bool] = {"warn": True, "limit": True}
         """Whether crossing each threshold upwards counts (re-armed below `REARM` of it)."""
 
-    def set_thresholds(self, warn_bytes: int | None, limit_bytes: int | None) -> None:
+    @property
+    def warn_bytes(self) -> int | None:
+        return self.thresholds.warn_bytes
+
+    @property
+    def limit_bytes(self) -> int | None:
+        return self.thresholds.limit_bytes
+
+    def set_thresholds(self, thresholds: Thresholds) -> None:
         """New thresholds (a restart with more heap raises the default warning)."""
-        self.warn_bytes, self.limit_bytes = warn_bytes, limit_bytes
+        self.thresholds = thresholds
         self._armed = {"warn": True, "limit": True}
 
-    def observe(self, at: float, rss_bytes: int) -> list[Threshold]:
-        """Add a sample; returns the thresholds it crossed upwards (`warn`, `limit`)."""
+    def mark_launch(self, at: float) -> None:
+        """A new launch began: its start-up is not part of a trend."""
+        self.launched_at = at
+
+    def observe(
+        self, at: float, rss_bytes: int, node_rss_bytes: int | None = None
+    ) -> list[Threshold]:
+        """Add a sample of the tree (and of its largest Node process); returns the
+        thresholds it crossed upwards (`warn`, `limit`)."""
         self.current_bytes = rss_bytes
         self.peak_bytes = max(self.peak_bytes, rss_bytes)
         self.history.append((at, rss_bytes))
         if len(self.history) > HISTORY:
             self._thin()
+        warn_on = self.thresholds.warn_on
+        self.compared_bytes = {
+            "warn": (node_rss_bytes or 0) if warn_on == "node" else rss_bytes,
+            "limit": rss_bytes,
+        }
         crossed: list[Threshold] = []
-        thresholds: tuple[tuple[Threshold, int | None], ...] = (
-            ("warn", self.warn_bytes),
-            ("limit", self.limit_bytes),
-        )
-        for level, threshold in thresholds:
+        for level in ("warn", "limit"):
+            threshold = self.warn_bytes if level == "warn" else self.limit_bytes
             if threshold is None:
                 continue
-            if rss_bytes >= threshold and self._armed[level]:
+            value = self.compared_bytes[level]
+            if value >= threshold and self._armed[level]:
                 self._armed[level] = False
                 crossed.append(level)
-            elif rss_bytes < threshold * REARM:
+            elif value < threshold * REARM:
                 self._armed[level] = True
-        self.level = self._level_of(rss_bytes)
+        self.level = self._level()
         return crossed
 
     def back_under(self, level: Threshold) -> bool:
-        """Whether the RSS is clearly below the `level` threshold again."""
+        """Whether what `level` compares is clearly below its threshold again."""
         threshold = self.warn_bytes if level == "warn" else self.limit_bytes
-        return threshold is None or self.current_bytes < threshold * REARM
+        return threshold is None or self.compared_bytes[level] < threshold * REARM
 
-    def _level_of(self, rss_bytes: int) -> Level:
-        if self.limit_bytes is not None and rss_bytes >= self.limit_bytes:
+    def _level(self) -> Level:
+        if self.limit_bytes is not None and self.compared_bytes["limit"] >= self.limit_bytes:
             return "limit"
-        if self.warn_bytes is not None and rss_bytes >= self.warn_bytes:
+        if self.warn_bytes is not None and self.compared_bytes["warn"] >= self.warn_bytes:
             return "warn"
         return "ok"
 
     @property
     def growth_mb_per_min(self) -> float | None:
-        """RSS change over the last minute, in MiB per minute (None before 5 s of data)."""
+        """The tree's RSS trend in MiB per minute, or None when there is none to speak of.
+
+        The slope of a least-squares line over the last minute of samples taken after
+        start-up settled (`TREND_SETTLE_S` after the launch), given at least
+        `TREND_MIN_SAMPLES` samples spanning `TREND_MIN_SPAN_S`, a line that fits them
+        (R² of `TREND_MIN_FIT`), and a slope of `TREND_MIN_MB_PER_MIN` or more that both
+        halves of the window share (one jump is not a trend).
+        """
         if not self.history:
             return None
-        end_at, end_rss = self.history[-1]
-        start_at, start_rss = end_at, end_rss
+        end_at = self.history[-1][0]
+        since = end_at - TREND_WINDOW_S
+        if self.launched_at is not None:
+            since = max(since, self.launched_at + TREND_SETTLE_S)
+        points: list[tuple[float, float]] = []
         for at, rss in reversed(self.history):
-            if end_at - at > TREND_WINDOW_S:
+            if at < since:
                 break
-            start_at, start_rss = at, rss
-        span = end_at - start_at
-        if span < 5.0:
+            points.append((at, rss / MIB))
+        if len(points) < TREND_MIN_SAMPLES or points[0][0] - points[-1][0] < TREND_MIN_SPAN_S:
             return None
-        return (end_rss - start_rss) / MIB / span * 60.0
+        points.reverse()
+        slope, fit = _line(points)
+        per_minute = slope * 60.0
+        if fit < TREND_MIN_FIT or abs(per_minute) < TREND_MIN_MB_PER_MIN:
+            return None
+        half = len(points) // 2
+        for part in (points[:half], points[half:]):  # sustained: both halves move so
+            part_slope, _ = _line(part)
+            if part_slope * slope <= 0 or abs(part_slope * 60.0) < TREND_MIN_MB_PER_MIN / 2:
+                return None
+        return per_minute
 
     def _thin(self) -> None:
         """Halve the older half of the history (every other sample, the first one kept)."""
@@ -252,6 +338,22 @@ class MemoryTrack:
         step = len(values) / count
         spans = ((int(i * step), max(int((i + 1) * step), int(i * step) + 1)) for i in range(count))
         return [max(values[start:end]) for start, end in spans]
+
+
+def _line(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least-squares slope of (x, y) points, and R², how much of the variation it
+    explains (1.0 for a perfectly flat line, which then has no slope to speak of)."""
+    count = len(points)
+    mean_x = sum(x for x, _ in points) / count
+    mean_y = sum(y for _, y in points) / count
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    syy = sum((y - mean_y) ** 2 for _, y in points)
+    if sxx == 0:
+        return 0.0, 0.0
+    slope = sxy / sxx
+    fit = (sxy * sxy) / (sxx * syy) if syy > 0 else 1.0
+    return slope, fit
 
 
 def mib(value: int | float) -> str:

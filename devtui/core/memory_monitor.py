@@ -16,7 +16,14 @@ from typing import Final
 
 from devtui.core.bus import EventBus
 from devtui.core.events import MemorySampled, MemoryThresholdCrossed, ProblemResolved
-from devtui.core.memory import MIB, MemoryTrack, Threshold, TreeMeasurer, TreeMemory, mib
+from devtui.core.memory import (
+    MemoryTrack,
+    Threshold,
+    Thresholds,
+    TreeMeasurer,
+    TreeMemory,
+    mib,
+)
 from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
 from devtui.core.sightings import report_sighting
 
@@ -24,9 +31,6 @@ RULES: Final = {"warn": "memory-high", "limit": "memory-limit"}
 """The problem each threshold makes."""
 
 log = logging.getLogger(__name__)
-
-Thresholds = tuple[int | None, int | None]
-"""(warning, limit) in bytes; None: no such threshold."""
 
 
 class MemoryMonitor:
@@ -43,8 +47,8 @@ class MemoryMonitor:
     ) -> None:
         """Args:
         roots: The pid of each running process (its tree's root), by name.
-        thresholds: A process's (warning, limit) in bytes, asked at every sample (a
-            restart with more heap moves the default warning).
+        thresholds: A process's thresholds, asked at every sample (a restart with more
+            heap moves the default warning).
         """
         self._bus = bus
         self._problems = problems
@@ -59,6 +63,8 @@ class MemoryMonitor:
         """Each process's latest sample (its tree, process by process)."""
         self._open: dict[tuple[str, Threshold], str] = {}
         """(process, level) → fingerprint of its open threshold problem."""
+        self._roots_seen: dict[str, int] = {}
+        """Each process's root pid at its last sample (a new one is a new launch)."""
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -103,13 +109,18 @@ class MemoryMonitor:
 
     def observe(self, name: str, tree: TreeMemory, at: float) -> None:
         """Take one measurement of `name`'s tree: update its track, publish, check thresholds."""
-        warn, limit = self._thresholds(name)
+        thresholds = self._thresholds(name)
         track = self.tracks.get(name)
         if track is None:
-            track = self.tracks[name] = MemoryTrack(warn, limit)
-        elif (track.warn_bytes, track.limit_bytes) != (warn, limit):
-            track.set_thresholds(warn, limit)
-        crossed = track.observe(at, tree.rss_bytes)
+            track = self.tracks[name] = MemoryTrack(thresholds)
+        elif track.thresholds != thresholds:
+            track.set_thresholds(thresholds)
+        root = tree.children[0].pid if tree.children else 0
+        if self._roots_seen.get(name) != root:
+            self._roots_seen[name] = root
+            track.mark_launch(at)
+        node = tree.largest_node
+        crossed = track.observe(at, tree.rss_bytes, node.rss_bytes if node else None)
         sample = self.latest[name] = MemorySampled(
             name,
             tree.rss_bytes,
@@ -121,12 +132,18 @@ class MemoryMonitor:
             track.level,
             track.warn_bytes,
             track.limit_bytes,
+            thresholds.warn_on,
         )
         self._bus.publish(sample)
         for level in crossed:
-            threshold = warn if level == "warn" else limit
+            threshold = track.warn_bytes if level == "warn" else track.limit_bytes
             assert threshold is not None
-            self._bus.publish(MemoryThresholdCrossed(name, level, tree.rss_bytes, threshold, at))
+            compared = thresholds.warn_on if level == "warn" else "tree"
+            self._bus.publish(
+                MemoryThresholdCrossed(
+                    name, level, track.compared_bytes[level], threshold, at, compared
+                )
+            )
             self._record(name, level, tree, track, threshold, at)
         for (process, level), key in list(self._open.items()):
             if process == name and track.back_under(level):
@@ -146,29 +163,38 @@ class MemoryMonitor:
     ) -> None:
         rule = RULES[level]
         growth = track.growth_mb_per_min
-        trend = f", {growth:+.0f} MiB/min" if growth is not None and abs(growth) >= 1 else ""
+        trend = f", growing {growth:+.0f} MiB/min" if growth is not None else ""
         which = "warning threshold" if level == "warn" else "limit"
         setting = "memory_warn_mb" if level == "warn" else "memory_limit_mb"
+        source = track.thresholds.warn_source if level == "warn" else setting
+        node = tree.largest_node
+        count = len(tree.children)
+        if level == "warn" and track.thresholds.warn_on == "node" and node is not None:
+            what = f"its Node process {node.pid} (`{node.command}`)"
+            held = node.rss_bytes
+        else:
+            what = f"its process tree ({count} process{'es' if count != 1 else ''})"
+            held = tree.rss_bytes
         biggest = max(tree.children, key=lambda child: child.rss_bytes)
         problem = Problem(
             rule=rule,
             severity=Severity.WARNING if level == "warn" else Severity.ERROR,
             title="Memory above the warning threshold" if level == "warn" else "Memory limit",
-            message=f"{name} uses {mib(tree.rss_bytes)}, above its {which} of "
-            f"{mib(threshold)}{trend}",
+            message=f"{name}: {what} holds {mib(held)}, above its {which} of "
+            f"{mib(threshold)} ({source}){trend}",
             process=name,
             fingerprint=fingerprint(rule, [name]),
             first_seen=at,
             last_seen=at,
             symbol=name,
-            explanation=f"The whole process tree of {name} ({len(tree.children)} processes) "
-            f"holds {mib(tree.rss_bytes)}; its biggest process is `{biggest.command}` "
+            explanation=f"The whole process tree of {name} ({count} processes) holds "
+            f"{mib(tree.rss_bytes)}; its biggest process is `{biggest.command}` "
             f"({mib(biggest.rss_bytes)}). A Node process that keeps growing ends with "
             "'JavaScript heap out of memory'.",
             fix=f"If it keeps growing, give Node more heap (H in the dashboard restarts {name} "
             f'with twice the heap; or env = {{ NODE_OPTIONS = "--max-old-space-size=8192" }} '
             f"for it in devtui.toml) and look for what grows. `{setting}` sets this threshold "
-            f"(now {threshold // MIB} MiB).",
+            f"for the whole tree.",
             docs="https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib",
             sources=("memory",),
         )

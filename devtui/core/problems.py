@@ -233,9 +233,13 @@ def _merged(
     output lines of a process (what its pane marks) win over a lint finding's none."""
     place = _better_place(known, sighting)
     from_output = source != "lint" and bool(sighting.occurrence_seqs)
-    latest = known.latest_sources if source in known.latest_sources else (
-        *known.latest_sources,
-        source,
+    latest = (
+        known.latest_sources
+        if source in known.latest_sources
+        else (
+            *known.latest_sources,
+            source,
+        )
     )
     return replace(
         known,

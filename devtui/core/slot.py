@@ -297,6 +297,7 @@ class ProcessSlot:
             self._set_deployment(signal.value)
         elif kind == "pushing":
             if self._attempts is not None:
+                self._cancel_settle_timer()
                 self._attempts.begin()
             self.set_state(ProcessState.PUSHING, "preparing Convex functions", push_started_at=at)
         elif kind in ("push-failed", "typecheck-failed"):
@@ -308,9 +309,10 @@ class ProcessSlot:
                 failed_pushes=self.status.failed_pushes + 1,
             )
         elif kind == "typecheck-reported":
-            if self._attempts is not None and self._attempts.unsettled_failure:
+            current = self._attempts.current if self._attempts is not None else None
+            if self._attempts is not None and current is not None and current.failed:
                 self._attempts.typecheck_reported()
-                self._settle_failed_attempt()
+                self._settle_failed_attempt(current.number)
         elif kind == "retrying":
             where = f" {self._deployment}" if self._deployment else ""
             self.set_state(
@@ -322,8 +324,7 @@ class ProcessSlot:
             where = f" {self._deployment}" if self._deployment else ""
             self.set_state(
                 ProcessState.CONNECTING,
-                f"cannot reach the deployment{where} yet; the CLI is retrying "
-                f"({signal.value})",
+                f"cannot reach the deployment{where} yet; the CLI is retrying ({signal.value})",
             )
         elif kind == "unreachable":
             where = f" {self._deployment}" if self._deployment else ""
@@ -391,21 +392,29 @@ class ProcessSlot:
     def _arm_settle_timer(self, at: float) -> None:
         """A failed attempt is over after a quiet spell (longer while tsc's diagnostics
         are awaited); every new chunk of output restarts the wait."""
-        assert self._attempts is not None
+        attempts = self._attempts
+        assert attempts is not None and attempts.current is not None
         self._cancel_settle_timer()
         loop = asyncio.get_running_loop()
-        delay = self._attempts.settle_delay(at)
-        self._settle_timer = loop.call_later(delay, self._settle_failed_attempt)
+        delay = attempts.settle_delay(at)
+        self._settle_timer = loop.call_later(
+            delay, self._settle_failed_attempt, attempts.current.number
+        )
 
     def _cancel_settle_timer(self) -> None:
         if self._settle_timer is not None:
             self._settle_timer.cancel()
             self._settle_timer = None
 
-    def _settle_failed_attempt(self) -> None:
+    def _settle_failed_attempt(self, number: int) -> None:
+        """Attempt `number` failed and its errors are all in: it is over (unless it is no
+        longer the current one)."""
         self._cancel_settle_timer()
+        current = self._attempts.current if self._attempts is not None else None
+        if current is None or current.number != number or not current.failed:
+            return
         self._flush_problems()
-        if self._attempts is not None and self._attempts.current is not None:
+        if self._attempts is not None:
             self._attempts.settle(succeeded=False)
 
     def _arm_block_timer(self) -> None:

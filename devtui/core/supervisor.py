@@ -30,7 +30,7 @@ from devtui.core.events import (
 )
 from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.locate import SourceLocator
-from devtui.core.memory import MIB
+from devtui.core.memory import MIB, Thresholds
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import ProblemBook
 from devtui.core.process import ChildProcess, OnSignal
@@ -45,7 +45,12 @@ OOM_EXIT_CODES: Final = frozenset({-signal.SIGABRT, 128 + signal.SIGABRT})
 MAX_OOM_RESTARTS: Final = 2
 """`on_oom = "restart-with-more-heap"` raises the heap at most this often per run."""
 DEFAULT_WARN_MB: Final = 1536
-"""The memory warning without `memory_warn_mb` and without a heap limit in NODE_OPTIONS."""
+"""The tree's memory warning without `memory_warn_mb` and without a heap limit."""
+HEAP_WARN_SHARE: Final = 0.8
+NODE_OUTSIDE_HEAP_MB: Final = 128
+"""What a Node process holds besides its old-space heap (code, young generation, stacks,
+buffers): measured ~95-105 MiB for the Convex CLI's node (RSS 130-143 MiB with 35-38 MiB
+of heap used under --max-old-space-size=64)."""
 
 
 class Supervisor:
@@ -202,18 +207,29 @@ class Supervisor:
             name: slot.child.pid for name, slot in self._slots.items() if slot.child is not None
         }
 
-    def _thresholds(self, name: str) -> tuple[int | None, int | None]:
-        """A running process's memory (warning, limit) in bytes: its config, else 80% of
-        the heap limit it was launched with (or 1.5 GiB) as the warning, and no limit."""
+    def _thresholds(self, name: str) -> Thresholds:
+        """A running process's memory thresholds: its config's (for the whole tree); else
+        from the heap limit it was launched with, for its largest Node process: 80% of the
+        limit plus what Node holds outside its heap; else 1.5 GiB for the tree."""
         slot = self._slots[name]
         process = slot.config
+        limit = int(process.memory_limit_mb * MIB) if process.memory_limit_mb is not None else None
         if process.memory_warn_mb is not None:
             warn = int(process.memory_warn_mb * MIB)
-        else:
-            heap = slot.status.heap_mb  # what the running launch got (no env built per sample)
-            warn = int(heap * MIB * 0.8) if heap is not None else DEFAULT_WARN_MB * MIB
-        limit = int(process.memory_limit_mb * MIB) if process.memory_limit_mb is not None else None
-        return warn, limit
+            return Thresholds(warn, limit, "tree", f"memory_warn_mb = {process.memory_warn_mb:g}")
+        heap = slot.status.heap_mb  # what the running launch got (no env built per sample)
+        if heap is not None:
+            warn_mb = heap * HEAP_WARN_SHARE + NODE_OUTSIDE_HEAP_MB
+            return Thresholds(
+                int(warn_mb * MIB),
+                limit,
+                "node",
+                f"80% of --max-old-space-size={heap} plus {NODE_OUTSIDE_HEAP_MB} MiB Node "
+                "holds outside its heap",
+            )
+        return Thresholds(
+            DEFAULT_WARN_MB * MIB, limit, "tree", f"the default, {DEFAULT_WARN_MB} MiB"
+        )
 
     async def wait_all_ended(self) -> None:
         """Wait until no process is running or due to start again."""

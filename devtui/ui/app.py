@@ -28,8 +28,8 @@ from devtui.core.events import (
     MemorySampled,
     ProblemDetected,
     ProblemRepeated,
-    ProblemUpdated,
     ProblemResolved,
+    ProblemUpdated,
 )
 from devtui.core.outcome import up_outcome
 from devtui.core.problems import Problem

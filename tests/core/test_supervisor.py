@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from devtui.core.config import Config
 from devtui.core.events import (
     OutputLines,
     ProblemDetected,
@@ -22,38 +20,13 @@ from devtui.core.events import (
 )
 from devtui.core.restart import RestartTiming
 from devtui.core.supervisor import Supervisor
-from tests.helpers import FIXTURES, EventRecorder, child, make_config
+from tests.core.conftest import StartStack
+from tests.helpers import EventRecorder, child, make_config, replay
 
 S = ProcessState
 FAST_RESTARTS = RestartTiming(
     first_delay_s=0.01, max_delay_s=0.05, loop_window_s=60, loop_failures=5
 )
-
-
-def replay(case: str, *extra: str, stem: str = "convex-dev") -> list[str]:
-    return child("replay.py", str(FIXTURES / case), stem, *extra)
-
-
-StartStack = Callable[..., Awaitable[tuple[Supervisor, EventRecorder]]]
-
-
-@pytest.fixture
-async def run() -> AsyncIterator[StartStack]:
-    """Start supervisors for a test; shut every one down afterwards, pass or fail."""
-    started: list[tuple[Supervisor, EventRecorder]] = []
-
-    async def start(config: Config, **kwargs: object) -> tuple[Supervisor, EventRecorder]:
-        supervisor = Supervisor(config, **kwargs)  # type: ignore[arg-type]
-        recorder = EventRecorder(supervisor.bus)
-        started.append((supervisor, recorder))
-        await supervisor.start()
-        return supervisor, recorder
-
-    yield start
-    for supervisor, recorder in started:
-        await supervisor.shutdown()
-        supervisor.bus.close()
-        await recorder.finish()
 
 
 async def finish(supervisor: Supervisor, recorder: EventRecorder) -> None:

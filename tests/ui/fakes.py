@@ -20,7 +20,7 @@ from devtui.core.events import (
     ProcessStatus,
     Stream,
 )
-from devtui.core.memory import MIB, TreeMemory
+from devtui.core.memory import MIB, Thresholds, TreeMemory
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import Problem, ProblemBook, Severity
 from tests.helpers import make_config
@@ -161,11 +161,11 @@ class FakeSession:
         self.publish(ProblemResolved(resolved))
 
 
-def _thresholds(config: Config, name: str) -> tuple[int | None, int | None]:
+def _thresholds(config: Config, name: str) -> Thresholds:
     process = config.processes[name]
     warn = process.memory_warn_mb if process.memory_warn_mb is not None else 1536
     limit = process.memory_limit_mb
-    return int(warn * MIB), int(limit * MIB) if limit is not None else None
+    return Thresholds(int(warn * MIB), int(limit * MIB) if limit is not None else None)
 
 
 def crypto_problem(at: float = 1_800_000_000.0, seqs: tuple[int, ...] = ()) -> Problem:

@@ -139,7 +139,11 @@ def test_one_failing_call_is_one_occurrence_with_the_stack_place() -> None:
         ("convex-function-error", 1, "convex/ai.ts", 12, 12, "A(ai:streamChatWithAI)")
     ]
     assert "401 Incorrect API key provided" in problems[0].message
-    assert problems[0].lines[0].endswith("[ERROR] '[AI_STREAMING] Stream failed: 401 Incorrect API key provided'")
+    assert (
+        problems[0]
+        .lines[0]
+        .endswith("[ERROR] '[AI_STREAMING] Stream failed: 401 Incorrect API key provided'")
+    )
     assert problems[0].lines[-1] == "    at handler (../convex/ai.ts:12:12)"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
-from devtui.core.memory import MIB, MemoryTrack, ParentScanner, TreeMeasurer, mib
+from devtui.core.memory import MIB, MemoryTrack, ParentScanner, Thresholds, TreeMeasurer, mib
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_raising_the_heap_keeps_the_other_options() -> None:
 
 
 def test_crossing_a_threshold_counts_once_until_clearly_below_again() -> None:
-    track = MemoryTrack(warn_bytes=100 * MIB, limit_bytes=200 * MIB)
+    track = MemoryTrack(Thresholds(100 * MIB, 200 * MIB))
     assert track.observe(0.0, 50 * MIB) == []
     assert track.observe(1.0, 120 * MIB) == ["warn"] and track.level == "warn"
     assert track.observe(2.0, 99 * MIB) == []  # hovering at the line: not a new crossing
@@ -46,7 +46,7 @@ def test_crossing_a_threshold_counts_once_until_clearly_below_again() -> None:
 
 
 def test_growth_is_measured_over_the_last_minute() -> None:
-    track = MemoryTrack(None, None)
+    track = MemoryTrack(Thresholds(None))
     assert track.growth_mb_per_min is None
     for second in range(120):
         track.observe(float(second), (100 + second) * MIB)  # 1 MiB per second
@@ -54,8 +54,47 @@ def test_growth_is_measured_over_the_last_minute() -> None:
     assert growth is not None and growth == pytest.approx(60.0, abs=0.5)
 
 
+def test_the_start_up_ramp_is_not_a_trend() -> None:
+    # 0 → 200 MiB in 10 s as npx, node and esbuild come up, then flat: what every start
+    # of `convex dev` looks like. It read "↗ 888 MiB/min" on a flat line.
+    track = MemoryTrack(Thresholds(None))
+    track.mark_launch(0.0)
+    for second in range(60):
+        track.observe(float(second), min(200, 20 * second) * MIB)
+        assert track.growth_mb_per_min is None, second
+
+
+def test_a_flat_line_with_noise_or_one_jump_has_no_trend() -> None:
+    noisy = MemoryTrack(Thresholds(None))
+    jump = MemoryTrack(Thresholds(None))
+    for second in range(120):
+        noisy.observe(float(second), (200 + (7 if second % 2 else -7)) * MIB)
+        jump.observe(float(second), (200 if second < 100 else 215) * MIB)
+    assert noisy.growth_mb_per_min is None
+    assert jump.growth_mb_per_min is None
+
+
+def test_a_steady_leak_after_start_up_is_a_trend() -> None:
+    track = MemoryTrack(Thresholds(None))
+    track.mark_launch(0.0)
+    for second in range(100):
+        track.observe(float(second), (200 + second // 2) * MIB)  # 30 MiB a minute
+    growth = track.growth_mb_per_min
+    assert growth is not None and growth == pytest.approx(30.0, abs=2)
+
+
+def test_a_heap_limit_is_compared_with_the_node_process_it_limits() -> None:
+    # NODE_OPTIONS=--max-old-space-size=64: the tree (npx + node + esbuild) holds over
+    # 200 MiB while the CLI's node holds ~140 MiB with ~38 MiB of heap: healthy.
+    track = MemoryTrack(Thresholds(179 * MIB, None, "node", "80% of 64 plus 128"))
+    assert track.observe(0.0, 225 * MIB, node_rss_bytes=143 * MIB) == []
+    assert track.level == "ok"
+    assert track.observe(1.0, 260 * MIB, node_rss_bytes=185 * MIB) == ["warn"]
+    assert track.compared_bytes["warn"] == 185 * MIB
+
+
 def test_a_long_session_is_thinned_not_forgotten() -> None:
-    track = MemoryTrack(None, None)
+    track = MemoryTrack(Thresholds(None))
     for second in range(20_000):
         track.observe(float(second), second * MIB)
     assert len(track.history) <= 7200
@@ -72,6 +111,7 @@ def test_measuring_sums_the_tree_and_skips_what_is_gone() -> None:
     me = trees["me"]
     assert me.children[0].pid == os.getpid() and "pytest" in me.children[0].command
     assert me.rss_bytes == sum(child.rss_bytes for child in me.children) > 10 * MIB
+    assert not me.children[0].node  # Python, not Node
 
 
 def test_the_parent_scan_reads_only_new_pids_and_drops_gone_ones(tmp_path: Path) -> None:

@@ -244,9 +244,7 @@ def _check_references(check: Checker, rules: list[tuple[str, Rule]], known: set[
     for key, rule in rules:
         for name, ids in (("within", rule.within), ("superseded_by", rule.superseded_by)):
             for rule_id in sorted(ids - known):
-                check.add(
-                    f"{key}.{name}", f"no rule {rule_id!r}{suggest(rule_id, sorted(known))}"
-                )
+                check.add(f"{key}.{name}", f"no rule {rule_id!r}{suggest(rule_id, sorted(known))}")
 
 
 def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:

@@ -106,7 +106,7 @@ class MemoryScreen(Screen[None]):
                         PLOT_HEIGHT,
                         ceiling,
                         mib(ceiling),
-                        track.warn_bytes,
+                        _tree_warning(track),
                         None if style is None or sample is None or sample.level == "ok" else style,
                     )
                 )
@@ -148,10 +148,15 @@ class MemoryScreen(Screen[None]):
             self.devtui.restart_with_more_heap(self.chosen)
 
 
+def _tree_warning(track: MemoryTrack) -> int | None:
+    """The warning line the plot of the tree's RSS can show (not a per-Node-process one)."""
+    return track.warn_bytes if track.thresholds.warn_on == "tree" else None
+
+
 def _ceiling(track: MemoryTrack) -> int:
     """The top of a plot: above the peak, and high enough to show a warning that is near."""
     top = int(track.peak_bytes * 1.15) or 1
-    warn = track.warn_bytes
+    warn = _tree_warning(track)
     if warn is not None and warn < 2 * track.peak_bytes:
         top = max(top, int(warn * 1.1))
     return top
@@ -160,7 +165,8 @@ def _ceiling(track: MemoryTrack) -> int:
 def _thresholds(track: MemoryTrack) -> str:
     parts = []
     if track.warn_bytes is not None:
-        parts.append(f"warn {mib(track.warn_bytes)}")
+        per = " per Node process" if track.thresholds.warn_on == "node" else ""
+        parts.append(f"warn {mib(track.warn_bytes)}{per}")
     if track.limit_bytes is not None:
         parts.append(f"limit {mib(track.limit_bytes)}")
     return f"  ({', '.join(parts)})" if parts else ""
