@@ -141,7 +141,7 @@ def main() -> None:
                     if match:
                         expected.add((str(path.relative_to(root)), number, *match.groups()))
         reported = {
-            (f.file, f.line, f.rule, f.symbol)
+            (f.file, f.line or 0, f.rule, f.symbol or "-")  # `-`: a finding without a symbol
             for f in ConvexLinter(root / "convex").lint().findings
         }
         hits = len(reported & expected)

@@ -55,6 +55,7 @@ def test_json_summary_field_by_field(tmp_path: Path) -> None:
         "column": 27,
         "symbol": "crypto",
         "count": 2,
+        "sources": [],
         "first_seen": "2026-11-18T11:06:41Z",
         "last_seen": "2026-11-18T11:06:43Z",
         "resolved": True,

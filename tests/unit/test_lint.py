@@ -163,3 +163,23 @@ def test_a_use_node_directive_must_open_the_file() -> None:
     assert read_module('"use strict";\n"use node";').use_node
     assert not read_module('const s = "use node";').use_node
     assert not read_module('"use nodejs";').use_node
+
+
+def test_a_use_node_file_in_a_component_is_named_at_the_component(tmp_path: Path) -> None:
+    functions = tmp_path / "convex"
+    component = functions / "components" / "mailer"
+    component.mkdir(parents=True)
+    (functions / "convex.config.ts").write_text("export default defineApp();\n")
+    (component / "convex.config.ts").write_text("export default defineComponent('mailer');\n")
+    (component / "send.ts").write_text('"use node";\nexport const send = 1;\n')
+    (component / "plain.ts").write_text("export const plain = 1;\n")
+    [finding] = ConvexLinter(functions).lint().findings
+    assert (finding.rule, finding.file, finding.line) == (
+        "use-node-in-component",
+        "convex/components/mailer",
+        None,
+    )
+    assert "convex/components/mailer/send.ts" in finding.message
+    # Without an app convex.config.ts there are no components: the CLI skips the folder.
+    (functions / "convex.config.ts").unlink()
+    assert ConvexLinter(functions).lint().findings == []

@@ -177,3 +177,48 @@ def test_templates_fall_back_to_the_first_complete_one() -> None:
 )
 def test_node_builtins_come_from_nodes_own_list(specifier: str, builtin: bool) -> None:
     assert is_node_builtin(specifier) is builtin
+
+
+def test_block_patterns_may_name_the_start_lines_fields(tmp_path: Path) -> None:
+    base = {
+        "id": "calls",
+        "title": "Calls",
+        "start": r"\[CALL (?P<symbol>\w+)\] failed",
+        "message": "{symbol}",
+        "max_lines": 5,
+    }
+    config = config_with_rules(
+        [{**base, "continue": r"^\s|\[CALL {symbol}\] ", "final": r"\[CALL {symbol}\] end"}],
+        tmp_path,
+    )
+    [rule] = [r for r in config.rules if r.id == "calls"]  # type: ignore[attr-defined]
+    assert rule.continues.compiled({"symbol": "a.b"}).pattern == r"^\s|\[CALL a\.b\] "
+    assert problems_of([{**base, "continue": r"\[CALL {function}\]"}], tmp_path) == [
+        "devtui.toml: rules[0].continue: placeholder {function} is not captured by start "
+        "(captured: deployment, process, symbol)"
+    ]
+    assert problems_of([{**base, "trailer": r"^\s"}], tmp_path) == [
+        "devtui.toml: rules[0].trailer: only means something with final (the line it follows)"
+    ]
+
+
+def test_column_base_within_and_superseded_by_are_checked(tmp_path: Path) -> None:
+    base = {"id": "mine", "title": "Mine", "start": "boom", "message": "boom"}
+    assert problems_of([{**base, "column_base": 2}], tmp_path) == [
+        "devtui.toml: rules[0].column_base: must be 0 or 1, not 2"
+    ]
+    references = {**base, "within": ["no-such-rule"], "superseded_by": ["typescript-eror"]}
+    assert problems_of([references], tmp_path) == [
+        "devtui.toml: rules[0].within: no rule 'no-such-rule'",
+        "devtui.toml: rules[0].superseded_by: no rule 'typescript-eror'; did you mean "
+        "'typescript-error'?",
+    ]
+
+
+def test_lint_reports_under_the_push_rules_ids_and_titles() -> None:
+    from devtui.core.lint import RULE_TITLES
+
+    rules = {rule.id: rule for rule in builtin_rules()}
+    for rule_id, title in RULE_TITLES.items():
+        assert rule_id in rules, rule_id
+        assert rules[rule_id].title == title

@@ -56,6 +56,8 @@ class TriageProblem:
     fix: str = ""
     docs: str = ""
     lines: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    """Who reported it (`lint`, `push`, `output`, `memory`); empty in older logs."""
     occurrences: list[Occurrence] = field(default_factory=list)
 
     @property
@@ -124,6 +126,7 @@ def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
         return value if isinstance(value, int) else None
 
     lines = data.get("lines")
+    sources = data.get("sources")
     return TriageProblem(
         fingerprint=key,
         rule=text("rule"),
@@ -143,6 +146,7 @@ def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
         fix=text("fix"),
         docs=text("docs"),
         lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
+        sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
     )
 
 

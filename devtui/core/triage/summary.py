@@ -43,6 +43,7 @@ def summary_document(session: TriageSession) -> dict[str, object]:
                 "column": p.column,
                 "symbol": p.symbol,
                 "count": p.count,
+                "sources": list(p.sources),
                 "first_seen": p.first_seen,
                 "last_seen": p.last_seen,
                 "resolved": p.resolved,
