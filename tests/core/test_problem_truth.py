@@ -82,6 +82,16 @@ async def replayed(
     return supervisor.problems.all(), recorder
 
 
+MUTATION_IN_NODE_FILE: Shape = (
+    "non-action-in-node-file",
+    "error",
+    "convex/agent.ts",  # the deployment names `agent.js`, the bundle of convex/agent.ts
+    None,
+    None,
+    "createChatMessage",
+    1,
+    False,
+)
 EXPECTED: dict[str, list[Shape]] = {
     "ok": [],
     "ok-once": [],
@@ -114,42 +124,9 @@ EXPECTED: dict[str, list[Shape]] = {
             False,
         ),
     ],
-    "use-node-mutation": [
-        (
-            "non-action-in-node-file",
-            "error",
-            "convex/agent.ts",
-            None,
-            None,
-            "createChatMessage",
-            1,
-            False,
-        ),
-    ],
-    "use-node-mutation-once": [
-        (
-            "non-action-in-node-file",
-            "error",
-            "convex/agent.ts",
-            None,
-            None,
-            "createChatMessage",
-            1,
-            False,
-        ),
-    ],
-    "use-node-mutation-once-no-ci": [
-        (
-            "non-action-in-node-file",
-            "error",
-            "convex/agent.ts",
-            None,
-            None,
-            "createChatMessage",
-            1,
-            False,
-        ),
-    ],
+    "use-node-mutation": [MUTATION_IN_NODE_FILE],
+    "use-node-mutation-once": [MUTATION_IN_NODE_FILE],
+    "use-node-mutation-once-no-ci": [MUTATION_IN_NODE_FILE],
     "backend-500-transient": [
         ("deployment-retrying", "warning", None, None, None, None, 2, True),
     ],
