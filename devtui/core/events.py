@@ -192,6 +192,9 @@ class ProcessStatus:
     """Readiness did not come within the process's ready timeout."""
     heap_mb: int | None = None
     """The Node heap limit (`--max-old-space-size`) its last launch ran with, if set."""
+    retry_in: str | None = None
+    """Convex, while `pushing`: the deployment failed and the CLI pushes again after this
+    delay (as it printed it, `331.47ms`); None for an ordinary push."""
     oom_restarts: int = 0
     """Restarts with more heap after running out of memory."""
 

@@ -44,8 +44,9 @@ COMPILED_SUFFIXES: Final = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (
 """`import "./x.js"` in TypeScript names `x.ts`."""
 SKIPPED_DIRS: Final = frozenset({"_generated", "node_modules"})
 SCHEMA_FILES: Final = frozenset({"schema.ts", "schema.js"})
-MUST_BE_V8: Final = frozenset({"http", "crons", "schema", "auth.config"})
-"""Top-level modules the CLI refuses to run in Node.js (its `mustBeIsolate`)."""
+MUST_BE_V8: Final = frozenset({"http", "crons"})
+"""Top-level modules the CLI refuses to run in Node.js: its `mustBeIsolate` also names
+schema and auth.config, but those are never entry points, so it never checks them."""
 ACTIONS_DIR: Final = "actions"
 DEPS_DIR: Final = "_deps"
 COMPONENT_FILE: Final = "convex.config.ts"

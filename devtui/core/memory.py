@@ -61,6 +61,9 @@ class Thresholds:
     applies to each Node process on its own)."""
     warn_source: str = ""
     """Where the warning comes from, in words (for messages)."""
+    tree_warn_bytes: int | None = None
+    """With `warn_on = "node"`: the tree's warning while no Node process is found in it
+    (a heap limit limits nothing then, and a warning must still be possible)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,11 @@ class MemoryTrack:
         self.current_bytes = 0
         self.compared_bytes: dict[Threshold, int] = {"warn": 0, "limit": 0}
         """What each threshold was last compared with."""
+        self.compared_on: Compared = thresholds.warn_on
+        """What the warning last compared: a Node process, or the tree (no Node process
+        found, or a tree threshold)."""
+        self._warn_now: int | None = thresholds.warn_bytes
+        """The warning threshold in force for what `compared_on` names."""
         self.level: Level = "ok"
         self.launched_at: float | None = None
         """When the current launch began (the trend ignores start-up)."""
@@ -242,6 +250,8 @@ class MemoryTrack:
         """New thresholds (a restart with more heap raises the default warning)."""
         self.thresholds = thresholds
         self._armed = {"warn": True, "limit": True}
+        self.compared_on = thresholds.warn_on
+        self._warn_now = thresholds.warn_bytes
 
     def mark_launch(self, at: float) -> None:
         """A new launch began: its start-up is not part of a trend."""
@@ -257,14 +267,23 @@ class MemoryTrack:
         self.history.append((at, rss_bytes))
         if len(self.history) > HISTORY:
             self._thin()
-        warn_on = self.thresholds.warn_on
+        on_node = self.thresholds.warn_on == "node" and node_rss_bytes is not None
+        compared_on: Compared = "node" if on_node else "tree"
+        if compared_on != self.compared_on:  # a Node process appeared or went: start over
+            self._armed["warn"] = True
+        self.compared_on = compared_on
+        self._warn_now = (
+            self.thresholds.warn_bytes
+            if on_node or self.thresholds.warn_on == "tree"
+            else self.thresholds.tree_warn_bytes
+        )
         self.compared_bytes = {
-            "warn": (node_rss_bytes or 0) if warn_on == "node" else rss_bytes,
+            "warn": node_rss_bytes if on_node and node_rss_bytes is not None else rss_bytes,
             "limit": rss_bytes,
         }
         crossed: list[Threshold] = []
         for level in ("warn", "limit"):
-            threshold = self.warn_bytes if level == "warn" else self.limit_bytes
+            threshold = self._warn_now if level == "warn" else self.limit_bytes
             if threshold is None:
                 continue
             value = self.compared_bytes[level]
@@ -278,13 +297,18 @@ class MemoryTrack:
 
     def back_under(self, level: Threshold) -> bool:
         """Whether what `level` compares is clearly below its threshold again."""
-        threshold = self.warn_bytes if level == "warn" else self.limit_bytes
+        threshold = self._warn_now if level == "warn" else self.limit_bytes
         return threshold is None or self.compared_bytes[level] < threshold * REARM
+
+    @property
+    def warn_in_force(self) -> int | None:
+        """The warning threshold the last sample was compared with."""
+        return self._warn_now
 
     def _level(self) -> Level:
         if self.limit_bytes is not None and self.compared_bytes["limit"] >= self.limit_bytes:
             return "limit"
-        if self.warn_bytes is not None and self.compared_bytes["warn"] >= self.warn_bytes:
+        if self._warn_now is not None and self.compared_bytes["warn"] >= self._warn_now:
             return "warn"
         return "ok"
 

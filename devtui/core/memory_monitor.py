@@ -136,9 +136,9 @@ class MemoryMonitor:
         )
         self._bus.publish(sample)
         for level in crossed:
-            threshold = track.warn_bytes if level == "warn" else track.limit_bytes
+            threshold = track.warn_in_force if level == "warn" else track.limit_bytes
             assert threshold is not None
-            compared = thresholds.warn_on if level == "warn" else "tree"
+            compared = track.compared_on if level == "warn" else "tree"
             self._bus.publish(
                 MemoryThresholdCrossed(
                     name, level, track.compared_bytes[level], threshold, at, compared
@@ -167,9 +167,11 @@ class MemoryMonitor:
         which = "warning threshold" if level == "warn" else "limit"
         setting = "memory_warn_mb" if level == "warn" else "memory_limit_mb"
         source = track.thresholds.warn_source if level == "warn" else setting
+        if level == "warn" and track.thresholds.warn_on != track.compared_on:
+            source = "no Node process to hold to its heap limit; the tree's default"
         node = tree.largest_node
         count = len(tree.children)
-        if level == "warn" and track.thresholds.warn_on == "node" and node is not None:
+        if level == "warn" and track.compared_on == "node" and node is not None:
             what = f"its Node process {node.pid} (`{node.command}`)"
             held = node.rss_bytes
         else:
@@ -193,8 +195,8 @@ class MemoryMonitor:
             "'JavaScript heap out of memory'.",
             fix=f"If it keeps growing, give Node more heap (H in the dashboard restarts {name} "
             f'with twice the heap; or env = {{ NODE_OPTIONS = "--max-old-space-size=8192" }} '
-            f"for it in devtui.toml) and look for what grows. `{setting}` sets this threshold "
-            f"for the whole tree.",
+            f"for it in devtui.toml) and look for what grows. `{setting}` sets a threshold "
+            f"for the whole tree instead (now: {source}).",
             docs="https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib",
             sources=("memory",),
         )

@@ -71,8 +71,10 @@ class Problem:
     resolved: bool = False
     sources: tuple[Source, ...] = ()
     """Everyone who reported it during the run, first reporter first."""
-    latest_sources: tuple[Source, ...] = ()
-    """Who reported its current occurrence (lint and the push of the same save are one)."""
+    reporters: tuple[str, ...] = ()
+    """Who reported its current occurrence and still stands by it: `lint`, or the name of
+    the process whose output showed it (lint and the push of the same save are one
+    occurrence; so are two Convex processes failing on the same file)."""
     attempt: int | None = None
     """The Convex push attempt its current occurrence belongs to (None: not a push's)."""
     resolved_at: float | None = None
@@ -132,18 +134,23 @@ class ProblemBook:
         place.
         """
         source: Source = problem.sources[0] if problem.sources else "output"
+        reporter = "lint" if source == "lint" else problem.process
         known = self._by_fingerprint.get(problem.fingerprint)
         if known is None:
-            stored = replace(problem, sources=(source,), latest_sources=(source,))
+            stored = replace(problem, sources=(source,), reporters=(reporter,))
             self._by_fingerprint[problem.fingerprint] = stored
             return stored, "new"
         same_occurrence = not known.resolved and (
-            source not in known.latest_sources
-            or (problem.attempt is not None and problem.attempt == known.attempt)
+            reporter not in known.reporters
+            or (
+                problem.attempt is not None
+                and problem.attempt == known.attempt
+                and problem.process == known.process
+            )
         )
         sources = known.sources if source in known.sources else (*known.sources, source)
         if same_occurrence:
-            stored = _merged(known, problem, source, sources)
+            stored = _merged(known, problem, source, sources, reporter)
             self._by_fingerprint[problem.fingerprint] = stored
             return stored, "update"
         place = _better_place(problem, known)
@@ -164,7 +171,7 @@ class ProblemBook:
             column=place.column,
             symbol=known.symbol or problem.symbol,
             sources=sources,
-            latest_sources=(source,),
+            reporters=(reporter,),
             attempt=problem.attempt,
         )
         self._by_fingerprint[problem.fingerprint] = stored
@@ -177,15 +184,23 @@ class ProblemBook:
         rules: Iterable[str] | None = None,
         keep: Iterable[str] = (),
     ) -> list[Problem]:
-        """Mark the open problems of `process` resolved (only those of `rules`, if given),
-        except the fingerprints in `keep` (what a failed push attempt reported again)."""
+        """`process` no longer reports its open problems (only those of `rules`, if given),
+        except the fingerprints in `keep` (what a failed push attempt reported again).
+
+        A problem another process still reports stays open without `process`; the rest
+        are resolved at `at` and returned.
+        """
         wanted = None if rules is None else frozenset(rules)
         kept = frozenset(keep)
         resolved: list[Problem] = []
         for key, problem in self._by_fingerprint.items():
-            if problem.process != process or problem.resolved or key in kept:
+            if process not in problem.reporters or problem.resolved or key in kept:
                 continue
             if wanted is not None and problem.rule not in wanted:
+                continue
+            others = tuple(r for r in problem.reporters if r != process)
+            if any(other != "lint" for other in others):
+                self._by_fingerprint[key] = replace(problem, reporters=others)
                 continue
             updated = replace(problem, resolved=True, resolved_at=at)
             self._by_fingerprint[key] = updated
@@ -226,21 +241,18 @@ def _better_place(first: Problem, second: Problem) -> Problem:
 
 
 def _merged(
-    known: Problem, sighting: Problem, source: Source, sources: tuple[Source, ...]
+    known: Problem,
+    sighting: Problem,
+    source: Source,
+    sources: tuple[Source, ...],
+    reporter: str,
 ) -> Problem:
     """`known`'s current occurrence, also seen by `sighting` (another source, or the same
     push attempt again): its count and words stay, what it lacked is filled in, and the
     output lines of a process (what its pane marks) win over a lint finding's none."""
     place = _better_place(known, sighting)
     from_output = source != "lint" and bool(sighting.occurrence_seqs)
-    latest = (
-        known.latest_sources
-        if source in known.latest_sources
-        else (
-            *known.latest_sources,
-            source,
-        )
-    )
+    reporters = known.reporters if reporter in known.reporters else (*known.reporters, reporter)
     return replace(
         known,
         last_seen=max(known.last_seen, sighting.last_seen),
@@ -253,6 +265,6 @@ def _merged(
         column=place.column,
         symbol=known.symbol or sighting.symbol,
         sources=sources,
-        latest_sources=latest,
-        attempt=known.attempt if known.attempt is not None else sighting.attempt,
+        reporters=reporters,
+        attempt=sighting.attempt if from_output and sighting.attempt is not None else known.attempt,
     )

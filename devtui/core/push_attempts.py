@@ -1,15 +1,19 @@
 """Convex push attempts: which problems each attempt reported, and when it is over.
 
-Invariant: each attempt is the truth about push problems. When an attempt is over (it
-reached ready, or every error it printed has been read), each open push problem of the
-process that it did not report is resolved, with the time, and a `PushSettled` event
-follows; a later attempt reporting it again reopens the same problem. A problem reported
-twice within one attempt is one occurrence.
+Invariant: each attempt is the truth about the push problems it could see. The CLI works
+through a push in steps (its own file checks, bundling, the deployment's `start_push`, tsc;
+a rule's `stage`): an attempt that failed at one step got through the earlier ones, and
+says nothing about the later ones. When an attempt is over (it reached ready, or every error
+it printed has been read), each open push problem of the process at a step it got through
+that it did not report is resolved, with the time, and a `PushSettled` event follows; a
+later attempt reporting it again reopens the same problem. A problem reported twice within
+one attempt is one occurrence. An attempt that ended without an outcome (the process
+stopped mid-push, or the next push began first) settles nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -19,8 +23,11 @@ from devtui.core.problems import Problem, ProblemBook
 from devtui.core.sightings import report_sighting
 
 QUIET_S: Final = 0.6
-"""A failed attempt is over once its output has been quiet this long (the CLI prints an
-attempt's errors together; a problem block closes after 0.25 s of quiet)."""
+"""A failed attempt is over once its errors have been quiet this long (the CLI prints an
+attempt's errors together; a problem block closes after 0.25 s of quiet). Other output
+(function logs of a running deployment) does not hold it open."""
+LONGEST_S: Final = 5.0
+"""However its errors keep coming, a failed attempt is over this long after it failed."""
 TYPECHECK_WAIT_S: Final = 10.0
 """After the typecheck header, how long to wait for tsc's diagnostics and their closing
 `Found N errors` line (the CLI runs tsc again to print them: about a second here)."""
@@ -32,13 +39,20 @@ class PushAttempt:
 
     number: int
     started_at: float
-    failed: bool = False
+    failed_at: float | None = None
+    """When it failed (None: it has not)."""
+    last_error_at: float | None = None
+    """When it last showed an error (its failure, or a problem it reported)."""
     typecheck_until: float | None = None
     """While set: the typecheck failed and tsc's diagnostics are awaited until then."""
     reported: dict[str, str] = field(default_factory=dict)
     """The push problems it reported, in order: fingerprint → rule."""
     held: list[Problem] = field(default_factory=list)
     """Problems waiting for the attempt's end (a rule's `superseded_by`)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.failed_at is not None
 
 
 class PushAttempts:
@@ -47,19 +61,20 @@ class PushAttempts:
     def __init__(
         self,
         process: str,
-        push_rules: frozenset[str],
-        superseded_by: dict[str, frozenset[str]],
+        stages: Mapping[str, int],
+        superseded_by: Mapping[str, frozenset[str]],
         book: ProblemBook,
         bus: EventBus,
         clock: Callable[[], float],
     ) -> None:
         """Args:
-        push_rules: The rules whose problems belong to a push attempt (`resolves`).
+        stages: The rules whose problems belong to a push attempt (`resolves`), with the
+            step of the push each one fails at (0: unknown, any failed attempt vouches).
         superseded_by: Rules held until the attempt is over, with the rules whose
             problems replace them.
         """
         self._process = process
-        self._push_rules = push_rules
+        self._stages = dict(stages)
         self._superseded_by = superseded_by
         self._book = book
         self._bus = bus
@@ -74,15 +89,21 @@ class PushAttempts:
         return self.current is not None and self.current.failed
 
     def settle_delay(self, now: float) -> float:
-        """Seconds from `now` until a failed attempt with no more output is over."""
+        """Seconds from `now` until the failed current attempt is over, if no more of its
+        errors come: a quiet spell after its last error, at most `LONGEST_S` after it
+        failed, or until tsc's diagnostics are due."""
         attempt = self.current
-        if attempt is not None and attempt.typecheck_until is not None:
-            return max(QUIET_S, attempt.typecheck_until - now)
-        return QUIET_S
+        if attempt is None or attempt.failed_at is None:
+            return QUIET_S
+        if attempt.typecheck_until is not None:
+            return max(0.0, attempt.typecheck_until - now)
+        quiet_end = (attempt.last_error_at or attempt.failed_at) + QUIET_S
+        return max(0.0, min(quiet_end, attempt.failed_at + LONGEST_S) - now)
 
     def begin(self) -> int:
-        """A push begins; an attempt still open (a failed one) is over first."""
-        if self.current is not None:
+        """A push begins. A failed attempt still open is over first; one that had no
+        outcome yet is dropped (it proved nothing)."""
+        if self.current is not None and self.current.failed:
             self.settle(succeeded=False)
         self._count += 1
         self.current = PushAttempt(self._count, self._clock())
@@ -93,48 +114,69 @@ class PushAttempts:
         if self.current is None:  # an error with no push begun: still one attempt
             self.begin()
         assert self.current is not None
-        self.current.failed = True
+        now = self._clock()
+        self.current.failed_at = self.current.last_error_at = now
         if typecheck:
-            self.current.typecheck_until = self._clock() + TYPECHECK_WAIT_S
+            self.current.typecheck_until = now + TYPECHECK_WAIT_S
+
+    def touch(self) -> None:
+        """Errors of the current attempt are still being read (a problem block is open)."""
+        if self.current is not None:
+            self.current.last_error_at = self._clock()
 
     def typecheck_reported(self) -> None:
         """tsc printed its closing `Found N errors` line: its diagnostics are all in."""
         if self.current is not None:
             self.current.typecheck_until = None
 
+    def abandon(self) -> None:
+        """The process ended: a failed attempt is over; one with no outcome proves nothing."""
+        if self.current is not None and self.current.failed:
+            self.settle(succeeded=False)
+        self.current = None
+
     def record(self, problem: Problem) -> None:
         """Record a problem the process's output showed, as part of the current attempt
         when it is a push problem and an attempt is under way."""
         attempt = self.current
-        if problem.rule not in self._push_rules:
-            self._publish(problem)
-        elif attempt is None:  # between attempts: resolved by the next one, or ready
-            self._publish(replace(problem, sources=("push",)))
-        elif problem.rule in self._superseded_by:
+        if problem.rule not in self._stages:
+            report_sighting(self._book, self._bus, problem)
+            return
+        if attempt is None:  # between attempts: resolved by the next one, or ready
+            report_sighting(self._book, self._bus, replace(problem, sources=("push",)))
+            return
+        attempt.last_error_at = self._clock()
+        if problem.rule in self._superseded_by:
             attempt.held.append(problem)
-        else:
-            attempt.reported[problem.fingerprint] = problem.rule
-            self._publish(replace(problem, sources=("push",), attempt=attempt.number))
+            return
+        attempt.reported[problem.fingerprint] = problem.rule
+        report_sighting(
+            self._book, self._bus, replace(problem, sources=("push",), attempt=attempt.number)
+        )
 
     def settle(self, succeeded: bool) -> None:
-        """The current attempt is over: release what it held, resolve what it did not
-        report, and say so (`PushSettled`)."""
+        """The current attempt is over: release what it held, resolve the push problems it
+        vouches for and did not report, and say so (`PushSettled`)."""
         attempt, self.current = self.current, None
         at = self._clock()
         if attempt is None:  # ready with no push under way: nothing of any push is left
             if succeeded:
-                for resolved in self._book.resolve(self._process, at, self._push_rules):
-                    self._bus.publish(ProblemResolved(resolved))
+                self._resolve(at, list(self._stages), ())
             return
         for problem in attempt.held:
             replacements = self._superseded_by[problem.rule]
             if succeeded or not replacements.isdisjoint(attempt.reported.values()):
                 continue
             attempt.reported[problem.fingerprint] = problem.rule
-            self._publish(replace(problem, sources=("push",), attempt=attempt.number))
-        keep = () if succeeded else tuple(attempt.reported)
-        for resolved in self._book.resolve(self._process, at, self._push_rules, keep):
-            self._bus.publish(ProblemResolved(resolved))
+            report_sighting(
+                self._book, self._bus, replace(problem, sources=("push",), attempt=attempt.number)
+            )
+        if succeeded:
+            self._resolve(at, list(self._stages), ())
+        else:
+            reached = max((self._stages[rule] for rule in attempt.reported.values()), default=0)
+            vouched = [rule for rule, stage in self._stages.items() if stage <= reached]
+            self._resolve(at, vouched, tuple(attempt.reported))
         reported = tuple(
             stored
             for key in attempt.reported
@@ -142,5 +184,6 @@ class PushAttempts:
         )
         self._bus.publish(PushSettled(self._process, attempt.number, succeeded, reported, at))
 
-    def _publish(self, problem: Problem) -> None:
-        report_sighting(self._book, self._bus, problem)
+    def _resolve(self, at: float, rules: list[str], keep: tuple[str, ...]) -> None:
+        for resolved in self._book.resolve(self._process, at, rules, keep):
+            self._bus.publish(ProblemResolved(resolved))

@@ -77,7 +77,7 @@ class ProcessSlot:
         self._attempts = (
             PushAttempts(
                 config.name,
-                self._resolved_by_ready,
+                {r.id: r.stage for r in self._detector.rules if r.resolves == "ready"},
                 {r.id: r.superseded_by for r in self._detector.rules if r.superseded_by},
                 problems,
                 bus,
@@ -201,8 +201,8 @@ class ProcessSlot:
         """The child and its pipes are gone: settle what the output left open."""
         self._cancel_timers()
         self._flush_problems()
-        if self._attempts is not None and self._attempts.current is not None:
-            self._attempts.settle(succeeded=False)
+        if self._attempts is not None:
+            self._attempts.abandon()
         self.child = None
         self.status = replace(self.status, pid=None)
         self.healthy = False  # staleness follows with the exit state the supervisor sets
@@ -283,6 +283,8 @@ class ProcessSlot:
             self._block_timer.cancel()
             self._block_timer = None
         if self._attempts is not None and self._attempts.unsettled_failure:
+            if self._detector.has_open_block:
+                self._attempts.touch()  # its errors are still being printed
             self._arm_settle_timer(at)
         if start < len(raw_lines):
             if start:
@@ -299,7 +301,12 @@ class ProcessSlot:
             if self._attempts is not None:
                 self._cancel_settle_timer()
                 self._attempts.begin()
-            self.set_state(ProcessState.PUSHING, "preparing Convex functions", push_started_at=at)
+            self.set_state(
+                ProcessState.PUSHING,
+                "preparing Convex functions",
+                push_started_at=at,
+                retry_in=None,
+            )
         elif kind in ("push-failed", "typecheck-failed"):
             if self._attempts is not None:
                 self._attempts.failed(typecheck=kind == "typecheck-failed")
@@ -307,6 +314,7 @@ class ProcessSlot:
                 ProcessState.PUSH_FAILED,
                 signal.value.strip(),
                 failed_pushes=self.status.failed_pushes + 1,
+                retry_in=None,
             )
         elif kind == "typecheck-reported":
             current = self._attempts.current if self._attempts is not None else None
@@ -314,26 +322,29 @@ class ProcessSlot:
                 self._attempts.typecheck_reported()
                 self._settle_failed_attempt(current.number)
         elif kind == "retrying":
-            where = f" {self._deployment}" if self._deployment else ""
             self.set_state(
                 ProcessState.PUSHING,
-                f"the deployment{where} failed; the CLI pushes again in {signal.value}",
+                f"{self._deployment_named} failed; the CLI pushes again in {signal.value}",
                 push_started_at=at,
+                retry_in=signal.value,
             )
         elif kind == "connecting":
-            where = f" {self._deployment}" if self._deployment else ""
             self.set_state(
                 ProcessState.CONNECTING,
-                f"cannot reach the deployment{where} yet; the CLI is retrying ({signal.value})",
+                f"cannot reach {self._deployment_named} yet; the CLI is retrying ({signal.value})",
             )
         elif kind == "unreachable":
-            where = f" {self._deployment}" if self._deployment else ""
             self.set_state(
                 ProcessState.UNREACHABLE,
-                f"the deployment{where} is unreachable ({signal.value}); no push began",
+                f"{self._deployment_named} is unreachable ({signal.value}); no push began",
             )
         else:
             self._become_ready(signal.duration_s)
+
+    @property
+    def _deployment_named(self) -> str:
+        """`the deployment http://…` (or just `the deployment` when its URL is unknown)."""
+        return f"the deployment {self._deployment}" if self._deployment else "the deployment"
 
     def _set_deployment(self, url: str | None) -> None:
         self._deployment = url
@@ -344,7 +355,7 @@ class ProcessSlot:
 
     def _become_ready(self, push_s: float | None) -> None:
         now = self._clock()
-        changes: dict[str, Any] = {"ready_at": now}
+        changes: dict[str, Any] = {"ready_at": now, "retry_in": None}
         if self.status.ready_after_s is None:
             changes["ready_after_s"] = round(now - self._devtui_started_at, 3)
         convex = self.config.kind is ProcessKind.CONVEX

@@ -226,6 +226,7 @@ class Supervisor:
                 "node",
                 f"80% of --max-old-space-size={heap} plus {NODE_OUTSIDE_HEAP_MB} MiB Node "
                 "holds outside its heap",
+                tree_warn_bytes=DEFAULT_WARN_MB * MIB,
             )
         return Thresholds(
             DEFAULT_WARN_MB * MIB, limit, "tree", f"the default, {DEFAULT_WARN_MB} MiB"

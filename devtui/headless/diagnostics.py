@@ -139,7 +139,7 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
         return Diagnostic(symbol, event.process, text, style)
     if event.state is ProcessState.PUSHING:
         attempt = status.pushes + status.failed_pushes + 1
-        if not event.reason.startswith("preparing"):  # the CLI retries by itself
+        if status.retry_in is not None:  # the deployment failed; the CLI retries by itself
             return Diagnostic("↻", event.process, event.reason, YELLOW)
         return Diagnostic(symbol, event.process, f"pushing (push {attempt})", style)
     if event.state in (ProcessState.CONNECTING, ProcessState.UNREACHABLE):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devtui.errors import ExitCode
-from tests.cli.test_cli import cli, replay_cmd, write_config
+from tests.cli.test_cli import cli, replay_cmd, scripted_cmd, write_config
 
 AI_TS = 'import { createHash } from "crypto";\nexport const h = createHash;\n'
 
@@ -167,3 +167,23 @@ def test_lint_finds_the_misplaced_use_node_directive(tmp_path: Path) -> None:
         1,
         1,
     )
+
+
+def test_function_logs_after_a_failed_push_do_not_hold_ci_back(tmp_path: Path) -> None:
+    # A running deployment keeps logging (crons, polling clients) while a push fails:
+    # that output is not the attempt's, so the attempt is over and ci fails fast.
+    log = "err:11/22/2026, 4:34:10 AM [CONVEX Q(tasks:list)] [LOG] 'listed 3 tasks'"
+    steps = [
+        "err:- Preparing Convex functions...",
+        "err:",
+        'err:✘ [ERROR] Could not resolve "crypto"',
+        "err:",
+        "err:    convex/ai.ts:1:27:",
+        *[step for _ in range(60) for step in (log, "sleep:0.2")],
+        "hold",
+    ]
+    write_config(tmp_path / "devtui.toml", scripted_cmd(*steps))
+    started = time.monotonic()
+    code, _, err = cli("ci")
+    assert code == ExitCode.PROBLEM, err
+    assert time.monotonic() - started < 6

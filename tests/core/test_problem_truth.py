@@ -322,3 +322,91 @@ async def test_lint_and_the_push_are_one_problem_with_two_sources(
     assert problem.occurrence_seqs  # the push's lines, to mark in its pane
     detected = [e for e in recorder.events if isinstance(e, ProblemDetected | ProblemRepeated)]
     assert len([e for e in detected if e.problem.symbol == "crypto"]) == 1
+
+
+CRYPTO_ERROR = [
+    'err:✘ [ERROR] Could not resolve "crypto"',
+    "err:",
+    "err:    convex/ai.ts:1:27:",
+    "err:",
+]
+PREPARING = ["err:- Preparing Convex functions...", "err:"]
+
+
+def scripted_convex(root: Path, *processes: tuple[str, list[str]]) -> Config:
+    return make_config(
+        {
+            name: {"kind": "convex", "command": child("scripted.py", *steps)}
+            for name, steps in processes
+        },
+        settings={"lint": False, "keep_logs": 0, "memory_interval": 0},
+        root=root,
+    )
+
+
+async def test_a_push_that_ended_without_an_outcome_resolves_nothing(
+    tmp_path: Path, run: StartStack
+) -> None:
+    # Attempt 1 fails on crypto; attempt 2 begins, then the process is gone (stopped,
+    # crashed, out of memory): attempt 2 proved nothing about crypto.
+    steps = [*PREPARING, *CRYPTO_ERROR, "sleep:1", *PREPARING, "sleep:0.2", "exit:1"]
+    supervisor, recorder = await run(scripted_convex(tmp_path, ("convex", steps)))
+    await recorder.wait_state("convex", S.EXITED, timeout=20)
+    [problem] = supervisor.problems.all()
+    assert (problem.rule, problem.resolved) == ("node-builtin-in-v8", False)
+
+
+async def test_an_attempt_stopped_at_an_earlier_step_cannot_vouch_for_later_ones(
+    tmp_path: Path, run: StartStack
+) -> None:
+    # Attempt 2 stops at the CLI's own file check, before bundling: crypto (a bundling
+    # error) is neither reported nor fixed, so it stays open.
+    steps = [
+        *PREPARING,
+        *CRYPTO_ERROR,
+        "sleep:1",
+        *PREPARING,
+        'err:✖ "use node" directive is not allowed for http.ts.',
+        "sleep:1.2",
+        "exit:1",
+    ]
+    supervisor, recorder = await run(scripted_convex(tmp_path, ("convex", steps)))
+    await recorder.wait_state("convex", S.EXITED, timeout=20)
+    problems = {p.rule: p for p in supervisor.problems.all()}
+    assert not problems["node-builtin-in-v8"].resolved
+    assert not problems["use-node-not-allowed"].resolved
+
+
+async def test_an_attempt_that_got_further_resolves_what_it_got_through(
+    tmp_path: Path, run: StartStack
+) -> None:
+    # tsc runs after the bundle was built and sent: a typecheck failure means crypto
+    # bundled fine, so it was fixed.
+    steps = [
+        *PREPARING,
+        *CRYPTO_ERROR,
+        "sleep:1",
+        *PREPARING,
+        "err:✖ TypeScript typecheck via `tsc` failed.",
+        "err:convex/tasks.ts:14:11 - error TS2322: Type 'string' is not assignable to type 'boolean'.",
+        "err:Found 1 error in convex/tasks.ts:14",
+        "sleep:0.5",
+        "exit:1",
+    ]
+    supervisor, recorder = await run(scripted_convex(tmp_path, ("convex", steps)))
+    await recorder.wait_state("convex", S.EXITED, timeout=20)
+    problems = {p.rule: p for p in supervisor.problems.all()}
+    assert problems["node-builtin-in-v8"].resolved
+    assert not problems["typescript-error"].resolved
+
+
+async def test_two_convex_processes_failing_alike_keep_the_problem_open_until_both_pass(
+    tmp_path: Path, run: StartStack
+) -> None:
+    ready = ["err:✔ 04:31:45 Convex functions ready! (891.93ms)"]
+    failing = [*PREPARING, *CRYPTO_ERROR, "hold"]
+    fixed_later = [*PREPARING, *CRYPTO_ERROR, "sleep:1.5", *PREPARING, *ready, "hold"]
+    supervisor, recorder = await run(scripted_convex(tmp_path, ("a", failing), ("b", fixed_later)))
+    await recorder.wait_state("b", S.READY, timeout=20)
+    [problem] = supervisor.problems.all()
+    assert not problem.resolved and problem.reporters == ("a",)

@@ -294,3 +294,18 @@ def test_missing_executables_name_process_and_command(tmp_path: Path) -> None:
         "(not a file) (command: ./bin/run.sh)",
     ]
     assert all(m.exit_code == ExitCode.USAGE for m in missing)
+
+
+def test_retry_timeout_is_for_convex_processes_and_capped_at_the_ready_timeout(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        make_config({"vite": {"command": "true", "kind": "vite", "retry_timeout": 10}})
+    assert [str(p) for p in raised.value.problems] == [
+        "test.toml: processes.vite.retry_timeout: applies to kind = 'convex' only"
+    ]
+    config = make_config(
+        {"convex": {"command": "true", "kind": "convex", "ready_timeout": 30}},
+        settings={"retry_timeout": 90},
+    )
+    assert config.processes["convex"].retry_timeout == 30

@@ -98,3 +98,25 @@ def test_ready_on_an_excluded_stream_does_not_count() -> None:
     line = "✔ 04:31:45 Convex functions ready! (891.93ms)"
     assert cycle.observe(line, may_be_ready=False) is None
     assert cycle.observe(line, may_be_ready=True) is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "✖ TypeError: fetch failed",
+        "✖ Error: connect ECONNREFUSED 127.0.0.1:3210",
+        "✖ Error: getaddrinfo ENOTFOUND happy-animal-123.convex.cloud",
+        "✖ Error: connect ETIMEDOUT 10.0.0.1:443",
+        "✖ Error: getaddrinfo EAI_AGAIN happy-animal-123.convex.cloud",
+    ],
+)
+def test_the_unreachable_state_and_its_problem_read_the_same_lines(line: str) -> None:
+    from devtui.core.config.rules import builtin_rules
+    from devtui.core.detector import ProblemDetector
+
+    cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
+    signal = cycle.observe(line)
+    assert signal is not None and signal.kind == "unreachable"
+    rules = [rule for rule in builtin_rules() if rule.applies_to("convex", "convex")]
+    [finding] = ProblemDetector("convex", rules).feed("stderr", [line], 1, 0.0)
+    assert finding.problem.rule == "deployment-unreachable"

@@ -153,3 +153,11 @@ def test_the_parent_scan_agrees_with_psutil() -> None:
 def test_sizes_read_like_a_person_would_write_them() -> None:
     assert mib(312 * MIB) == "312 MiB"
     assert mib(1.6 * 1024 * MIB) == "1.6 GiB"
+
+
+def test_with_no_node_process_found_a_heap_limit_falls_back_to_the_tree() -> None:
+    thresholds = Thresholds(179 * MIB, None, "node", "heap", tree_warn_bytes=1536 * MIB)
+    track = MemoryTrack(thresholds)
+    assert track.observe(0.0, 400 * MIB, node_rss_bytes=None) == []  # not 400 > 179
+    assert track.compared_on == "tree" and track.warn_in_force == 1536 * MIB
+    assert track.observe(1.0, 1600 * MIB, node_rss_bytes=None) == ["warn"]

@@ -54,10 +54,11 @@ def test_lint_and_the_push_it_predicted_are_one_problem_and_one_occurrence() -> 
     stored, change = book.record(push)
     assert change == "update" and stored.count == 1
     assert stored.sources == ("lint", "push") and stored.process == "convex"
+    assert stored.reporters == ("lint", "convex")
     assert stored.occurrence_seqs == (7, 8) and stored.message == "lint words"
     # The next push attempt reporting it again is another occurrence.
     stored, change = book.record(crypto_problem(30.0, sources=("push",), attempt=2))
-    assert change == "repeat" and stored.count == 2 and stored.latest_sources == ("push",)
+    assert change == "repeat" and stored.count == 2 and stored.reporters == ("convex",)
     assert len(book.all()) == 1
 
 
@@ -133,3 +134,15 @@ def test_location_text() -> None:
     assert crypto_problem().location == "convex/ai.ts:1:27"
     assert crypto_problem(column=None).location == "convex/ai.ts:1"
     assert crypto_problem(file=None).location == ""
+
+
+def test_two_processes_reporting_one_cause_keep_it_open_until_both_stop() -> None:
+    book = ProblemBook()
+    book.record(crypto_problem(process="a", sources=("push",), attempt=1))
+    stored, change = book.record(crypto_problem(11.0, process="b", sources=("push",), attempt=1))
+    assert change == "update" and stored.reporters == ("a", "b")
+    assert book.resolve("b", 12.0) == []  # a still reports it
+    [problem] = book.all()
+    assert not problem.resolved and problem.reporters == ("a",)
+    [resolved] = book.resolve("a", 13.0)
+    assert resolved.resolved and resolved.resolved_at == 13.0

@@ -207,11 +207,28 @@ def test_column_base_within_and_superseded_by_are_checked(tmp_path: Path) -> Non
     assert problems_of([{**base, "column_base": 2}], tmp_path) == [
         "devtui.toml: rules[0].column_base: must be 0 or 1, not 2"
     ]
-    references = {**base, "within": ["no-such-rule"], "superseded_by": ["typescript-eror"]}
+    references = {
+        **base,
+        "within": ["no-such-rule"],
+        "superseded_by": ["typescript-eror"],
+        "resolves": "ready",
+    }
     assert problems_of([references], tmp_path) == [
         "devtui.toml: rules[0].within: no rule 'no-such-rule'",
         "devtui.toml: rules[0].superseded_by: no rule 'typescript-eror'; did you mean "
         "'typescript-error'?",
+    ]
+    assert problems_of([{**base, "superseded_by": ["typescript-error"]}], tmp_path) == [
+        "devtui.toml: rules[0].superseded_by: needs resolves = 'ready' (it waits for a push "
+        "attempt)"
+    ]
+    # A refinement must outrank what it refines, or it would never take a block over.
+    assert problems_of([{**base, "within": ["convex-function-error"]}], tmp_path) == [
+        "devtui.toml: rules[0].priority: must be above the priority of "
+        "'convex-function-error' (30), the rule it refines (within)"
+    ]
+    assert problems_of([{**base, "stage": 5}], tmp_path) == [
+        "devtui.toml: rules[0].stage: must be 0 to 4, not 5"
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Final, Literal
@@ -45,6 +46,7 @@ RULE_KEYS: Final = (
     "trailer",
     "within",
     "superseded_by",
+    "stage",
     "disable",
 )
 RULE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -56,6 +58,8 @@ BUILTIN_FIELDS: Final = ("process", "deployment")
 name, and (Convex) the deployment URL the CLI talks to, when known."""
 LOCATION_FIELDS: Final = ("file", "line", "column", "symbol")
 MAX_BLOCK_LINES: Final = 200
+MAX_STAGE: Final = 4
+"""The last step of a Convex push a rule can name (tsc)."""
 
 _FORMATTER: Final = string.Formatter()
 _PLACEHOLDER: Final = re.compile(r"(?<!\\)\{([A-Za-z_]\w*)\}")
@@ -137,6 +141,10 @@ class Rule:
     superseded_by: frozenset[str] = frozenset()
     """Convex: held until its push attempt is over, and dropped if that attempt reported a
     problem of one of these rules (tsc's own diagnostics replace the typecheck header)."""
+    stage: int = 0
+    """Convex: the step of a push the problem stops it at (1 the CLI's file checks, 2
+    bundling, 3 the deployment's start_push, 4 tsc). A failed attempt resolves only the
+    problems of the steps it got through; 0: any failed attempt that does not report it."""
     origin: str = field(default="built-in", compare=False)
     """Where the rule was defined, for messages (not part of what the rule is)."""
 
@@ -235,16 +243,26 @@ def merge_rules(check: Checker, builtin: tuple[Rule, ...], tables: object) -> tu
         if rule is not None:
             by_id[rule.id] = rule
             added.append((key, rule))
-    _check_references(check, added, set(by_id))
+    _check_references(check, added, by_id)
     return tuple(by_id.values())
 
 
-def _check_references(check: Checker, rules: list[tuple[str, Rule]], known: set[str]) -> None:
-    """`within` and `superseded_by` must name rules that exist."""
+def _check_references(
+    check: Checker, rules: list[tuple[str, Rule]], known: Mapping[str, Rule]
+) -> None:
+    """`within` and `superseded_by` must name rules that exist; a rule refines (`within`)
+    only rules of a lower priority."""
     for key, rule in rules:
         for name, ids in (("within", rule.within), ("superseded_by", rule.superseded_by)):
-            for rule_id in sorted(ids - known):
+            for rule_id in sorted(ids - known.keys()):
                 check.add(f"{key}.{name}", f"no rule {rule_id!r}{suggest(rule_id, sorted(known))}")
+        for rule_id in sorted(rule.within & known.keys()):
+            if known[rule_id].priority >= rule.priority:
+                check.add(
+                    f"{key}.priority",
+                    f"must be above the priority of {rule_id!r} ({known[rule_id].priority}), "
+                    "the rule it refines (within)",
+                )
 
 
 def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
@@ -269,7 +287,7 @@ def parse_rules(check: Checker, tables: object, origin: str) -> list[Rule]:
         seen.add(rule.id)
         rules.append(rule)
         keyed.append((key, rule))
-    _check_references(check, keyed, seen)
+    _check_references(check, keyed, {rule.id: rule for rule in rules})
     return rules
 
 
@@ -313,6 +331,9 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
         check.add(f"{key}.column_base", f"must be 0 or 1, not {int(column_base)}")
     within = check.string_list(table, "within", f"{key}.within") or []
     superseded_by = check.string_list(table, "superseded_by", f"{key}.superseded_by") or []
+    stage = check.number(table, "stage", f"{key}.stage", 0, integer=True)
+    if stage is not None and stage > MAX_STAGE:
+        check.add(f"{key}.stage", f"must be 0 to {MAX_STAGE}, not {int(stage)}")
     max_lines = check.number(table, "max_lines", f"{key}.max_lines", 1, integer=True)
     if max_lines is not None and max_lines > MAX_BLOCK_LINES:
         check.add(f"{key}.max_lines", f"must be at most {MAX_BLOCK_LINES}, not {int(max_lines)}")
@@ -321,6 +342,8 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
     resolves = check.string(table, "resolves", f"{key}.resolves")
     if resolves is not None and resolves != "ready":
         check.add(f"{key}.resolves", f"unknown value {resolves!r} (the only one is 'ready')")
+    if "superseded_by" in table and resolves != "ready":
+        check.add(f"{key}.superseded_by", "needs resolves = 'ready' (it waits for a push attempt)")
 
     captured = _captured(starts or [], fields)
     when = _when(check, table, key, captured)
@@ -359,6 +382,7 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
         column_base=int(column_base) if column_base is not None else 1,
         within=frozenset(within),
         superseded_by=frozenset(superseded_by),
+        stage=int(stage) if stage is not None else 0,
         origin=origin,
     )
 

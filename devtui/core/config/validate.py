@@ -187,6 +187,8 @@ def _process(
         check.add(f"{prefix}.cwd", f"folder {cwd} does not exist")
     ready_timeout = check.number(table, "ready_timeout", f"{prefix}.ready_timeout", 0, strict=True)
     retry_timeout = check.number(table, "retry_timeout", f"{prefix}.retry_timeout", 0, strict=True)
+    if "retry_timeout" in table and kind is not ProcessKind.CONVEX:
+        check.add(f"{prefix}.retry_timeout", "applies to kind = 'convex' only")
     grace = check.number(table, "shutdown_grace", f"{prefix}.shutdown_grace", 0)
     warn_mb = check.number(table, "memory_warn_mb", f"{prefix}.memory_warn_mb", 0, strict=True)
     limit_mb = check.number(table, "memory_limit_mb", f"{prefix}.memory_limit_mb", 0, strict=True)
