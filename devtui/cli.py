@@ -435,6 +435,7 @@ def _lint_folder(given: Path | None) -> tuple[Path, Path]:
 def _cmd_triage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
+    from devtui.core.terminal_text import for_terminal
     from devtui.core.triage.session import TriageSession
     from devtui.core.triage.summary import summary_document
     from devtui.headless.colour import use_colour
@@ -449,7 +450,10 @@ def _cmd_triage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(json.dumps(summary_document(session), indent=2, ensure_ascii=False) + "\n")
         elif args.summary:
             colour = use_colour(args.color, out, os.environ)
-            out.writelines(line + "\n" for line in summary_text(summary_document(session), colour))
+            lines = summary_text(summary_document(session), colour)
+            if _is_tty(out):  # recorded output never drives the terminal it is shown on
+                lines = [for_terminal(line, colour) for line in lines]
+            out.writelines(line + "\n" for line in lines)
         else:
             from devtui.ui.triage_app import TriageApp  # only here: the summary never loads it
 

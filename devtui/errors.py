@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     """An error-severity problem (failed push, runtime violation, OOM) made `ci` fail fast."""
     HANGUP = 129
     """SIGHUP received (terminal closed); children were shut down cleanly."""
+    BROKEN_PIPE = 141
+    """Headless stdout was closed (`devtui up | head`); children were shut down cleanly."""
     INTERRUPTED = 130
     """SIGINT received; children were shut down cleanly."""
     TERMINATED = 143

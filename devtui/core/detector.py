@@ -124,8 +124,8 @@ class ProblemDetector:
         """Read one chunk of a stream's lines; return the problems completed in it."""
         if not self.rules:
             return []
-        candidates = self._candidates(texts)
-        if not candidates and stream not in self._open:
+        candidates = self._candidates(texts)  # None: a rule without needles sees every line
+        if candidates is not None and not candidates and stream not in self._open:
             return []
         last_candidate = len(texts) if candidates is None else max(candidates, default=-1)
         findings: list[Finding] = []

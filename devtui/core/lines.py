@@ -55,6 +55,18 @@ def _last_redraw(line: str) -> str:
     return ""
 
 
+def _collapse_redraws(text: str) -> str:
+    """An unfinished line redrawn with bare `\r`s, down to its last non-empty state (and
+    a final `\r`, which may yet turn out to be half of `\r\n`): a spinner that never
+    prints a newline keeps one state in memory, not every frame."""
+    trailing = text.endswith("\r")
+    body = text[:-1] if trailing else text
+    if "\r" not in body:
+        return text
+    last = next((state for state in reversed(body.split("\r")) if state), "")
+    return last + ("\r" if trailing else "")
+
+
 class LineAssembler:
     """Assembles one stream's byte chunks into complete lines (one assembler per pipe)."""
 
@@ -73,6 +85,10 @@ class LineAssembler:
         if "\n" not in decoded:
             self._partial.append(decoded)
             self._partial_chars += len(decoded)
+            if "\r" in decoded:  # a redraw: only its last state can ever be shown
+                kept = _collapse_redraws("".join(self._partial))
+                self._partial = [kept]
+                self._partial_chars = len(kept)
             return self._split_oversized()
         if self._partial:
             self._partial.append(decoded)

@@ -284,7 +284,8 @@ class SessionLog:
             except (BrokenPipeError, ConnectionResetError):
                 self.error = f"session log {self.path}: the writer process stopped"
             if self.error is not None and on_error is not None:
-                on_error(await self._writer_complaint())
+                self.error = await self._writer_complaint()  # what the writer said, once
+                on_error(self.error)
                 on_error = None
 
     async def close(self, exit_code: int | None) -> None:

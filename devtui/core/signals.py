@@ -1,7 +1,12 @@
-"""devtui's own signals: SIGINT, SIGTERM and SIGHUP all mean "shut the stack down".
+"""Requests to stop the stack, from any front end: one policy for signals, keys and a
+vanished output.
 
-Invariant: the first signal starts an orderly shutdown and fixes the exit code
-(130 / 143 / 129); a second one while stopping kills every group at once.
+Invariant: the first request starts an orderly shutdown and fixes the exit code and the
+reason (SIGINT 130, SIGTERM 143, SIGHUP 129, a quit key 0 or 1 by how the processes ended,
+stdout gone 141). A second signal within `REPEAT_WINDOW_S` of the first is the same request
+delivered twice (a closing terminal can send SIGHUP twice; GNU `timeout` and service
+managers signal both the process and its group) and is ignored. Any other later request, a
+signal or a second quit key, means "now": every process group is killed at once.
 """
 
 from __future__ import annotations
@@ -9,37 +14,70 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from devtui.errors import ExitCode
 
 SHUTDOWN_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 REPEAT_WINDOW_S: Final = 0.3
-"""A second signal sooner than this is the same request delivered twice (GNU `timeout`
-and service managers signal both the process and its group), not an impatient user."""
+"""A second signal sooner than this is the same request delivered twice, not an impatient
+user."""
 EXIT_CODES: Final = {
     signal.SIGINT: ExitCode.INTERRUPTED,
     signal.SIGTERM: ExitCode.TERMINATED,
     signal.SIGHUP: ExitCode.HANGUP,
 }
+STOP_CODES: Final = frozenset(
+    {ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HANGUP, ExitCode.BROKEN_PIPE}
+)
+"""Exit codes of a run stopped on request (not a failure)."""
+
+Verdict = Literal["first", "echo", "now"]
+"""What a request means: start the orderly shutdown, ignore it, or kill everything now."""
 
 
-class SignalCounter:
-    """Tells a first shutdown request from a deliberate repeat."""
+@dataclass(frozen=True, slots=True)
+class StopRequest:
+    """Why the stack is stopping, and the exit code that fixes."""
+
+    code: ExitCode | None
+    """None: the front end decides from how the processes ended (a quit key)."""
+    reason: str
+    """In words, for the summary and the session log's `stopping` record."""
+
+
+def signal_request(sig: signal.Signals) -> StopRequest:
+    """The stop request a signal makes: `interrupted by SIGTERM`, exit 143."""
+    return StopRequest(EXIT_CODES[sig], f"interrupted by {sig.name}")
+
+
+QUIT_REQUEST: Final = StopRequest(None, "quit")
+"""The user pressed the quit key."""
+STDOUT_GONE: Final = StopRequest(
+    ExitCode.BROKEN_PIPE, "stdout was closed (whatever read it went away)"
+)
+
+
+class ShutdownRequests:
+    """Tells a first stop request from a duplicate and from an impatient repeat."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self.first: signal.Signals | None = None
-        """The signal that started the shutdown."""
+        self.first: StopRequest | None = None
+        """The request that started the shutdown."""
         self._first_at = 0.0
+        self._first_was_signal = False
 
-    def observe(self, sig: signal.Signals) -> Literal["first", "repeat", "echo"]:
-        """`first` starts a shutdown, `repeat` means "now", `echo` is a duplicate to ignore."""
+    def request(self, request: StopRequest, *, from_signal: bool) -> Verdict:
+        """Take a request; say whether it starts the shutdown, echoes it, or means now."""
         now = self._clock()
         if self.first is None:
-            self.first, self._first_at = sig, now
+            self.first, self._first_at, self._first_was_signal = request, now, from_signal
             return "first"
-        return "echo" if now - self._first_at < REPEAT_WINDOW_S else "repeat"
+        if from_signal and self._first_was_signal and now - self._first_at < REPEAT_WINDOW_S:
+            return "echo"
+        return "now"
 
 
 def install_shutdown_signals(

@@ -112,6 +112,8 @@ class ProcessSlot:
         """Convex: the deployment URL the CLI talks to, as far as known."""
         self.saw_oom = False
         """This launch printed Node's out-of-memory report (the `node-out-of-memory` rule)."""
+        self._ready_published = False
+        """This launch's first ready was published (output can beat `launched()` to it)."""
 
     # ------------------------------------------------------------------ status
 
@@ -165,6 +167,7 @@ class ProcessSlot:
             deployment: Convex: the deployment URL the project's files name, if any.
         """
         self._launch += 1
+        self._ready_published = False
         self.saw_oom = False
         self._set_deployment(deployment)
         config = self.config
@@ -188,8 +191,9 @@ class ProcessSlot:
         self.child = child
         self.status = replace(self.status, pid=child.pid)
         assert self._watcher is not None
-        if self._watcher.ready_seen:
-            self._become_ready(None)
+        if self._watcher.ready_seen:  # no pattern, or its line came before spawn returned
+            if not self._ready_published:
+                self._become_ready(None)
             return
         loop = asyncio.get_running_loop()
         launch = self._launch
@@ -380,6 +384,7 @@ class ProcessSlot:
         if self._ready_timer is not None:
             self._ready_timer.cancel()
             self._ready_timer = None
+        self._ready_published = True
         self.set_state(ProcessState.READY, reason, **changes)
         if self._attempts is not None:
             self._flush_problems()  # a block still open belongs to this attempt

@@ -5,6 +5,10 @@ else (`HH:MM:SS name │ line`, `┃` for lines the child wrote on stderr); stat
 GitHub annotations (GitHub reads workflow commands on stderr too) and the summary go to
 stderr. Writes happen in a worker thread, a batch at a time, in the
 order the events came, so a slow or blocked reader of stdout never stalls the event loop.
+A stdout whose reader went away (EPIPE) is reported once, so the run stops in order; any
+other write error (a full disk, a file-size limit) is reported once and output goes on
+being tried. On a terminal, child output can never drive it (`core.terminal_text`: only
+colours pass); to a file or a pipe it goes as the child wrote it.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from devtui.core.bus import Subscription
 from devtui.core.events import Event, OutputLines, ProblemDetected
+from devtui.core.terminal_text import for_terminal
 from devtui.core.units import clock_time
 from devtui.headless.annotations import problem_annotation
 from devtui.headless.colour import DIM, NAME_COLOURS, RED, RESET, Palette
@@ -37,8 +43,22 @@ class HeadlessPrinter:
         colour_out: bool,
         colour_err: bool,
         annotations: bool = False,
+        on_stdout_gone: Callable[[], None] | None = None,
+        on_stdout_error: Callable[[str], None] | None = None,
     ) -> None:
+        """Args:
+        on_stdout_gone: Called once (on the event loop) when stdout's reader went away.
+        on_stdout_error: Called once with the reason when writing stdout fails otherwise.
+        """
         self.out = out
+        self._guard_out = _is_terminal(out)
+        self._guard_err = _is_terminal(err)
+        """A terminal gets only printable text and colours from children (not a file)."""
+        self._colour_err = colour_err
+        self._on_stdout_gone = on_stdout_gone
+        self._on_stdout_error = on_stdout_error
+        self._out_error: str | None = None
+        self._told_gone = self._told_error = False
         self.err = err
         self._annotations = annotations
         self._colour_out = colour_out
@@ -96,11 +116,10 @@ class HeadlessPrinter:
             f"{stamp} {paint(diagnostic.symbol, diagnostic.style)} "
             f"{paint(diagnostic.process.ljust(self._width), diagnostic.style)} {diagnostic.text}\n"
         )
-        if not diagnostic.details:
-            return head
-        indent = " " * (len(clock_time(0)) + 3 + self._width)
-        lines = [f"{indent}{paint('│', DIM)} {line}\n" for line in diagnostic.details]
-        return head + "".join(lines)
+        if diagnostic.details:
+            indent = " " * (len(clock_time(0)) + 3 + self._width)
+            head += "".join(f"{indent}{paint('│', DIM)} {line}\n" for line in diagnostic.details)
+        return for_terminal(head, self._colour_err) if self._guard_err else head
 
     def render(self, events: list[Event]) -> list[tuple[TextIO, str]]:
         """Turn a batch into (stream, text) runs, in order."""
@@ -112,9 +131,10 @@ class HeadlessPrinter:
                 # One join per chunk: every line of a chunk shares process, stream and time.
                 prefix = self._line_prefix(event.process, event.stream, event.at)
                 if colour:  # reset after each line so a child's colour never bleeds on
-                    out_parts.append(prefix + f"{RESET}\n{prefix}".join(event.raws) + f"{RESET}\n")
+                    part = prefix + f"{RESET}\n{prefix}".join(event.raws) + f"{RESET}\n"
                 else:
-                    out_parts.append(prefix + f"\n{prefix}".join(event.texts) + "\n")
+                    part = prefix + f"\n{prefix}".join(event.texts) + "\n"
+                out_parts.append(for_terminal(part, colour) if self._guard_out else part)
                 continue
             diagnostic = describe(event)
             if diagnostic is None:
@@ -125,7 +145,8 @@ class HeadlessPrinter:
             at = getattr(event, "at", None)
             text = self.render_diagnostic(diagnostic, at)
             if self._annotations and isinstance(event, ProblemDetected):
-                text += problem_annotation(event.problem) + "\n"
+                annotation = problem_annotation(event.problem) + "\n"
+                text += for_terminal(annotation, False) if self._guard_err else annotation
             runs.append((self.err, text))
         if out_parts:
             runs.append((self.out, "".join(out_parts)))
@@ -145,7 +166,10 @@ class HeadlessPrinter:
                 if stream is self.out:
                     self._out_broken = True
                     _silence(stream)
-            except (OSError, ValueError):
+            except OSError as error:
+                if stream is self.out and self._out_error is None:
+                    self._out_error = error.strerror or str(error)
+            except ValueError:  # closed
                 pass
 
     def write_diagnostic(self, diagnostic: Diagnostic) -> None:
@@ -166,16 +190,34 @@ class HeadlessPrinter:
                     await asyncio.to_thread(self.write_runs, runs)
                 self._writing = False
                 self._batch_done.set()
+                self._report_stdout_trouble()
         finally:
             self._feed = None
             self._writing = False
             self._batch_done.set()
+
+    def _report_stdout_trouble(self) -> None:
+        """Tell the run, once, that stdout is gone or failing."""
+        if self._out_broken and not self._told_gone and self._on_stdout_gone is not None:
+            self._told_gone = True
+            self._on_stdout_gone()
+        error = self._out_error
+        if error is not None and not self._told_error and self._on_stdout_error is not None:
+            self._told_error = True
+            self._on_stdout_error(error)
 
     async def caught_up(self) -> None:
         """Wait until everything published so far is printed (so a note lands after it)."""
         while self._feed is not None and (self._feed.pending or self._writing):
             self._batch_done.clear()
             await self._batch_done.wait()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _silence(stream: TextIO) -> None:

@@ -22,7 +22,14 @@ from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKi
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
 from devtui.core.outcome import up_outcome
 from devtui.core.session import RunSession
-from devtui.core.signals import EXIT_CODES, SignalCounter, install_shutdown_signals
+from devtui.core.signals import (
+    STDOUT_GONE,
+    STOP_CODES,
+    ShutdownRequests,
+    StopRequest,
+    install_shutdown_signals,
+    signal_request,
+)
 from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
 from devtui.headless.annotations import AnnotationChoice, annotations_wanted
@@ -76,18 +83,34 @@ class HeadlessRun:
             colour_out=use_colour(options.color, out, options.environ),
             colour_err=use_colour(options.color, err, options.environ),
             annotations=annotations_wanted(options.annotations, options.environ),
+            on_stdout_gone=lambda: self._request(STDOUT_GONE, from_signal=False),
+            on_stdout_error=self._stdout_failing,
         )
         self._stop = asyncio.Event()
-        self._signals = SignalCounter(time.monotonic)
-        self._signal_code: ExitCode | None = None
+        self._requests = ShutdownRequests(time.monotonic)
+
+    def _stdout_failing(self, error: str) -> None:
+        log = self.session.log
+        kept = (
+            f"; the session log {log.path} keeps it"
+            if log is not None and log.error is None
+            else ""
+        )
+        self._note(
+            "!",
+            f"cannot write child output to stdout ({error}): the stack keeps running{kept}",
+            YELLOW,
+        )
 
     def _on_signal(self, sig: signal.Signals) -> None:
-        seen = self._signals.observe(sig)
-        if seen == "first":
-            self._signal_code = EXIT_CODES[sig]
+        self._request(signal_request(sig), from_signal=True)
+
+    def _request(self, request: StopRequest, *, from_signal: bool) -> None:
+        verdict = self._requests.request(request, from_signal=from_signal)
+        if verdict == "first":
             self._stop.set()
-        elif seen == "repeat":
-            self._note("!", f"{sig.name} again: killing every process group now", YELLOW)
+        elif verdict == "now":
+            self._note("!", f"{request.reason} again: killing every process group now", YELLOW)
             self.session.supervisor.kill_now()
 
     def _note(self, symbol: str, text: str, style: str = "", details: tuple[str, ...] = ()) -> None:
@@ -120,9 +143,9 @@ class HeadlessRun:
                 events.unsubscribe()
                 outcome = await self._until_all_ended()
         finally:
-            if self._signal_code is not None:
-                sig_name = {130: "SIGINT", 143: "SIGTERM", 129: "SIGHUP"}[self._signal_code]
-                outcome = _Outcome(self._signal_code, f"interrupted by {sig_name}")
+            stopped = self._requests.first
+            if stopped is not None and stopped.code is not None:
+                outcome = _Outcome(stopped.code, stopped.reason)
             events.unsubscribe()
             # The summary shows where each process stood when the outcome was decided
             # (e.g. convex push-failed, vite waiting), not the "stopped" of the shutdown.
@@ -256,7 +279,7 @@ class HeadlessRun:
         self._note("■", "summary:", DIM, tuple(table))
         if outcome.code == ExitCode.OK:
             symbol, style = "✔", GREEN
-        elif outcome.code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HANGUP):
+        elif outcome.code in STOP_CODES:
             symbol, style = "■", DIM  # stopped on request: not a failure
         else:
             symbol, style = "✖", RED
@@ -313,7 +336,7 @@ def _ended_outcome(statuses: list[ProcessStatus]) -> _Outcome:
 
 
 def _stop_reason(outcome: _Outcome) -> str:
-    if outcome.code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED, ExitCode.HANGUP):
+    if outcome.code in STOP_CODES:
         return outcome.reason or "interrupted"
     if outcome.code == ExitCode.OK:
         return "done"

@@ -410,3 +410,14 @@ async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(
     assert exited.status.exit_code == 0
     signals = [e.signal_name for e in recorder.events if isinstance(e, SignalSent)]
     assert signals == ["SIGTERM", "SIGKILL"], "the grandchild ignored SIGTERM and was killed"
+
+
+async def test_a_ready_line_that_beats_the_spawn_is_one_ready(run: StartStack) -> None:
+    # `sh` prints its ready line before spawning has even returned to devtui.
+    config = make_config(
+        {"app": {"command": ["sh", "-c", "echo ready; exec sleep 30"], "ready": "ready"}}
+    )
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("app", S.READY)
+    await finish(supervisor, recorder)
+    assert recorder.states("app") == [S.STARTING, S.READY, S.STOPPED]

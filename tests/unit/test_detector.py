@@ -398,3 +398,21 @@ def test_findings_say_how_many_lines_come_before_them() -> None:
     lines = ["before", "Error: Port 5173 is already in use", "after"]
     [finding] = detector.feed("stderr", lines, 10, 0.0)
     assert finding.after == 2 and finding.problem.occurrence_seqs == (11,)
+
+
+def test_a_rule_without_needles_looks_at_every_line() -> None:
+    from devtui.core.config import build_config
+
+    config = build_config(
+        {
+            "processes": {"app": {"command": "true"}},
+            "rules": [{"id": "boom", "title": "Boom", "start": "b(o+)m", "message": "boom"}],
+        },
+        file="devtui.toml",
+        root=CAPTURE_ROOT,
+        origin="t",
+    )
+    rules = [rule for rule in config.rules if rule.id == "boom"]
+    detector = ProblemDetector("app", rules)
+    [finding] = detector.feed("stdout", ["fine", "it went boooom here"], 1, 0.0)
+    assert finding.problem.rule == "boom" and finding.problem.occurrence_seqs == (2,)

@@ -81,3 +81,19 @@ def test_stripping_a_chunk_keeps_one_text_per_line() -> None:
     assert strip_ansi_lines(raws) == ["green", "plain", "link", "", ""]
     plain = ["a", "b"]
     assert all(text is raw for text, raw in zip(strip_ansi_lines(plain), plain, strict=True))
+
+
+def test_a_spinner_that_never_ends_its_line_keeps_one_state_in_memory() -> None:
+    assembler = LineAssembler(max_line_chars=1024)
+    for frame in range(100_000):  # 100,000 redraws, ~2 MB, and never a newline
+        assert assembler.feed(f"⠋ pushing {frame:06d}\r".encode()) == []
+    assert assembler._partial_chars < 64
+    assert assembler.feed(b"done\n") == ["done"]
+
+
+def test_collapsing_keeps_a_final_carriage_return_for_a_split_crlf() -> None:
+    assembler = LineAssembler()
+    assert assembler.feed(b"one\rtwo\r") == []
+    assert assembler.feed(b"\nthree\n") == ["two", "three"]
+    assert assembler.feed(b"abc\r\r") == []
+    assert assembler.feed(b"\n") == ["abc"]

@@ -1,8 +1,10 @@
 """A Markdown report of a session's problems, to paste into an issue or a chat.
 
 Invariant: every line that goes into a report passes the redactor again (the session log
-is redacted when written; this catches anything a pattern learned since), and code blocks
-are fenced with more backticks than any line holds, so output cannot break the Markdown.
+is redacted when written; this catches anything a pattern learned since), its control
+characters are made visible and its escape sequences removed (a report is read with `cat`
+too), and code blocks are fenced with more backticks than any line holds, so output cannot
+break the Markdown.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from devtui.core.redact import Redactor
+from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.problems import TriageProblem, occurrence_context
 from devtui.core.triage.session import TriageSession
 
@@ -34,7 +37,11 @@ def markdown_report(
     redactor: Redactor | None = None,
 ) -> str:
     """The report of `problems` (one or all of the session's) with `context` lines around."""
-    redact = (redactor or Redactor()).redact
+    redactor = redactor or Redactor()
+
+    def redact(text: str) -> str:
+        return visible_controls(redactor.redact(text))
+
     info = session.info
     open_counts: dict[str, int] = {}
     for problem in problems:

@@ -26,6 +26,7 @@ from textual.timer import Timer
 
 from devtui.core.events import OutputLines
 from devtui.core.problems import Severity
+from devtui.core.terminal_text import visible_controls
 from devtui.ui.buffer import Entry, LineBuffer
 from devtui.ui.kept_row import KeptRow
 from devtui.ui.problem_text import SEVERITY_SYMBOL
@@ -34,9 +35,8 @@ REPAINT_EVERY: Final = 0.2
 """During a flood a pane repaints at most this often (seconds)."""
 MAX_SHOWN_CHARS: Final = 2_000
 """Longer lines are cut in the pane with a marker; the session log keeps them whole."""
-_CONTROL = {code: "�" for code in [*range(0, 9), *range(11, 32), 127]}
-"""Control characters a terminal would act on, shown as a replacement character."""
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters a terminal would act on (shown as `^H`, `<9b>`: `visible_controls`)."""
 
 
 class LogView(ScrollView, can_focus=True):
@@ -357,7 +357,7 @@ def coloured_text(raw: str, text: str) -> Text:
         if coloured.plain == text and not _UNSAFE.search(text):
             coloured.expand_tabs()
             return coloured
-    return Text(text.expandtabs().translate(_CONTROL), no_wrap=True, end="")
+    return Text(visible_controls(text.expandtabs()), no_wrap=True, end="")
 
 
 def _plain_segments(
