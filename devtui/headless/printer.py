@@ -206,6 +206,16 @@ class HeadlessPrinter:
             self._told_error = True
             self._on_stdout_error(error)
 
+    def settle_stdout(self) -> None:
+        """At the end: a stdout that failed gets one last flush, and is pointed at
+        /dev/null if that fails too, so exiting raises nothing more."""
+        if self._out_error is None:
+            return
+        try:
+            self.out.flush()
+        except (OSError, ValueError):
+            _silence(self.out)
+
     async def caught_up(self) -> None:
         """Wait until everything published so far is printed (so a note lands after it)."""
         while self._feed is not None and (self._feed.pending or self._writing):

@@ -152,6 +152,7 @@ class HeadlessRun:
             final = list(supervisor.statuses.values())
             await self.session.close(outcome.code, _stop_reason(outcome))
             await printer_task
+            self.printer.settle_stdout()
             uninstall()
         for warning in self.session.warnings[warned:]:
             self._note("!", warning, YELLOW)

@@ -27,6 +27,12 @@ def summary_text(document: dict[str, object], colour: bool) -> list[str]:
         f"  {document['origin']}",
         f"  started {document['started']}, {ended}",
         f"  {document['lines']:,} output lines from {', '.join(map(str, document['processes']))}",  # type: ignore[call-overload]
+    ]
+    skipped = document.get("skipped_records")
+    if isinstance(skipped, int) and skipped:
+        noun = "record" if skipped == 1 else "records"
+        lines.append(f"  {skipped} damaged {noun} could not be read and were skipped")
+    lines += [
         "",
         paint(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", BOLD)
         + (": " + ", ".join(parts) if parts else ""),

@@ -292,3 +292,10 @@ def test_a_new_problem_prints_its_fix_once(tmp_path: Path) -> None:
         '✖ convex node-builtin-in-v8  convex/ai.ts:1:28  Could not resolve "crypto"'
     )
     assert '│ fix: Move the code that needs "crypto" into a separate file' in lines[headline + 1]
+
+
+def test_a_folder_named_devtui_toml_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "devtui.toml").mkdir()
+    code, _, err = cli("config", "--check")
+    assert code == ExitCode.USAGE
+    assert "devtui.toml: is a folder, not a file" in err

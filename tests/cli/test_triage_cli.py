@@ -135,3 +135,23 @@ def test_without_a_terminal_triage_prints_the_summary(tmp_path: Path) -> None:
     code, out, err = run(["triage", str(log)])
     assert code == 0 and "not a terminal" in err
     assert "2 problems" in out
+
+
+def test_a_pipe_or_a_device_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "session-20261122-080000-1.jsonl"
+    os.mkfifo(fifo)
+    code, _, err = run(["triage", str(fifo), "--summary"])
+    assert code == 2
+    assert err == f"devtui: {fifo} is not a regular file (a pipe or a device), not a log\n"
+
+
+def test_damaged_records_are_counted_not_silently_dropped(tmp_path: Path) -> None:
+    log = story(tmp_path / "session-20261122-080000-1.jsonl")
+    with log.open("a") as handle:
+        handle.write('{"kind":"problem","time":1,"event":"detected","problem":{"rule":\n')
+        handle.write('{"kind":"state","time":2,"process":"convex","state":"re')  # cut short
+    code, out, _ = run(["triage", str(log), "--json"])
+    assert code == 0
+    assert json.loads(out)["skipped_records"] == 2
+    _, text, _ = run(["triage", str(log), "--summary"])
+    assert "  2 damaged records could not be read and were skipped" in text

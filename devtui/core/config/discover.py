@@ -57,6 +57,8 @@ def load_file(path: Path) -> Config:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(name, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigProblem(name, "", "is a folder, not a file")]) from None
     except OSError as error:
         raise ConfigError([ConfigProblem(name, "", f"cannot read: {error.strerror}")]) from None
     except tomllib.TOMLDecodeError as error:
@@ -163,6 +165,17 @@ def discover(
     local = cwd / CONFIG_FILE
     if local.is_file():
         return load_file(local)
+    if local.exists():
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    display_path(local, cwd),
+                    "",
+                    "is a folder, not a file; remove it or "
+                    "put the configuration in a file of that name",
+                )
+            ]
+        )
     stack = detect_stack(cwd)
     if stack is None:
         raise DevtuiError(

@@ -42,6 +42,8 @@ class RecordScan:
     """Every record of the kinds asked for, in file order."""
     lines: int
     """How many output-line records the log holds."""
+    skipped: int = 0
+    """Records of the kinds asked for that could not be read (cut short, not JSON)."""
 
 
 def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> RecordScan:
@@ -50,6 +52,7 @@ def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> RecordScan:
     needles = [b'\n{"kind":"' + kind.encode() + b'"' for kind in kinds]
     found: list[EventRecord] = []
     lines = 0
+    skipped = 0
     carry = b""
     position = 0  # file offset of the first byte of `carry`
     with open(path, "rb") as handle:
@@ -71,8 +74,12 @@ def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> RecordScan:
                         record = None
                     if isinstance(record, dict):
                         found.append(EventRecord(position + at, record))
+                    else:
+                        skipped += 1
                     at = part.find(needle, end)
             carry = data[cut:]
             position += cut
     found.sort(key=lambda r: r.offset)
-    return RecordScan(found, lines)
+    if carry.strip():  # a last record without its newline: cut short (or still written)
+        skipped += sum(carry.startswith(needle[1:]) for needle in needles)
+    return RecordScan(found, lines, skipped)

@@ -39,6 +39,8 @@ class TriageSession:
         self.problems: list[TriageProblem] = []
         self.line_count = 0
         """Output lines in the log when the records were last read (before any indexing)."""
+        self.skipped_records = 0
+        """Problem, state and end records that could not be read (cut short, damaged)."""
         self.reload_records()
 
     def reload_records(self) -> None:
@@ -48,6 +50,7 @@ class TriageSession:
         # Each list is replaced whole, never changed in place: a reader on the UI thread
         # holds a consistent list, whichever one it took.
         self.records, self.problems, self.line_count = scan.records, problems, scan.lines
+        self.skipped_records = scan.skipped
 
     def build(
         self, cancel: threading.Event | None = None, on_chunk: Callable[[], None] | None = None

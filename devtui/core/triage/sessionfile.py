@@ -8,6 +8,7 @@ instead, before any indexing starts.
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Final
 
@@ -48,6 +49,16 @@ def read_header(path: Path) -> dict[str, object]:
     Raises:
         NotASessionLog: missing, unreadable, empty, or not a devtui session log.
     """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise NotASessionLog(f"{path}: no such file") from None
+    except OSError as error:
+        raise NotASessionLog(f"{path}: cannot read it ({error.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise NotASessionLog(f"{path} is a folder; pass a session log file in it")
+    if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+        raise NotASessionLog(f"{path} is not a regular file (a pipe or a device), not a log")
     try:
         with open(path, "rb") as handle:
             first = handle.readline(HEADER_LIMIT)

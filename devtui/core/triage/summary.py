@@ -29,6 +29,7 @@ def summary_document(session: TriageSession) -> dict[str, object]:
         "exit_code": info.exit_code,
         "processes": list(info.processes),
         "lines": session.line_count,
+        "skipped_records": session.skipped_records,
         "counts": counts,
         "problems": [
             {
