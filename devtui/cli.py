@@ -352,8 +352,13 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check_timeout(args: argparse.Namespace) -> None:
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout must be more than 0 seconds, not {args.timeout:g}")
+    from devtui.core.config.validate import MAX_SECONDS
+
+    if args.timeout is not None and not 0 < args.timeout <= MAX_SECONDS:
+        raise UsageError(
+            f"--timeout must be more than 0 seconds and at most {MAX_SECONDS:g}, "
+            f"not {args.timeout:g}"
+        )
 
 
 def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

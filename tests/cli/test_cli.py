@@ -214,6 +214,9 @@ def test_no_config_and_no_project_is_2_with_a_hint(tmp_path: Path) -> None:
 def test_bad_timeout_is_2() -> None:
     assert cli("ci", "--timeout", "0")[0] == ExitCode.USAGE
     assert cli("ci", "--timeout", "soon")[0] == ExitCode.USAGE
+    for value in ("nan", "inf", "1e308"):
+        code, _, err = cli("ci", "--timeout", value)
+        assert code == ExitCode.USAGE and "--timeout must be more than 0" in err
 
 
 def test_version() -> None:
@@ -299,3 +302,12 @@ def test_a_folder_named_devtui_toml_is_named_as_such(tmp_path: Path) -> None:
     code, _, err = cli("config", "--check")
     assert code == ExitCode.USAGE
     assert "devtui.toml: is a folder, not a file" in err
+
+
+def test_a_config_that_is_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    code, _, err = cli("config", "--check", "--config", "pipe.toml")
+    assert code == ExitCode.USAGE
+    assert "pipe.toml: is not a regular file" in err

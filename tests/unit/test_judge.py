@@ -90,16 +90,26 @@ def test_ready_timeout_is_exit_3() -> None:
 def test_a_repeated_signal_within_the_window_is_an_echo_not_a_second_request() -> None:
     import signal
 
-    from devtui.core.signals import SignalCounter
+    from devtui.core.signals import ShutdownRequests, signal_request
 
     now = [0.0]
-    counter = SignalCounter(lambda: now[0])
-    assert counter.observe(signal.SIGTERM) == "first"
-    now[0] = 0.05
-    assert counter.observe(signal.SIGTERM) == "echo"
+    requests = ShutdownRequests(lambda: now[0])
+    assert requests.request(signal_request(signal.SIGHUP), from_signal=True) == "first"
+    now[0] = 0.01  # a closing terminal's second SIGHUP, 10 ms later
+    assert requests.request(signal_request(signal.SIGHUP), from_signal=True) == "echo"
     now[0] = 1.0
-    assert counter.observe(signal.SIGINT) == "repeat"
-    assert counter.first is signal.SIGTERM
+    assert requests.request(signal_request(signal.SIGINT), from_signal=True) == "now"
+    assert requests.first is not None and requests.first.code == 129
+
+
+def test_a_second_quit_key_means_now_however_soon() -> None:
+    from devtui.core.signals import QUIT_REQUEST, ShutdownRequests
+
+    now = [0.0]
+    requests = ShutdownRequests(lambda: now[0])
+    assert requests.request(QUIT_REQUEST, from_signal=False) == "first"
+    now[0] = 0.05
+    assert requests.request(QUIT_REQUEST, from_signal=False) == "now"
 
 
 def test_out_of_memory_is_not_fatal_where_on_oom_restarts() -> None:

@@ -205,7 +205,7 @@ def test_block_patterns_may_name_the_start_lines_fields(tmp_path: Path) -> None:
 def test_column_base_within_and_superseded_by_are_checked(tmp_path: Path) -> None:
     base = {"id": "mine", "title": "Mine", "start": "boom", "message": "boom"}
     assert problems_of([{**base, "column_base": 2}], tmp_path) == [
-        "devtui.toml: rules[0].column_base: must be 0 or 1, not 2"
+        "devtui.toml: rules[0].column_base: must be at most 1, not 2"
     ]
     references = {
         **base,
@@ -228,7 +228,7 @@ def test_column_base_within_and_superseded_by_are_checked(tmp_path: Path) -> Non
         "'convex-function-error' (30), the rule it refines (within)"
     ]
     assert problems_of([{**base, "stage": 5}], tmp_path) == [
-        "devtui.toml: rules[0].stage: must be 0 to 4, not 5"
+        "devtui.toml: rules[0].stage: must be at most 4, not 5"
     ]
 
 

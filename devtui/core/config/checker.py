@@ -7,6 +7,7 @@ pass reports everything wrong with a file at once.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -75,10 +76,12 @@ class Checker:
         key: str,
         dotted: str,
         minimum: float,
+        maximum: float,
         *,
         integer: bool = False,
         strict: bool = False,
     ) -> float | None:
+        """A finite number in `minimum`..`maximum` (above `minimum` when `strict`)."""
         if key not in table:
             return None
         value = table[key]
@@ -90,9 +93,16 @@ class Checker:
             kind = "an integer" if integer else "a number"
             self.add(dotted, f"must be {kind}, not {describe(value)}")
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add(dotted, f"must be a finite number, not {value}")
+            return None
+        shown = _shown_number(value)
         if value < minimum or (strict and value == minimum):
             relation = "greater than" if strict else "at least"
-            self.add(dotted, f"must be {relation} {minimum:g}, not {value}")
+            self.add(dotted, f"must be {relation} {minimum:g}, not {shown}")
+            return None
+        if value > maximum:
+            self.add(dotted, f"must be at most {maximum:g}, not {shown}")
             return None
         return float(value)
 
@@ -102,6 +112,19 @@ class Checker:
         value = table[key]
         if not isinstance(value, str):
             self.add(dotted, f"must be a string, not {describe(value)}")
+            return None
+        return value
+
+    def path(self, table: dict[str, object], key: str, dotted: str) -> str | None:
+        """A non-empty path string without NUL (the OS cannot take one)."""
+        value = self.string(table, key, dotted)
+        if value is None:
+            return None
+        if not value.strip():
+            self.add(dotted, "is empty")
+            return None
+        if "\0" in value:
+            self.add(dotted, f"holds a NUL character, which no path can: {value!r}")
             return None
         return value
 
@@ -174,6 +197,12 @@ class Checker:
             except re.error as error:
                 self.add(where, f"invalid regular expression {text!r}: {error}")
         return patterns
+
+
+def _shown_number(value: float) -> str:
+    """A number for a message: a 400-digit integer is not printed whole."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= 24 else f"{text[:12]}… ({len(text)} digits)"
 
 
 def describe(value: object) -> str:

@@ -52,6 +52,8 @@ def load_file(path: Path) -> Config:
         ConfigError: the file is missing, unreadable, not TOML, or invalid.
     """
     name = display_path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO would block
+        raise ConfigError([ConfigProblem(name, "", "is not a regular file")])
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -63,6 +65,22 @@ def load_file(path: Path) -> Config:
         raise ConfigError([ConfigProblem(name, "", f"cannot read: {error.strerror}")]) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([ConfigProblem(name, "", f"not valid TOML: {error}")]) from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    name,
+                    "",
+                    f"not UTF-8 text: byte 0x{error.object[error.start]:02x} on line {line} "
+                    "(TOML files are UTF-8)",
+                )
+            ]
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            [ConfigProblem(name, "", "not usable TOML: arrays or tables nested too deep")]
+        ) from None
     root = path.resolve().parent
     return build_config(data, file=name, root=root, origin=name, source=path.resolve())
 

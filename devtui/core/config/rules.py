@@ -326,18 +326,14 @@ def parse_rule(check: Checker, table: dict[str, object], key: str, origin: str) 
     trailer = _block_pattern(check, table, "trailer", key, start_fields)
     if trailer is not None and final is None:
         check.add(f"{key}.trailer", "only means something with final (the line it follows)")
-    column_base = check.number(table, "column_base", f"{key}.column_base", 0, integer=True)
-    if column_base is not None and column_base not in (0, 1):
-        check.add(f"{key}.column_base", f"must be 0 or 1, not {int(column_base)}")
+    column_base = check.number(table, "column_base", f"{key}.column_base", 0, 1, integer=True)
     within = check.string_list(table, "within", f"{key}.within") or []
     superseded_by = check.string_list(table, "superseded_by", f"{key}.superseded_by") or []
-    stage = check.number(table, "stage", f"{key}.stage", 0, integer=True)
-    if stage is not None and stage > MAX_STAGE:
-        check.add(f"{key}.stage", f"must be 0 to {MAX_STAGE}, not {int(stage)}")
-    max_lines = check.number(table, "max_lines", f"{key}.max_lines", 1, integer=True)
-    if max_lines is not None and max_lines > MAX_BLOCK_LINES:
-        check.add(f"{key}.max_lines", f"must be at most {MAX_BLOCK_LINES}, not {int(max_lines)}")
-    priority = check.number(table, "priority", f"{key}.priority", 0, integer=True)
+    stage = check.number(table, "stage", f"{key}.stage", 0, MAX_STAGE, integer=True)
+    max_lines = check.number(
+        table, "max_lines", f"{key}.max_lines", 1, MAX_BLOCK_LINES, integer=True
+    )
+    priority = check.number(table, "priority", f"{key}.priority", -1000, 1000, integer=True)
     docs = check.string(table, "docs", f"{key}.docs") or ""
     resolves = check.string(table, "resolves", f"{key}.resolves")
     if resolves is not None and resolves != "ready":

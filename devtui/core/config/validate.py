@@ -7,6 +7,7 @@ mistyped is silently ignored or defaulted.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import fields
@@ -52,6 +53,17 @@ PROCESS_KEYS: Final = (
     "memory_limit_mb",
     "on_oom",
 )
+MAX_SECONDS: Final = 7 * 24 * 3600
+"""The longest timeout a setting may give (a week): anything longer is a typo, and an
+event loop cannot wait for 1e308 seconds."""
+MAX_GRACE: Final = 3600
+MAX_INTERVAL: Final = 3600
+MAX_LOGS: Final = 10_000
+MAX_SCROLLBACK: Final = 10_000_000
+MAX_MEMORY_MB: Final = 16 * 1024 * 1024
+"""16 TiB: no machine devtui runs on has more."""
+ENV_NAME: Final = re.compile(r"^[^=\x00]+$")
+"""What POSIX allows in an environment variable's name: anything but `=` and NUL."""
 PROCESS_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 STREAMS: Final = ("stdout", "stderr")
 
@@ -112,19 +124,35 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
         return Settings()
     check.unknown_keys(table, SETTINGS_KEYS, "settings")
     defaults = Settings()
-    ready_timeout = check.number(table, "ready_timeout", "settings.ready_timeout", 0, strict=True)
-    grace = check.number(table, "shutdown_grace", "settings.shutdown_grace", 0)
-    log_dir = check.string(table, "log_dir", "settings.log_dir")
-    keep_logs = check.number(table, "keep_logs", "settings.keep_logs", 0, integer=True)
-    scrollback = check.number(table, "scrollback", "settings.scrollback", 100, integer=True)
+    ready_timeout = check.number(
+        table, "ready_timeout", "settings.ready_timeout", 0, MAX_SECONDS, strict=True
+    )
+    grace = check.number(table, "shutdown_grace", "settings.shutdown_grace", 0, MAX_GRACE)
+    log_dir = check.path(table, "log_dir", "settings.log_dir")
+    if log_dir is not None:
+        where = root / log_dir
+        if where.exists() and not where.is_dir():
+            check.add("settings.log_dir", f"{where} exists and is not a folder")
+            log_dir = None
+    keep_logs = check.number(table, "keep_logs", "settings.keep_logs", 0, MAX_LOGS, integer=True)
+    scrollback = check.number(
+        table, "scrollback", "settings.scrollback", 100, MAX_SCROLLBACK, integer=True
+    )
     lint = check.boolean(table, "lint", "settings.lint")
-    interval = check.number(table, "memory_interval", "settings.memory_interval", 0)
-    retry = check.number(table, "retry_timeout", "settings.retry_timeout", 0, strict=True)
+    interval = check.number(table, "memory_interval", "settings.memory_interval", 0, MAX_INTERVAL)
+    retry = check.number(
+        table, "retry_timeout", "settings.retry_timeout", 0, MAX_SECONDS, strict=True
+    )
     if interval is not None and 0 < interval < 0.1:
         check.add("settings.memory_interval", f"must be 0 (off) or at least 0.1, not {interval:g}")
         interval = None
     functions = check.string(table, "functions_dir", "settings.functions_dir")
-    if functions is None:
+    if functions is not None and "\0" in functions:
+        check.add(
+            "settings.functions_dir", f"holds a NUL character, which no path can: {functions!r}"
+        )
+        functions = defaults.functions_dir
+    elif functions is None:
         try:
             functions = functions_dir(root, str(Path(file).parent) if "/" in file else "")
         except ConfigError as error:
@@ -181,17 +209,26 @@ def _process(
         table, "restart", f"{prefix}.restart", RestartPolicy, RestartPolicy.NEVER, "policy"
     )
     env = _env(check, table, prefix)
-    cwd_text = check.string(table, "cwd", f"{prefix}.cwd")
+    cwd_text = check.path(table, "cwd", f"{prefix}.cwd")
     cwd = (root / cwd_text).resolve() if cwd_text is not None else root
     if cwd_text is not None and not cwd.is_dir():
-        check.add(f"{prefix}.cwd", f"folder {cwd} does not exist")
-    ready_timeout = check.number(table, "ready_timeout", f"{prefix}.ready_timeout", 0, strict=True)
-    retry_timeout = check.number(table, "retry_timeout", f"{prefix}.retry_timeout", 0, strict=True)
+        what = "is not a folder" if cwd.exists() else "does not exist"
+        check.add(f"{prefix}.cwd", f"folder {cwd} {what}")
+    ready_timeout = check.number(
+        table, "ready_timeout", f"{prefix}.ready_timeout", 0, MAX_SECONDS, strict=True
+    )
+    retry_timeout = check.number(
+        table, "retry_timeout", f"{prefix}.retry_timeout", 0, MAX_SECONDS, strict=True
+    )
     if "retry_timeout" in table and kind is not ProcessKind.CONVEX:
         check.add(f"{prefix}.retry_timeout", "applies to kind = 'convex' only")
-    grace = check.number(table, "shutdown_grace", f"{prefix}.shutdown_grace", 0)
-    warn_mb = check.number(table, "memory_warn_mb", f"{prefix}.memory_warn_mb", 0, strict=True)
-    limit_mb = check.number(table, "memory_limit_mb", f"{prefix}.memory_limit_mb", 0, strict=True)
+    grace = check.number(table, "shutdown_grace", f"{prefix}.shutdown_grace", 0, MAX_GRACE)
+    warn_mb = check.number(
+        table, "memory_warn_mb", f"{prefix}.memory_warn_mb", 0, MAX_MEMORY_MB, strict=True
+    )
+    limit_mb = check.number(
+        table, "memory_limit_mb", f"{prefix}.memory_limit_mb", 0, MAX_MEMORY_MB, strict=True
+    )
     if warn_mb is not None and limit_mb is not None and warn_mb >= limit_mb:
         check.add(
             f"{prefix}.memory_warn_mb",
@@ -245,6 +282,9 @@ def _command(check: Checker, table: dict[str, object], prefix: str) -> list[str]
     if not argv or not argv[0]:
         check.add(key, "is empty")
         return None
+    if any("\0" in arg for arg in argv):
+        check.add(key, "holds a NUL character, which no program argument can")
+        return None
     return argv
 
 
@@ -257,12 +297,26 @@ def _env(check: Checker, table: dict[str, object], prefix: str) -> tuple[tuple[s
         return ()
     pairs: list[tuple[str, str]] = []
     for name, item in value.items():
+        if not ENV_NAME.match(name):
+            check.add(
+                f"{prefix}.env",
+                f"{name!r} is not a usable variable name (it must not be empty or hold '=')",
+            )
+            continue
         if isinstance(item, bool):
-            pairs.append((name, "1" if item else "0"))
+            text = "1" if item else "0"
+        elif isinstance(item, float) and not math.isfinite(item):
+            check.add(f"{prefix}.env.{name}", f"must be a finite number or a string, not {item}")
+            continue
         elif isinstance(item, str | int | float):
-            pairs.append((name, str(item)))
+            text = str(item)
         else:
             check.add(f"{prefix}.env.{name}", f"must be a string or number, not {describe(item)}")
+            continue
+        if "\0" in text:
+            check.add(f"{prefix}.env.{name}", "holds a NUL character, which no variable can")
+            continue
+        pairs.append((name, text))
     return tuple(pairs)
 
 
