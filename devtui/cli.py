@@ -377,6 +377,8 @@ def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for problem in missing:
             err.write(f"  processes.{problem.process}.command: {problem}\n")
         return ExitCode.USAGE
+    for warning in config.warnings:
+        err.write(f"devtui: warning: {warning}\n")
     names = ", ".join(config.processes)
     out.write(f"{config.origin}: OK ({len(config.processes)} processes: {names})\n")
     return ExitCode.OK

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from devtui.core.patterns import TextPattern
+
 PUSH_STARTED: Final = re.compile(r"Preparing Convex functions\.\.\.")
 """`- Preparing Convex functions...`: a push begins."""
 PUSH_SUCCEEDED: Final = re.compile(
@@ -100,7 +102,7 @@ class PushSignal:
 class PushCycle:
     """Follows one `convex dev` run's pushes line by line."""
 
-    def __init__(self, ready: re.Pattern[str]) -> None:
+    def __init__(self, ready: TextPattern) -> None:
         self.ready = ready
         """The configured ready pattern (default `Convex functions ready!`)."""
         self.failed = False

@@ -12,7 +12,6 @@ ordinary output costs a few C-level scans per chunk.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from devtui.core.config.rules import BlockPattern, Rule, render
 from devtui.core.events import Stream
 from devtui.core.locate import SourceLocator
 from devtui.core.node_builtins import is_node_builtin
+from devtui.core.patterns import TextPattern
 from devtui.core.problems import Problem, fingerprint, stable_text
 
 LIST_TESTS: Final[dict[str, Callable[[str], bool]]] = {"node-builtin": is_node_builtin}
@@ -58,10 +58,10 @@ class _Block:
     """Lines since `shape` took the block (its max_lines counts from there)."""
     final_seen: bool = False
     """The shape's `final` line is in: only its `trailer` may follow."""
-    continues: re.Pattern[str] | None = None
-    end: re.Pattern[str] | None = None
-    final: re.Pattern[str] | None = None
-    trailer: re.Pattern[str] | None = None
+    continues: TextPattern | None = None
+    end: TextPattern | None = None
+    final: TextPattern | None = None
+    trailer: TextPattern | None = None
     """The shape's block patterns, filled in with this block's start fields."""
 
     def take_shape(self, shape: Rule) -> None:
@@ -89,7 +89,7 @@ class _Block:
             self.final_seen = True
 
 
-def _filled(pattern: BlockPattern | None, fields: dict[str, str]) -> re.Pattern[str] | None:
+def _filled(pattern: BlockPattern | None, fields: dict[str, str]) -> TextPattern | None:
     return None if pattern is None else pattern.compiled(fields)
 
 

@@ -15,6 +15,7 @@ from typing import Final, Literal
 
 from devtui.core.convex import PushCycle, SignalKind
 from devtui.core.events import Stream
+from devtui.core.patterns import TextPattern
 
 DEFAULT_CONVEX_READY: Final = "Convex functions ready!"
 
@@ -39,9 +40,9 @@ class OutputWatcher:
 
     def __init__(
         self,
-        ready: re.Pattern[str] | None,
+        ready: TextPattern | None,
         ready_streams: frozenset[Stream],
-        url: re.Pattern[str] | None,
+        url: TextPattern | None,
         convex: bool,
     ) -> None:
         self._ready = ready

@@ -62,7 +62,7 @@ class RunSession:
             )
         self.log: SessionLog | None = None
         """The session log, once `open()` created it (None when keep_logs = 0 or it failed)."""
-        self.warnings: list[str] = []
+        self.warnings: list[str] = list(config.warnings)
         """Things the user should know that did not stop the run (e.g. no session log)."""
         self._writer: asyncio.Task[None] | None = None
 

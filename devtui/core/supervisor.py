@@ -32,9 +32,11 @@ from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.locate import SourceLocator
 from devtui.core.memory import MIB, Thresholds
 from devtui.core.memory_monitor import MemoryMonitor
-from devtui.core.problems import ProblemBook
+from devtui.core.patterns import HOOKS
+from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
 from devtui.core.process import ChildProcess, OnSignal
 from devtui.core.restart import RestartTiming, RestartTracker
+from devtui.core.sightings import report_sighting
 from devtui.core.slot import ProcessSlot
 from devtui.core.units import format_seconds
 
@@ -102,6 +104,32 @@ class Supervisor:
         for process in config.processes.values():
             self._add_slot(process)
         self.bus.on_congestion(self._on_congestion)
+        HOOKS.on_give_up = self._pattern_given_up
+
+    def _pattern_given_up(self, pattern: str, why: str) -> None:
+        """A config pattern overran its time limit and is off now: say so, as a problem."""
+        at = self._clock()
+        report_sighting(
+            self.problems,
+            self.bus,
+            Problem(
+                rule="pattern-too-slow",
+                severity=Severity.WARNING,
+                title="A config pattern was switched off",
+                message=f"the pattern {pattern!r} was switched off: {why}",
+                process="devtui",
+                fingerprint=fingerprint("pattern-too-slow", [pattern]),
+                first_seen=at,
+                last_seen=at,
+                symbol=pattern,
+                explanation="The pattern uses lookaround or backreferences, which devtui cannot "
+                "run in linear time, and one line took it too long; it matches nothing "
+                "for the rest of this run, so whatever waits on it (readiness, a rule) "
+                "waits in vain.",
+                fix="Rewrite it without lookaround or backreferences (`devtui config --check` "
+                "names such patterns).",
+            ),
+        )
 
     # ------------------------------------------------------------------ queries
 

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar, cast
 
+from devtui.core.patterns import (
+    TIME_LIMIT_S,
+    PatternError,
+    TextPattern,
+    TimeLimitedPattern,
+    compile_user_pattern,
+    linear_time_reason,
+)
 from devtui.errors import DevtuiError, ExitCode
 
 ChoiceT = TypeVar("ChoiceT", bound=StrEnum)
@@ -57,9 +65,16 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 class Checker:
     """Collects problems while reading one file's values."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, *, user_patterns: bool = True) -> None:
+        """Args:
+        user_patterns: The file is the user's: its regexes run on the bounded-time engine
+            (`core.patterns`). devtui's own files keep Python's `re`.
+        """
         self.file = file
         self.problems: list[ConfigProblem] = []
+        self.warnings: list[ConfigProblem] = []
+        """Things that work, but not as well as they could (a pattern RE2 cannot take)."""
+        self.user_patterns = user_patterns
 
     def add(self, key: str, message: str) -> None:
         self.problems.append(ConfigProblem(self.file, key, message))
@@ -128,15 +143,37 @@ class Checker:
             return None
         return value
 
-    def regex(self, table: dict[str, object], key: str, dotted: str) -> re.Pattern[str] | None:
+    def regex(self, table: dict[str, object], key: str, dotted: str) -> TextPattern | None:
         text = self.string(table, key, dotted)
         if text is None:
             return None
+        return self.compile(text, dotted)
+
+    def compile(self, text: str, dotted: str) -> TextPattern | None:
+        """A regex of this file, on the engine it gets (a problem if none takes it)."""
+        if not self.user_patterns:
+            try:
+                return re.compile(text)
+            except re.error as error:
+                self.add(dotted, f"invalid regular expression {text!r}: {error}")
+                return None
         try:
-            return re.compile(text)
-        except re.error as error:
+            compiled = compile_user_pattern(text)
+        except PatternError as error:
             self.add(dotted, f"invalid regular expression {text!r}: {error}")
             return None
+        if isinstance(compiled, TimeLimitedPattern):
+            reason = linear_time_reason(text)
+            self.warnings.append(
+                ConfigProblem(
+                    self.file,
+                    dotted,
+                    f"{text!r} cannot run in linear time ({reason}): it gets "
+                    f"{TIME_LIMIT_S * 1000:.0f} ms per line and is switched off if it ever "
+                    "takes longer; rewrite it without lookaround or backreferences",
+                )
+            )
+        return compiled
 
     def choice(
         self,
@@ -184,18 +221,17 @@ class Checker:
 
     def regex_list(
         self, table: dict[str, object], key: str, dotted: str
-    ) -> list[re.Pattern[str]] | None:
+    ) -> list[TextPattern] | None:
         """A regex or a list of them, each compiled (problems name the list index)."""
         texts = self.string_list(table, key, dotted)
         if texts is None:
             return None
-        patterns: list[re.Pattern[str]] = []
+        patterns: list[TextPattern] = []
         for index, text in enumerate(texts):
             where = dotted if isinstance(table[key], str) else f"{dotted}[{index}]"
-            try:
-                patterns.append(re.compile(text))
-            except re.error as error:
-                self.add(where, f"invalid regular expression {text!r}: {error}")
+            compiled = self.compile(text, where)
+            if compiled is not None:
+                patterns.append(compiled)
         return patterns
 
 

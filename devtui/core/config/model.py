@@ -7,7 +7,6 @@ user input.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Final
 
 from devtui.core.config.rules import Rule
 from devtui.core.events import Stream
+from devtui.core.patterns import TextPattern
 from devtui.core.restart import RestartPolicy
 
 
@@ -84,7 +84,7 @@ class ProcessConfig:
     command: tuple[str, ...]
     """The argv, run without a shell."""
     kind: ProcessKind = ProcessKind.GENERIC
-    ready: re.Pattern[str] | None = None
+    ready: TextPattern | None = None
     """Matched against ANSI-stripped lines; None: ready as soon as started."""
     ready_streams: frozenset[Stream] = frozenset({"stdout", "stderr"})
     ready_timeout: float = 180.0
@@ -95,7 +95,7 @@ class ProcessConfig:
     env: tuple[tuple[str, str], ...] = ()
     """Extra environment variables, on top of devtui's own environment."""
     cwd: Path = field(default_factory=Path.cwd)
-    url: re.Pattern[str] | None = None
+    url: TextPattern | None = None
     """First group (or whole match) is the app URL."""
     restart: RestartPolicy = RestartPolicy.NEVER
     shutdown_grace: float = 5.0
@@ -130,6 +130,8 @@ class Config:
     """The problem rules in effect: the built-in ones as changed by the file's [[rules]]."""
     rule_tables: tuple[dict[str, object], ...] = ()
     """The file's own [[rules]] tables, as written (`devtui config` prints them back)."""
+    warnings: tuple[str, ...] = ()
+    """What works, but not as well as it could (`file: key: message`), to tell the user."""
 
     @property
     def functions_path(self) -> Path:

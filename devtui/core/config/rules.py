@@ -19,6 +19,7 @@ from typing import Final, Literal
 
 from devtui.core.config.checker import Checker, ConfigError, describe, suggest
 from devtui.core.config.presets import presets_dir
+from devtui.core.patterns import TextPattern, compile_user_pattern
 from devtui.core.problems import Severity
 
 RULE_KEYS: Final = (
@@ -75,20 +76,20 @@ class BlockPattern:
     source: str
     names: tuple[str, ...] = ()
     """The placeholders it holds (none: it is an ordinary regex)."""
+    user: bool = True
+    """A user's pattern: it runs on the bounded-time engine (`core.patterns`)."""
 
-    def compiled(self, values: dict[str, str]) -> re.Pattern[str]:
+    def compiled(self, values: dict[str, str]) -> TextPattern:
         """The pattern with the placeholders filled in from `values` (missing: empty)."""
-        return _fill(self.source, tuple((name, values.get(name, "")) for name in self.names))
+        filled = tuple((name, values.get(name, "")) for name in self.names)
+        return _fill(self.source, filled, self.user)
 
 
 @lru_cache(maxsize=512)
-def _fill(source: str, values: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+def _fill(source: str, values: tuple[tuple[str, str], ...], user: bool) -> TextPattern:
     known = dict(values)
-    return re.compile(
-        _PLACEHOLDER.sub(lambda found: re.escape(known.get(found[1], "")), source)
-        if known
-        else source
-    )
+    text = _PLACEHOLDER.sub(lambda found: re.escape(known.get(found[1], "")), source)
+    return compile_user_pattern(text) if user else re.compile(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ class Rule:
     id: str
     severity: Severity
     title: str
-    starts: tuple[re.Pattern[str], ...]
+    starts: tuple[TextPattern, ...]
     """A line matching any of these begins the problem; named groups become fields."""
     message: tuple[str, ...]
     """Templates; the first whose placeholders all have values is used."""
@@ -120,7 +121,7 @@ class Rule:
     lines must match `trailer` to belong to the block, so the next call begins another."""
     trailer: BlockPattern | None = None
     """What may follow the `final` line (its stack); default: `continue`."""
-    fields: tuple[re.Pattern[str], ...] = ()
+    fields: tuple[TextPattern, ...] = ()
     explanation: tuple[str, ...] = ()
     fix: tuple[str, ...] = ()
     docs: str = ""
@@ -194,7 +195,7 @@ def builtin_rules() -> tuple[Rule, ...]:
         from devtui.core.config.checker import ConfigProblem
 
         raise ConfigError([ConfigProblem(name, "", f"cannot read: {error}")]) from None
-    check = Checker(name)
+    check = Checker(name, user_patterns=False)
     rules = parse_rules(check, data.get("rules", []), "built-in")
     if check.problems:
         raise ConfigError(check.problems)
@@ -401,13 +402,10 @@ def _block_pattern(
                 f" (captured: {', '.join(known)}){suggest(placeholder, known)}",
             )
             return None
-    pattern = BlockPattern(text, names)
-    try:
-        pattern.compiled({placeholder: "x" for placeholder in names})
-    except re.error as error:
-        check.add(dotted, f"invalid regular expression {text!r}: {error}")
+    sample = _PLACEHOLDER.sub("x", text)  # how it compiles, whatever the fields hold
+    if check.compile(sample, dotted) is None:
         return None
-    return pattern
+    return BlockPattern(text, names, check.user_patterns)
 
 
 def _required_string(check: Checker, table: dict[str, object], name: str, key: str) -> str | None:
@@ -420,7 +418,7 @@ def _required_string(check: Checker, table: dict[str, object], name: str, key: s
     return value
 
 
-def _captured(starts: list[re.Pattern[str]], fields: list[re.Pattern[str]]) -> set[str]:
+def _captured(starts: list[TextPattern], fields: list[TextPattern]) -> set[str]:
     names = set(BUILTIN_FIELDS)
     for pattern in (*starts, *fields):
         names.update(pattern.groupindex)

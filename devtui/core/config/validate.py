@@ -115,6 +115,7 @@ def build_config(
         source,
         rules=rules,
         rule_tables=tuple(cast(list[dict[str, object]], rule_tables)),
+        warnings=tuple(str(warning) for warning in check.warnings),
     )
 
 

@@ -1,0 +1,125 @@
+"""Regular expressions a user wrote (`ready`, `url`, `[[rules]]`), run at a bounded cost.
+
+Invariant: no pattern from a config can stall devtui. A pattern the RE2 engine takes runs
+in linear time (google-re2: no backtracking, so `^(a+)+$` on `aaaa…!` is as quick as any).
+One RE2 cannot take (lookaround, backreferences) runs on the `regex` module with a time limit
+per line; the first time it overruns, it is switched off for the rest of the run and
+`on_give_up` says so, so a line can cost at most one limit per pattern, ever. devtui's own
+patterns (config/rules.toml, kind defaults) are Python `re`: they are ours and tested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
+
+TIME_LIMIT_S: Final = 0.05
+"""How long a pattern RE2 cannot take may spend on one line before it is switched off."""
+
+
+class Match(Protocol):
+    """What devtui reads from a match (`re.Match`, RE2's and `regex`'s alike)."""
+
+    def group(self, index: int | str, /) -> Any: ...
+
+    def groups(self) -> tuple[Any, ...]: ...
+
+    def groupdict(self) -> dict[str, Any]: ...
+
+
+class TextPattern(Protocol):
+    """A compiled pattern: `re.Pattern`, an RE2 one, or a time-limited `regex` one."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    @property
+    def groupindex(self) -> Mapping[str, int]: ...
+
+    def search(self, text: str, /) -> Match | None: ...
+
+
+class PatternError(ValueError):
+    """A pattern that no engine can compile; the message says why."""
+
+
+GiveUp = Callable[[str, str], None]
+"""Told (the pattern, why) when a time-limited pattern is switched off."""
+
+
+class _Hooks:
+    on_give_up: GiveUp | None = None
+
+
+HOOKS: Final = _Hooks()
+"""Where a running stack hears of a pattern given up on (the supervisor sets it)."""
+
+
+class TimeLimitedPattern:
+    """A `regex` pattern that gives up on a line after `TIME_LIMIT_S`, and then for good."""
+
+    def __init__(self, compiled: Any, source: str) -> None:
+        self._compiled = compiled
+        self.pattern = source
+        self.groupindex: Mapping[str, int] = dict(compiled.groupindex)
+        self.switched_off = False
+        """It overran its time limit once: it matches nothing any more."""
+
+    def search(self, text: str, /) -> Match | None:
+        if self.switched_off:
+            return None
+        try:
+            found: Match | None = self._compiled.search(text, timeout=TIME_LIMIT_S)
+        except TimeoutError:
+            self.switched_off = True
+            hook = HOOKS.on_give_up
+            if hook is not None:
+                hook(self.pattern, f"it took over {TIME_LIMIT_S * 1000:.0f} ms on one line")
+            return None
+        return found
+
+
+def compile_user_pattern(source: str) -> TextPattern:
+    """Compile a user's pattern on RE2, else time-limited on `regex`.
+
+    Raises:
+        PatternError: no engine takes it (the message is the compiler's).
+    """
+    try:
+        return _re2(source)
+    except PatternError:
+        pass
+    try:
+        re.compile(source)  # the syntax users know: report its errors, not another's
+    except re.error as error:
+        raise PatternError(str(error)) from None
+    import regex
+
+    try:
+        return TimeLimitedPattern(regex.compile(source, regex.V0), source)
+    except regex.error as error:  # pragma: no cover - `re` took it, so `regex` does too
+        raise PatternError(str(error)) from None
+
+
+def linear_time_reason(source: str) -> str | None:
+    """Why RE2 cannot run `source` in linear time (None when it can): for `config --check`."""
+    try:
+        _re2(source)
+    except PatternError as error:
+        return str(error)
+    return None
+
+
+def _re2(source: str) -> TextPattern:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # otherwise RE2 writes its complaint to stderr
+    try:
+        compiled: TextPattern = re2.compile(source, options=options)
+    except re2.error as error:
+        reason = error.args[0] if error.args else error
+        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        raise PatternError(text) from None
+    return compiled
