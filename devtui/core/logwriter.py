@@ -1,7 +1,9 @@
 """The session-log writer process: turns framed output into redacted JSON lines on disk.
 
-Run as `python -m devtui.core.logwriter PATH` by `SessionLog`; it reads frames on stdin
-until end of file, so it can never outlive devtui by more than its last writes. JSON
+Run as `python -m devtui.core.logwriter FD PATH` by `SessionLog`, with FD the session log
+devtui created and handed over (PATH only names it in messages: the writer never opens a
+path, so it can never create the file again); it reads frames on stdin until end of file,
+so it can never outlive devtui by more than its last writes. JSON
 encoding and redaction happen here, on another core, instead of in devtui's event loop.
 
 Frames (stdin, binary): a JSON header line, then for output lines exactly `b` bytes of
@@ -59,14 +61,15 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Append frames from stdin to the session log at argv[0]."""
+    """Append frames from stdin to the session log open as descriptor argv[0]."""
     args = sys.argv[1:] if argv is None else argv
+    fd, shown = int(args[0]), args[1]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # devtui decides when we stop: at EOF
     try:
-        with open(args[0], "a", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+        with open(fd, "a", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
             copy_frames(sys.stdin.buffer, out)
     except (OSError, ValueError) as error:
-        print(f"session log {args[0]}: {error}", file=sys.stderr)
+        print(f"session log {shown}: {error}", file=sys.stderr)
         return 1
     return 0
 

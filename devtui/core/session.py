@@ -99,7 +99,11 @@ class RunSession:
         }
         try:
             self.log = await SessionLog.create(
-                self.config.log_dir, self.config.settings.keep_logs, secrets, header
+                self.config.log_dir,
+                self.config.settings.keep_logs,
+                secrets,
+                header,
+                notes=self.warnings,
             )
         except OSError as error:
             self.warnings.append(

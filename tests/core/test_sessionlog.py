@@ -80,19 +80,102 @@ async def test_keep_logs_zero_writes_nothing(tmp_path: Path) -> None:
     assert session.log is None and not (tmp_path / ".devtui").exists()
 
 
-def test_rotation_keeps_the_newest(tmp_path: Path) -> None:
+def test_rotation_keeps_the_newest_and_deletes_only_devtuis_own_logs(tmp_path: Path) -> None:
+    header = '{"kind":"session","version":1}\n'
     for index in range(5):
         path = tmp_path / f"session-2026112{index}-000000-1.jsonl"
-        path.write_text("{}\n")
+        path.write_text(header)
         os.utime(path, (1000 + index, 1000 + index))
     (tmp_path / "notes.txt").write_text("not a log")
+    (tmp_path / "session-notes-mine.jsonl").write_text(header)  # not a name devtui gives
+    lookalike = tmp_path / "session-20261101-000000-7.jsonl"
+    lookalike.write_text('{"my": "own data"}\n')  # devtui's name, not devtui's content
+    os.utime(lookalike, (10, 10))
     deleted = rotate(tmp_path, 2)
     assert [p.name for p in deleted] == [f"session-2026112{i}-000000-1.jsonl" for i in range(3)]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "notes.txt",
+        "session-20261101-000000-7.jsonl",
         "session-20261123-000000-1.jsonl",
         "session-20261124-000000-1.jsonl",
+        "session-notes-mine.jsonl",
     ]
+
+
+def test_rotation_never_deletes_a_log_a_running_devtui_writes(tmp_path: Path) -> None:
+    import fcntl
+
+    live = tmp_path / "session-20261120-000000-1.jsonl"
+    live.write_text('{"kind":"session","version":1}\n')
+    os.utime(live, (1000, 1000))
+    newer = tmp_path / "session-20261121-000000-2.jsonl"
+    newer.write_text('{"kind":"session","version":1}\n')
+    fd = os.open(live, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # as a running devtui holds its own log
+    try:
+        assert rotate(tmp_path, 1) == []
+        assert live.exists()
+    finally:
+        os.close(fd)
+    assert rotate(tmp_path, 1) == [live]
+
+
+async def test_logs_are_private_whatever_the_umask_and_an_open_folder_is_tightened(
+    tmp_path: Path,
+) -> None:
+    logs = tmp_path / ".devtui" / "logs"
+    logs.mkdir(parents=True, mode=0o755)
+    os.chmod(logs, 0o755)
+    previous = os.umask(0)
+    try:
+        session = await run_session(tmp_path, ["out:hi", "exit:0"])
+    finally:
+        os.umask(previous)
+    assert session.log is not None
+    assert stat.S_IMODE(session.log.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(logs.stat().st_mode) == 0o700
+    [note] = [w for w in session.warnings if w.startswith("made ")]
+    assert note.startswith(f"made {logs} private (mode 700; it was 755)")
+    again = await run_session(tmp_path, ["exit:0"])
+    assert not [w for w in again.warnings if w.startswith("made ")]  # said once
+
+
+async def test_a_fresh_log_folder_and_its_parents_are_created_private(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        await run_session(tmp_path, ["exit:0"])
+    finally:
+        os.umask(previous)
+    for folder in (tmp_path / ".devtui", tmp_path / ".devtui" / "logs"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+async def test_two_sessions_at_once_with_keep_logs_1_keep_both_files_private(
+    tmp_path: Path,
+) -> None:
+    config = make_config(
+        {"app": {"command": child("scripted.py", "out:hi", "sleep:0.5", "exit:0")}},
+        settings={"keep_logs": 1},
+        root=tmp_path,
+    )
+    first, second = RunSession(config), RunSession(config)
+    previous = os.umask(0)
+    try:
+        await first.open()
+        await second.open()  # rotation would delete the first one's live log
+        for session in (first, second):
+            await session.start()
+        for session in (first, second):
+            await session.supervisor.wait_all_ended()
+            await session.close(0)
+    finally:
+        os.umask(previous)
+    assert first.log is not None and second.log is not None
+    for session in (first, second):
+        assert session.log is not None
+        text = session.log.path.read_text()
+        assert '"raw":"hi"' in text and '"kind":"end"' in text
+        assert stat.S_IMODE(session.log.path.stat().st_mode) == 0o600
 
 
 async def test_unwritable_log_dir_is_a_warning_not_a_failure(tmp_path: Path) -> None:
