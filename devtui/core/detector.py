@@ -24,6 +24,7 @@ from devtui.core.locate import SourceLocator
 from devtui.core.node_builtins import is_node_builtin
 from devtui.core.patterns import TextPattern
 from devtui.core.problems import Problem, fingerprint, stable_text
+from devtui.core.redact import Redactor
 
 LIST_TESTS: Final[dict[str, Callable[[str], bool]]] = {"node-builtin": is_node_builtin}
 """What a rule's `when = { field = "list" }` can test a field against."""
@@ -101,8 +102,14 @@ class ProblemDetector:
         process: str,
         rules: Sequence[Rule],
         locator: SourceLocator | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
+        """Args:
+        redactor: Cleans what a problem quotes from the output (its message, lines,
+            explanation and fix reach summaries, annotations, reports and copies).
+        """
         self.process = process
+        self._redact = (redactor or Redactor()).redact
         self.rules = sorted(rules, key=lambda rule: -rule.priority)
         """Highest priority first: the most specific rule wins a line."""
         self._locator = locator
@@ -260,11 +267,12 @@ class ProblemDetector:
         if column is not None:
             column += 1 - rule.column_base  # esbuild and Vite count from 0; devtui from 1
             values["column"] = str(column)
+        redact = self._redact
         return Problem(
             rule=rule.id,
             severity=rule.severity,
             title=rule.title,
-            message=render(rule.message, values).strip() or rule.title,
+            message=redact(render(rule.message, values).strip()) or rule.title,
             process=self.process,
             fingerprint=rule_fingerprint(rule, values),
             first_seen=at,
@@ -273,10 +281,10 @@ class ProblemDetector:
             line=_number(values.get("line")),
             column=column,
             symbol=values.get("symbol"),
-            explanation=render(rule.explanation, values),
-            fix=render(rule.fix, values),
+            explanation=redact(render(rule.explanation, values)),
+            fix=redact(render(rule.fix, values)),
             docs=rule.docs,
-            lines=lines,
+            lines=tuple(map(redact, lines)),
             first_seq=seqs[0] if seqs else None,
             occurrence_seqs=seqs,
         )

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import BinaryIO, TextIO
 
-from devtui.core.redact import Redactor
+from devtui.core.redact import PemTracker, Redactor
 
 
 def line_records(process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]) -> str:
@@ -39,6 +39,7 @@ def line_records(process: str, stream: str, at: float, first_seq: int, raws: Seq
 def copy_frames(source: BinaryIO, out: TextIO) -> None:
     """Write every frame of `source` to `out` until end of file."""
     redactor = Redactor()
+    keys = PemTracker()
     while True:
         header = source.readline()
         if not header:
@@ -49,12 +50,13 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
             raws = payload.split("\n") if frame["c"] else []
             if len(raws) != frame["c"]:
                 raise ValueError(f"frame of {frame['c']} lines held {len(raws)}")
+            raws = keys.lines((frame["p"], frame["s"]), raws)
             if redactor.might_hold_secrets(payload):  # the payload is the lines, joined
-                raws = [redactor.redact(raw) for raw in raws]
+                raws = [redactor.redact_line(raw) for raw in raws]
             out.write(line_records(frame["p"], frame["s"], frame["t"], frame["n"], raws))
         elif "r" in frame:
-            record = json.dumps(frame["r"], ensure_ascii=False, separators=(",", ":"))
-            out.write(redactor.redact(record) + "\n")
+            record = redactor.redact_value(frame["r"])
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         elif "secrets" in frame:
             redactor = Redactor(frame["secrets"])
         out.flush()  # a frame is a whole chunk under load; one line when output trickles

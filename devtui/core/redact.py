@@ -1,9 +1,16 @@
-"""Redact secrets before anything is written to disk.
+"""Redact secrets before anything is written to disk, copied or reported.
 
-Invariant: Convex deploy/admin keys, `sk-…` API keys, bearer tokens, `NAME_KEY=value`
-assignments, and the values of environment variables whose names contain KEY, TOKEN,
-SECRET or PASSWORD never reach a session log or an export. Each pattern is guarded by a
-substring test, so text without any trigger costs a few `in` checks, not a regex pass.
+Invariant: no secret form below reaches a session log, a summary, `--json`, an annotation,
+a report or the clipboard: Convex deploy/admin keys; provider tokens (OpenAI/Anthropic
+`sk-…`, Stripe `sk_live_…`, AWS `AKIA…`, GitHub `ghp_…`/`github_pat_…`, GitLab `glpat-…`,
+Slack `xox…-` and webhooks, Google `AIza…`, npm `npm_…`, Telegram bot tokens, JWTs);
+`user:password@` in URLs; `Bearer`/`Basic`/`Token` authorization; any `name=value`,
+`name: value` or `"name": "value"` whose name says key, token, secret, password or
+credential (any case, as in `aws_secret_access_key` or `"apiKey"`); `--admin-key VALUE`
+style flags; PEM private keys (over several lines too, see `PemTracker`); and the values of
+environment variables whose names say so. A secret split by a colour code is caught on the
+ANSI-stripped text (`redact_line`). Each pattern is guarded by cheap substring tests on the
+lower-cased text, so ordinary output costs a few `in` checks, not a regex pass.
 """
 
 from __future__ import annotations
@@ -13,34 +20,97 @@ from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Final
 
+from devtui.core.lines import strip_ansi
+
 REDACTED: Final = "[REDACTED]"
-SECRET_NAME: Final = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+SECRET_NAME: Final = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 """An environment variable whose name matches this holds a secret."""
 MIN_SECRET_VALUE: Final = 8
 """Shorter env values (`1`, `true`, `dev`) are not treated as secrets: too many false hits."""
 
-# (triggers, pattern, replacement): the pattern runs only if a trigger occurs in the text.
+_SECRET_WORD: Final = (
+    r"(?:api[_.-]?key|apikey|access[_.-]?key(?:[_.-]?id)?|secret[_.-]?(?:access[_.-]?)?key"
+    r"|client[_.-]?secret|private[_.-]?key|account[_.-]?key|deploy[_.-]?key|admin[_.-]?key"
+    r"|(?:auth|access|refresh|session|bearer|api|bot)[_.-]?token|token|secret|password"
+    r"|passwd|pwd|passphrase|credentials?)"
+)
+"""Names that say their value is a secret (`aws_secret_access_key`, `apiKey`, `PASSWORD`)."""
+
+# (triggers, pattern, replacement): a pattern runs only if a trigger occurs in the lower-cased
+# text. Order matters: whole-token forms first, the generic `name = value` last.
 _PATTERNS: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
+    (
+        ("private key-----",),
+        re.compile(
+            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+        r"-----BEGIN \1----- " + REDACTED,
+    ),
     (
         ("|",),  # every Convex key has one; rare in ordinary output (code frames use "│")
         re.compile(r"\b(?:prod|dev|preview|project):[A-Za-z0-9_-]+\|[A-Za-z0-9+/=_.-]{16,}"),
         REDACTED,
     ),
-    (("sk-",), re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), REDACTED),
     (
-        ("earer",),
-        re.compile(r"\b([Bb]earer\s+)[A-Za-z0-9._~+/=-]{12,}"),
+        ("sk-", "rk-", "sk_", "rk_"),
+        re.compile(r"\b(?:sk|rk)(?:-|_live_|_test_)[A-Za-z0-9_-]{16,}"),
+        REDACTED,
+    ),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-"),
+        re.compile(
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[\w-]{20,})"
+        ),
+        REDACTED,
+    ),
+    (
+        ("xox", "hooks.slack.com"),
+        re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}|(hooks\.slack\.com/services/)[\w/]+"),
+        REDACTED,
+    ),
+    (("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
+    (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), REDACTED),
+    (("npm_",), re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), REDACTED),
+    ((":aa",), re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b"), REDACTED),  # Telegram bots
+    (
+        ("eyj",),  # a JSON Web Token: header.payload.signature, base64url
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        REDACTED,
+    ),
+    (
+        ("://",),  # scheme://user:password@host
+        re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", re.IGNORECASE),
+        r"\1" + REDACTED + "@",
+    ),
+    (
+        ("bearer", "basic ", "token "),
+        re.compile(r"\b((?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
         r"\1" + REDACTED,
     ),
     (
-        ("KEY", "TOKEN", "SECRET", "PASSW"),
+        ("--",),  # --admin-key VALUE, --password=VALUE
         re.compile(
-            r"\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)[A-Z0-9_]*\s*[=:]\s*"
-            r"(?:\\?[\"'])?)[^\s\"'\\]{4,}"
+            r"(--(?:admin|deploy|api|access|secret)[-_]key|--(?:auth[-_])?token|--password"
+            r"|--secret)(=|\s+)([^\s\"']+)",
+            re.IGNORECASE,
+        ),
+        r"\1\2" + REDACTED,
+    ),
+    (
+        ("key", "token", "secret", "passw", "pwd", "passphrase", "credential"),
+        re.compile(
+            r"((?<![\w.-])[\w.-]*" + _SECRET_WORD + r"[\w.-]*[\"']?\s*[=:]\s*(?:\\?[\"'])?)"
+            r"(?!\d{1,6}\b)(?!" + re.escape(REDACTED) + r")[^\s\"'\\&,;]{4,}",
+            re.IGNORECASE,
         ),
         r"\1" + REDACTED,
     ),
 )
+_TRIGGERS: Final = tuple(trigger for triggers, _, _ in _PATTERNS for trigger in triggers)
+
+PEM_BEGIN: Final = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+PEM_END: Final = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
 
 
 def secret_values(*environments: Mapping[str, str]) -> list[str]:
@@ -59,26 +129,74 @@ class Redactor:
         values |= {encode_basestring(v)[1:-1] for v in values}
         self._values = sorted(values, key=len, reverse=True)
 
-    @classmethod
-    def from_environments(cls, *environments: Mapping[str, str]) -> Redactor:
-        """A redactor for the secret-named variables of the given environments."""
-        values = [
-            value for env in environments for name, value in env.items() if SECRET_NAME.search(name)
-        ]
-        return cls(values)
-
     def redact(self, text: str) -> str:
         """`text` with every known kind of secret replaced."""
         for value in self._values:
             if value in text:
                 text = text.replace(value, REDACTED)
+        lowered = text.lower()
         for triggers, pattern, replacement in _PATTERNS:
-            if any(trigger in text for trigger in triggers):
+            if any(trigger in lowered for trigger in triggers):
                 text = pattern.sub(replacement, text)
         return text
 
+    def redact_line(self, raw: str) -> str:
+        """One output line as emitted: colours kept, unless a colour code splits a secret,
+        which the ANSI-stripped text then shows (the line is written without colours)."""
+        redacted = self.redact(raw)
+        if "\x1b" not in raw:
+            return redacted
+        plain = strip_ansi(raw)
+        plain_redacted = self.redact(plain)
+        if plain_redacted != plain and strip_ansi(redacted) != plain_redacted:
+            return plain_redacted
+        return redacted
+
+    def redact_value(self, value: object) -> object:
+        """A JSON-ready value with every string in it redacted (records, summaries)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_value(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.redact_value(item) for key, item in value.items()}
+        return value
+
     def might_hold_secrets(self, text: str) -> bool:
         """Cheap: False guarantees `redact` would change nothing."""
-        return any(value in text for value in self._values) or any(
-            trigger in text for triggers, _, _ in _PATTERNS for trigger in triggers
-        )
+        if any(value in text for value in self._values):
+            return True
+        lowered = text.lower()
+        return any(trigger in lowered for trigger in _TRIGGERS)
+
+
+class PemTracker:
+    """Redacts a PEM private key printed over several lines of one stream: every line from
+    `-----BEGIN … PRIVATE KEY-----` to its END line (base64 lines look like nothing alone)."""
+
+    def __init__(self) -> None:
+        self._inside: set[tuple[str, str]] = set()
+
+    def lines(self, stream: tuple[str, str], raws: list[str]) -> list[str]:
+        """`raws` of `stream` (process, pipe) with the lines inside a key replaced."""
+        inside = stream in self._inside
+        if not inside and not any("PRIVATE KEY-----" in raw for raw in raws):
+            return raws
+        kept: list[str] = []
+        for raw in raws:
+            if inside:
+                if PEM_END.search(raw):
+                    inside = False
+                kept.append(REDACTED)
+            elif PEM_BEGIN.search(raw) and not PEM_END.search(raw):
+                inside = True
+                kept.append(
+                    raw[: raw.index("-----BEGIN")] + f"-----BEGIN PRIVATE KEY----- {REDACTED}"
+                )
+            else:
+                kept.append(raw)
+        if inside:
+            self._inside.add(stream)
+        else:
+            self._inside.discard(stream)
+        return kept

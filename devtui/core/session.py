@@ -8,7 +8,6 @@ event (including the last states) reaches every subscriber and the session log.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -16,7 +15,6 @@ from devtui import __version__
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import missing_executables
 from devtui.core.config.model import Config
-from devtui.core.redact import secret_values
 from devtui.core.sessionlog import SessionLog
 from devtui.core.supervisor import Supervisor
 
@@ -81,8 +79,7 @@ class RunSession:
         """Create the session log and start writing to it."""
         if self.config.settings.keep_logs <= 0:
             return
-        environments = [dict(os.environ)] + [dict(p.env) for p in self.config.processes.values()]
-        secrets = secret_values(*environments)
+        secrets = self.supervisor.secrets
         header: dict[str, object] = {
             "devtui": __version__,
             "cwd": str(self.config.root),
@@ -91,7 +88,7 @@ class RunSession:
                 {
                     "name": p.name,
                     "kind": p.kind.value,
-                    "command": p.command_text,
+                    "command": self.supervisor.redactor.redact(p.command_text),
                     "depends_on": list(p.depends_on),
                 }
                 for p in self.config.processes.values()

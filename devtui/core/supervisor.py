@@ -9,6 +9,7 @@ every process group it started is gone or named as a survivor.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -35,6 +36,7 @@ from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.patterns import HOOKS
 from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
 from devtui.core.process import ChildProcess, OnSignal
+from devtui.core.redact import Redactor, secret_values
 from devtui.core.restart import RestartTiming, RestartTracker
 from devtui.core.sightings import report_sighting
 from devtui.core.slot import ProcessSlot
@@ -79,6 +81,13 @@ class Supervisor:
         self.clock = clock
         """The wall clock every event's time comes from."""
         self._environ = environ
+        self.secrets = secret_values(
+            dict(os.environ if environ is None else environ),
+            *(dict(process.env) for process in config.processes.values()),
+        )
+        """Values of secret-named environment variables (the session log redacts them)."""
+        self.redactor = Redactor(self.secrets)
+        """Redacts secrets from problems, summaries and copies (see `core.redact`)."""
         self._restart_timing = restart_timing
         self._read_size = read_size
         self._slots: dict[str, ProcessSlot] = {}
@@ -288,7 +297,9 @@ class Supervisor:
     # ------------------------------------------------------------------ run loop
 
     def _add_slot(self, process: ProcessConfig) -> None:
-        detector = ProblemDetector(process.name, self.config.rules_for(process), self._locator)
+        detector = ProblemDetector(
+            process.name, self.config.rules_for(process), self._locator, self.redactor
+        )
         slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at, detector)
         slot.on_state_change = self._refresh_staleness
         self._slots[process.name] = slot

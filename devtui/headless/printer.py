@@ -45,12 +45,16 @@ class HeadlessPrinter:
         annotations: bool = False,
         on_stdout_gone: Callable[[], None] | None = None,
         on_stdout_error: Callable[[str], None] | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         """Args:
+        redact: Cleans secrets from what devtui itself says on stderr (state reasons and
+            last lines quote the children); their own output on stdout passes as it is.
         on_stdout_gone: Called once (on the event loop) when stdout's reader went away.
         on_stdout_error: Called once with the reason when writing stdout fails otherwise.
         """
         self.out = out
+        self._redact = redact
         self._guard_out = _is_terminal(out)
         self._guard_err = _is_terminal(err)
         """A terminal gets only printable text and colours from children (not a file)."""
@@ -119,6 +123,8 @@ class HeadlessPrinter:
         if diagnostic.details:
             indent = " " * (len(clock_time(0)) + 3 + self._width)
             head += "".join(f"{indent}{paint('│', DIM)} {line}\n" for line in diagnostic.details)
+        if self._redact is not None:
+            head = self._redact(head)
         return for_terminal(head, self._colour_err) if self._guard_err else head
 
     def render(self, events: list[Event]) -> list[tuple[TextIO, str]]:

@@ -85,6 +85,7 @@ class HeadlessRun:
             annotations=annotations_wanted(options.annotations, options.environ),
             on_stdout_gone=lambda: self._request(STDOUT_GONE, from_signal=False),
             on_stdout_error=self._stdout_failing,
+            redact=self.session.supervisor.redactor.redact,
         )
         self._stop = asyncio.Event()
         self._requests = ShutdownRequests(time.monotonic)
@@ -288,6 +289,7 @@ class HeadlessRun:
         self._note(symbol, f"exit {outcome.code}: {reason}", style, outcome.details)
         if self.options.json_path is not None:
             document = json_summary(outcome.code, reason, statuses, problems, log_path, peaks)
+            document = supervisor.redactor.redact_value(document)  # type: ignore[assignment]
             try:
                 write_json(self.options.json_path, document)
             except OSError as error:

@@ -265,6 +265,10 @@ class DevtuiApp(App[int]):
             code = self._exit_code if self._exit_code is not None else int(ExitCode.PROCESS_FAILED)
             await self._close_stack(code, "the TUI ended")
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy goes through here: no secret reaches the clipboard."""
+        super().copy_to_clipboard(self.session.supervisor.redactor.redact(text))
+
     def notify(
         self,
         message: str,

@@ -14,6 +14,7 @@ from devtui.core.config.model import Config
 from devtui.core.events import ProcessStatus
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import ProblemBook
+from devtui.core.redact import Redactor
 from devtui.core.sessionlog import SessionLog
 
 
@@ -22,6 +23,7 @@ class StackControls(Protocol):
 
     problems: ProblemBook
     memory: MemoryMonitor | None
+    redactor: Redactor
 
     @property
     def statuses(self) -> dict[str, ProcessStatus]: ...

@@ -8,6 +8,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from devtui.core.redact import Redactor
 from devtui.core.triage.session import TriageSession
 from devtui.ui.screens.triage import TriageScreen
 
@@ -29,3 +30,7 @@ class TriageApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.triage)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy goes through here: no secret reaches the clipboard."""
+        super().copy_to_clipboard(Redactor().redact(text))

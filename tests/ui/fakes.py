@@ -23,6 +23,7 @@ from devtui.core.events import (
 from devtui.core.memory import MIB, Thresholds, TreeMemory
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import Problem, ProblemBook, Severity
+from devtui.core.redact import Redactor
 from tests.helpers import make_config
 
 
@@ -32,6 +33,7 @@ class FakeSupervisor:
     def __init__(self, statuses: list[ProcessStatus], bus: EventBus, config: Config) -> None:
         self._statuses = {status.name: status for status in statuses}
         self.problems = ProblemBook()
+        self.redactor = Redactor()
         self.clock: Callable[[], float] = lambda: 1_800_000_000.0
         self.commands: list[tuple[str, str]] = []
         self.memory: MemoryMonitor | None = MemoryMonitor(

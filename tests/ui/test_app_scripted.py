@@ -435,3 +435,25 @@ async def test_ctrl_c_also_quits_and_a_second_press_kills(session: FakeSession) 
         await settle(pilot)
     assert ("kill", "") in session.supervisor.commands
     assert session.closed is not None
+
+
+async def test_nothing_copied_to_the_clipboard_holds_a_secret(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    problem = Problem(
+        "convex-function-error",
+        Severity.ERROR,
+        "Convex function error",
+        "A(ai:chat): call failed",
+        "convex",
+        "fp-secret",
+        1.0,
+        1.0,
+        lines=("[CONVEX A(ai:chat)] [ERROR] 'key sk-proj-Abcdefghijklmnop1234567890'",),
+    )
+    session.supervisor.problems.record(problem)
+    await pilot.press("1", "e")
+    assert "sk-proj" not in app.clipboard and "[REDACTED]" in app.clipboard
+    app.copy_to_clipboard("password=hunter2-really")  # every other copy takes this path
+    assert app.clipboard == "password=[REDACTED]"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from devtui.core.redact import REDACTED, Redactor
+import pytest
+
+from devtui.core.redact import REDACTED, PemTracker, Redactor, secret_values
+from tests.secrets_corpus import CORPUS, PEM_KEY, PEM_SECRET
 
 
 def test_convex_deploy_and_admin_keys() -> None:
@@ -29,8 +32,8 @@ def test_secret_named_assignments_keep_the_name() -> None:
 
 
 def test_values_of_secret_environment_variables() -> None:
-    redactor = Redactor.from_environments(
-        {"MY_SERVICE_PASSWORD": "hunter2-is-long", "HOME": "/home/dev/secretless"}
+    redactor = Redactor(
+        secret_values({"MY_SERVICE_PASSWORD": "hunter2-is-long", "HOME": "/home/dev/secretless"})
     )
     assert (
         redactor.redact("connecting with hunter2-is-long now") == f"connecting with {REDACTED} now"
@@ -40,7 +43,7 @@ def test_values_of_secret_environment_variables() -> None:
 
 def test_json_escaped_secret_values_are_redacted_too() -> None:
     value = 'pa"ss\\word-1234'
-    redactor = Redactor.from_environments({"DB_PASSWORD": value})
+    redactor = Redactor(secret_values({"DB_PASSWORD": value}))
     encoded = json.dumps({"raw": f"using {value}"})
     assert value not in json.loads(redactor.redact(encoded))["raw"]
 
@@ -48,3 +51,40 @@ def test_json_escaped_secret_values_are_redacted_too() -> None:
 def test_ordinary_output_is_untouched() -> None:
     line = "✔ 04:31:45 Convex functions ready! (891.93ms) | dev server at http://localhost:5173/"
     assert Redactor().redact(line) == line
+
+
+@pytest.mark.parametrize(("form", "line", "secret"), CORPUS, ids=[form for form, _, _ in CORPUS])
+def test_every_secret_form_is_redacted(form: str, line: str, secret: str) -> None:
+    redacted = Redactor().redact_line(line)
+    assert secret not in redacted, (form, redacted)
+    assert REDACTED in redacted
+
+
+def test_the_corpus_has_at_least_25_forms() -> None:
+    assert len(CORPUS) + 1 >= 25  # and the multi-line private key
+
+
+def test_a_private_key_over_several_lines_is_redacted_whole() -> None:
+    tracker = PemTracker()
+    first, second = PEM_KEY[:2], PEM_KEY[2:]
+    kept = tracker.lines(("app", "stdout"), ["before", *first])
+    kept += tracker.lines(("app", "stdout"), [*second, "after"])  # split across chunks
+    assert kept[0] == "before" and kept[-1] == "after"
+    assert not any(PEM_SECRET in line or PEM_KEY[2] in line for line in kept)
+    assert "\n".join(PEM_KEY) not in Redactor().redact("\n".join(PEM_KEY))
+    assert PEM_SECRET not in Redactor().redact("key: " + "\n".join(PEM_KEY))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "  VITE v8.3.8  ready in 271 ms",
+        "  ➜  Local:   http://localhost:5173/",
+        "11/22/2026, 4:34:10 AM [CONVEX A(ai:streamChatWithAI)] [LOG] '[AI_STREAMING] Starting stream' 42",
+        "max_tokens=4096 temperature=0.2",
+        '✘ [ERROR] Could not resolve "crypto"',
+        'npm warn Unknown user config "nodedir". See `npm help npmrc` for supported config options.',
+    ],
+)
+def test_ordinary_lines_stay_as_they_are(line: str) -> None:
+    assert Redactor().redact_line(line) == line

@@ -9,8 +9,10 @@ break the Markdown.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
 from devtui.core.redact import Redactor
@@ -21,6 +23,38 @@ from devtui.core.triage.session import TriageSession
 MAX_OCCURRENCES: Final = 3
 """A report shows this many of a problem's sightings (the latest), and says how many more."""
 SEVERITY_MARK: Final = {"error": "✖", "warning": "⚠", "info": "•"}
+
+
+def reports_folder(log: Path, cwd: Path) -> Path:
+    """Where reports of `log` go: its project's `.devtui/reports/` (beside `.devtui/logs/`),
+    else `.devtui/reports/` in `cwd`; never the project's own files."""
+    folder = log.resolve().parent
+    if folder.name == "logs" and folder.parent.name == ".devtui":
+        return folder.parent / "reports"
+    return cwd / ".devtui" / "reports"
+
+
+def write_report(folder: Path, report: str) -> Path:
+    """Write `report` to a new owner-only (0600) file in the owner-only `folder`.
+
+    Raises:
+        OSError: the folder or file cannot be written.
+    """
+    from devtui.core.sessionlog import PRIVATE_FILE, private_folder
+
+    private_folder(folder)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 1000):
+        path = folder / f"devtui-report-{stamp}{'' if attempt == 1 else f'-{attempt}'}.md"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        except FileExistsError:
+            continue
+        os.fchmod(fd, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(report)
+        return path
+    raise FileExistsError(f"no free report name in {folder}")
 
 
 def clock(at: float | None) -> str:

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import os
 
+from devtui.core.redact import Redactor
 from devtui.core.sessionlog import iso_time
 from devtui.core.triage.session import TriageSession
 
 
 def summary_document(session: TriageSession) -> dict[str, object]:
-    """The summary (field names are the contract; README, "Log triage")."""
+    """The summary (field names are the contract; README, "Log triage"), redacted again
+    (the log was redacted when written; this catches what a pattern learned since)."""
+    document = _document(session)
+    redacted = Redactor().redact_value(document)
+    assert isinstance(redacted, dict)
+    return redacted
+
+
+def _document(session: TriageSession) -> dict[str, object]:
     info = session.info
     problems = session.problems
     counts = {"error": 0, "warning": 0, "info": 0, "resolved": 0}

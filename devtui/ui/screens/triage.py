@@ -34,7 +34,7 @@ from devtui.core.triage.problems import (
     occurrence_context,
     sort_problems,
 )
-from devtui.core.triage.report import markdown_report
+from devtui.core.triage.report import markdown_report, reports_folder, write_report
 from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
@@ -97,7 +97,7 @@ class TriageScreen(Screen[None]):
         self._query_mode = "search"
         self._search_mask: bytearray | None = None
         self._last_progress = 0.0
-        self.reports_dir = Path.cwd()
+        self.reports_dir = reports_folder(session.path, Path.cwd())
         """Where `x` writes report files."""
 
     # ----------------------------------------------------------------- layout
@@ -593,12 +593,14 @@ class TriageScreen(Screen[None]):
             self.notify("No problems to report", timeout=3)
             return
         report = markdown_report(self.session, problems, self.context)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.reports_dir / f"devtui-report-{stamp}.md"
         try:
-            path.write_text(report, encoding="utf-8")
+            path = write_report(self.reports_dir, report)
         except OSError as error:
-            self.notify(f"Cannot write {path}: {error.strerror}", severity="error", markup=False)
+            self.notify(
+                f"Cannot write a report in {self.reports_dir}: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
             return
         self.app.copy_to_clipboard(report)
         what = "all problems" if len(problems) > 1 else "the problem"
