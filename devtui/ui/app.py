@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -33,7 +34,12 @@ from devtui.core.events import (
 )
 from devtui.core.outcome import up_outcome
 from devtui.core.problems import Problem
-from devtui.core.signals import EXIT_CODES
+from devtui.core.signals import (
+    QUIT_REQUEST,
+    ShutdownRequests,
+    StopRequest,
+    signal_request,
+)
 from devtui.errors import ExitCode
 from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.format import name_styles
@@ -44,11 +50,25 @@ from devtui.ui.screens.memory import MemoryScreen
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
-from devtui.ui.terminal_guard import STALL_S, StallWatchdog, ignore_resume_on_dead_terminal
+from devtui.ui.terminal_guard import (
+    STALL_S,
+    StallWatchdog,
+    ignore_resume_on_dead_terminal,
+    stop_input_thread,
+)
 from devtui.ui.widgets.log_view import LogView
 
 EXIT_WATCHDOG_S = 3.0
 """After the stack is down, Textual gets this long to restore the terminal and return."""
+
+
+def _terminal_answers() -> bool:
+    """Whether the terminal is still there (a hung-up one refuses `isatty`'s question)."""
+    stdin = sys.__stdin__
+    try:
+        return stdin is not None and os.isatty(stdin.fileno())
+    except (OSError, ValueError):
+        return False
 
 
 class DevtuiApp(App[int]):
@@ -85,6 +105,10 @@ class DevtuiApp(App[int]):
         )
         self._handled = asyncio.Event()
         self._shutdown_view: ShutdownScreen | None = None
+        self._requests = ShutdownRequests(time.monotonic)
+        """The core's one policy for stop requests (signals and the quit key alike)."""
+        self._terminal_gone = False
+        """The terminal was closed under the app (drawing and reading keys stopped)."""
         self._problems_view: ProblemsScreen | None = None
         self._memory_view: MemoryScreen | None = None
         self._exit_code: int | None = None
@@ -219,19 +243,29 @@ class DevtuiApp(App[int]):
         return self._exit_code
 
     def _on_signal(self, sig: signal.Signals) -> None:
-        self._begin_shutdown(EXIT_CODES[sig], f"interrupted by {sig.name}")
+        if self._guard_exit and not _terminal_answers():
+            # The terminal was closed under us (SIGHUP): Textual's input thread would spin
+            # on a stdin that reads nothing, and nothing can be drawn any more.
+            self._terminal_gone = True
+            stop_input_thread(self)
+        self._request(signal_request(sig), from_signal=True)
 
     async def action_quit(self) -> None:
         """Stop every process (shown step by step), then exit; a second press kills all."""
-        self._begin_shutdown(None, "quit")
+        self._request(QUIT_REQUEST, from_signal=False)
+
+    def _request(self, request: StopRequest, *, from_signal: bool) -> None:
+        verdict = self._requests.request(request, from_signal=from_signal)
+        if verdict == "now":
+            self.session.supervisor.kill_now()
+        elif verdict == "first":
+            self._begin_shutdown(request.code, request.reason)
 
     def _begin_shutdown(self, code: int | None, reason: str) -> None:
-        if self._shutdown_view is not None:
-            self.session.supervisor.kill_now()
-            return
         self._exit_code = code
         self._shutdown_view = ShutdownScreen(self.dashboard.names)
-        self.push_screen(self._shutdown_view)
+        if not self._terminal_gone:  # nothing to draw on otherwise
+            self.push_screen(self._shutdown_view)
         self._shut_down(reason)
 
     @work(group="shutdown")

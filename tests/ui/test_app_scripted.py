@@ -457,3 +457,34 @@ async def test_nothing_copied_to_the_clipboard_holds_a_secret(
     assert "sk-proj" not in app.clipboard and "[REDACTED]" in app.clipboard
     app.copy_to_clipboard("password=hunter2-really")  # every other copy takes this path
     assert app.clipboard == "password=[REDACTED]"
+
+
+async def test_a_second_q_while_stopping_kills_at_once(session: FakeSession) -> None:
+    app = RecordingApp(session)
+    app.notes = []
+
+    async def slow_close(exit_code: int | None, reason: str = "") -> None:
+        await pilot.press("q")  # the shutdown screen says "Ctrl+C or q again"
+        session.closed = (exit_code, reason)
+        session.bus.close()
+
+    session.close = slow_close  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        await settle(pilot)
+    assert ("kill", "") in session.supervisor.commands
+
+
+async def test_two_sighups_10_ms_apart_are_one_request_not_a_kill(session: FakeSession) -> None:
+    import signal
+    import time
+
+    app = RecordingApp(session)
+    app.notes = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app._on_signal(signal.SIGHUP)
+        time.sleep(0.01)
+        app._on_signal(signal.SIGHUP)  # what a closing terminal can send
+        await settle(pilot)
+    assert ("kill", "") not in session.supervisor.commands
+    assert session.closed == (129, "interrupted by SIGHUP")

@@ -123,3 +123,59 @@ def test_closing_the_terminal_window_mid_flood_ends_devtui_in_order(tmp_path: Pa
     finally:
         if process.poll() is None:
             process.kill()
+
+
+STUBBORN = Path(__file__).resolve().parents[1] / "children" / "stubborn.py"
+
+
+def test_closing_the_terminal_during_a_slow_shutdown_neither_spins_nor_stalls(
+    tmp_path: Path,
+) -> None:
+    """A child that ignores SIGINT/SIGTERM makes the shutdown take its whole grace. With
+    the terminal gone, Textual's input thread used to spin a core on a stdin reading
+    nothing, the stall watchdog ended devtui after 10 s, and the log had no end record."""
+    config = tmp_path / "devtui.toml"
+    config.write_text(
+        "[settings]\nshutdown_grace = 3\n\n"
+        f'[processes.stubborn]\ncommand = ["{sys.executable}", "{STUBBORN}", '
+        f'"{tmp_path / "pids"}"]\nready = "stubborn ready"\n'
+    )
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm-256color")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtui", "--config", str(config)],
+        preexec_fn=lambda: os.login_tty(slave),
+        pass_fds=(slave,),
+        env=env,
+        cwd=tmp_path,
+    )
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "pids").exists() and time.monotonic() < deadline:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                break
+        assert (tmp_path / "pids").exists(), "the stubborn child never started"
+        time.sleep(1.0)  # the dashboard is up
+        me = psutil.Process(process.pid)
+        family = me.children(recursive=True)
+        before = sum(me.cpu_times()[:2])
+        closed_at = time.monotonic()
+        os.close(master)  # the window closes: SIGHUP, and stdin reads nothing from now on
+        used = 0.0
+        while process.poll() is None and time.monotonic() - closed_at < 20:
+            try:
+                used = sum(me.cpu_times()[:2]) - before
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.1)
+        assert_ended_in_order(process, family, tmp_path / ".devtui" / "logs")
+        took = time.monotonic() - closed_at
+        assert took < 3 + 3, f"the shutdown took {took:.1f} s for a 3 s grace"
+        assert used < 0.3 * took, f"devtui used {used:.1f} s of CPU in {took:.1f} s"
+    finally:
+        if process.poll() is None:
+            process.kill()

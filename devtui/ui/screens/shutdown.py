@@ -7,9 +7,11 @@ SurvivorsFound); the supervisor alone decides what is sent when.
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -27,6 +29,11 @@ from devtui.core.units import format_seconds
 
 class ShutdownScreen(ModalScreen[None]):
     """Shown from the moment the user quits until every process is gone."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Kill everything now", show=False),
+    ]
+    """A modal screen keeps the app's own `q` from it: pressed again, it means now."""
 
     def __init__(self, names: list[str]) -> None:
         super().__init__(id="shutdown")
