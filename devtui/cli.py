@@ -25,6 +25,7 @@ from devtui.core.config import (
 from devtui.core.config.checker import suggest
 from devtui.core.config.discover import display_path
 from devtui.core.config.project_files import functions_dir
+from devtui.core.descendants import kill_all_runs
 from devtui.core.groups import LIVE_GROUPS
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError
@@ -533,3 +534,9 @@ def main(
         if leftovers:  # the orderly shutdown missed something: say so, never hide it
             groups = ", ".join(map(str, leftovers))
             err.write(f"devtui: killed process groups still running at exit: {groups}\n")
+        strays = kill_all_runs()
+        if strays:
+            err.write(
+                f"devtui: killed processes of the stack still running at exit: "
+                f"{', '.join(strays)}\n"
+            )

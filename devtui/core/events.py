@@ -259,6 +259,40 @@ class SurvivorsFound:
     at: float
 
 
+LeftCause: TypeAlias = Literal["exited", "detached", "killed", "outlived"]
+"""Why processes of the stack are being stopped apart from their process's group:
+`exited`: the process exited on its own and left them running; `detached`: it is being
+stopped and they had left its process group and session (`setsid()`, a daemon);
+`killed`: the same, but the user asked to kill everything at once (SIGKILL sent already);
+`outlived`: once every process was stopped they still ran (process "devtui")."""
+
+
+@dataclass(frozen=True, slots=True)
+class DescendantsLeft:
+    """Processes the stack started that its group signals would miss: named, and stopped
+    with the same SIGINT → SIGTERM → SIGKILL steps."""
+
+    process: str
+    descendants: tuple[str, ...]
+    """`pid command` of each."""
+    at: float
+    cause: LeftCause = "exited"
+
+    @property
+    def headline(self) -> str:
+        """The sentence every front end shows for it (so they cannot disagree)."""
+        count = len(self.descendants)
+        what = f"{count} process{'es' if count != 1 else ''}"
+        them = "them" if count != 1 else "it"
+        if self.cause == "outlived":
+            return f"{what} of the stack outlived what started {them}; stopping {them}:"
+        if self.cause == "detached":
+            return f"{what} it started left its process group; stopping {them} too:"
+        if self.cause == "killed":
+            return f"{what} it started left its process group; killed {them} too:"
+        return f"exited and left {what} running; stopping {them}:"
+
+
 @dataclass(frozen=True, slots=True)
 class ProblemDetected:
     """A new problem was found in a process's output."""
@@ -394,6 +428,7 @@ Event: TypeAlias = (
     | ReadyTimedOut
     | SignalSent
     | SurvivorsFound
+    | DescendantsLeft
     | ProblemDetected
     | ProblemRepeated
     | ProblemUpdated

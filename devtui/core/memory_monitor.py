@@ -44,11 +44,14 @@ class MemoryMonitor:
         interval: float,
         roots: Callable[[], dict[str, int]],
         thresholds: Callable[[str], Thresholds],
+        on_tree: Callable[[str, int, tuple[int, ...]], None] | None = None,
     ) -> None:
         """Args:
         roots: The pid of each running process (its tree's root), by name.
         thresholds: A process's thresholds, asked at every sample (a restart with more
             heap moves the default warning).
+        on_tree: Told each tree walked (name, root, every pid): the supervisor tracks the
+            descendants with it.
         """
         self._bus = bus
         self._problems = problems
@@ -56,6 +59,7 @@ class MemoryMonitor:
         self.interval = interval
         self._roots = roots
         self._thresholds = thresholds
+        self._on_tree = on_tree
         self._measurer = TreeMeasurer()
         self.tracks: dict[str, MemoryTrack] = {}
         """Each process's memory over the session."""
@@ -93,6 +97,8 @@ class MemoryMonitor:
         at = self._clock()
         for name, tree in trees.items():
             self.observe(name, tree, at)
+            if self._on_tree is not None:
+                self._on_tree(name, roots[name], tuple(child.pid for child in tree.children))
 
     async def _run(self) -> None:
         while not self._stop.is_set():

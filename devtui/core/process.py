@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,10 @@ OnEof = Callable[[Stream], None]
 """Called once per pipe when it reaches end of file."""
 OnSignal = Callable[[signal.Signals, "float | None"], None]
 """Told each signal sent while stopping, and when SIGKILL follows (None once sent)."""
+Related = Callable[[], "set[int]"]
+"""The living descendants known of the child beyond its group (marked, or tracked)."""
+OnLeftovers = Callable[[tuple[str, ...]], None]
+"""Told (`pid command` of each) what the child left running when it exited on its own."""
 
 _LINGER_AFTER_EXIT: Final = 0.5
 """How long pipes may stay open after the leader exits before the rest of the group is
@@ -65,10 +70,15 @@ class ChildProcess:
     """A spawned child; create with `ChildProcess.spawn`."""
 
     def __init__(
-        self, transport: asyncio.SubprocessTransport, protocol: _PipeProtocol, pid: int
+        self,
+        transport: asyncio.SubprocessTransport,
+        protocol: _PipeProtocol,
+        pid: int,
+        related: Related | None = None,
     ) -> None:
         self._transport = transport
         self._protocol = protocol
+        self._related = related
         self.pid = pid
         """The leader's pid; also its session and process-group id."""
         self._stopping = False
@@ -87,12 +97,15 @@ class ChildProcess:
         on_data: OnData,
         on_eof: OnEof,
         read_size: int | None = None,
+        related: Related | None = None,
     ) -> ChildProcess:
         """Start `argv` in a new session, stdin from /dev/null, stdout and stderr piped.
 
         Args:
             read_size: Most bytes handed to `on_data` per read (None: asyncio's 256 KiB).
                 Smaller reads let an interactive UI interleave with a flood of output.
+            related: Finds the descendants that left the child's group and session (a
+                `setsid()` grandchild, a daemon): stopped along with it.
 
         Raises:
             OSError: the executable is missing or cannot be run (FileNotFoundError,
@@ -117,7 +130,7 @@ class ChildProcess:
                 pipe = transport.get_pipe_transport(fd)
                 if pipe is not None and hasattr(pipe, "max_size"):  # asyncio's read chunk
                     pipe.max_size = read_size
-        return cls(transport, protocol, pid)
+        return cls(transport, protocol, pid, related)
 
     @property
     def returncode(self) -> int | None:
@@ -143,13 +156,19 @@ class ChildProcess:
             if pipe is not None and not pipe.is_closing():
                 pipe.resume_reading()  # type: ignore[attr-defined]
 
-    async def wait(self, grace: float = 5.0, on_signal: OnSignal | None = None) -> int:
-        """Wait until the leader exited, the pipes are drained and the group is gone.
+    async def wait(
+        self,
+        grace: float = 5.0,
+        on_signal: OnSignal | None = None,
+        on_leftovers: OnLeftovers | None = None,
+    ) -> int:
+        """Wait until the leader exited, the pipes are drained and every descendant is gone.
 
         Args:
-            grace: How long leftover group members get between SIGTERM and SIGKILL when
-                the leader exits on its own and leaves them behind.
+            grace: How long descendants get from SIGINT to SIGKILL when the leader exits on
+                its own and leaves them behind.
             on_signal: Told each signal sent to such leftovers.
+            on_leftovers: Told what was left (`pid command` each), before it is stopped.
 
         Returns:
             The leader's exit code.
@@ -161,29 +180,52 @@ class ChildProcess:
             await asyncio.wait_for(asyncio.shield(self._protocol.closed), _LINGER_AFTER_EXIT)
         except TimeoutError:
             pass
-        leftovers = [] if self._stopping else await asyncio.to_thread(self._members)
+        leftovers: list[int] = []
+        if not self._stopping:
+            self._known_descendants |= await asyncio.to_thread(self._related_now)
+            leftovers = await asyncio.to_thread(self._members)
         if leftovers:
-            # The leader is gone but part of its group lives on: stop it, never orphan it.
-            await self._escalate((signal.SIGTERM, signal.SIGKILL), grace, on_signal)
+            # The leader is gone but what it started lives on: say so, stop it, never
+            # orphan it (the same steps as a stop).
+            if on_leftovers is not None:
+                on_leftovers(tuple(await asyncio.to_thread(lambda: list(map(describe, leftovers)))))
+            await self._escalate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL), grace, on_signal)
         await self._finish_pipes()
         if not await asyncio.to_thread(self._members):
             LIVE_GROUPS.discard(self.pid)
         code = self.returncode
         return code if code is not None else -1
 
-    async def stop(self, grace: float, on_signal: OnSignal | None = None) -> None:
-        """Stop the whole group: SIGINT, then SIGTERM at grace/2, then SIGKILL at grace.
+    async def stop(
+        self,
+        grace: float,
+        on_signal: OnSignal | None = None,
+        on_detached: OnLeftovers | None = None,
+    ) -> None:
+        """Stop the whole group and every descendant known beyond it: SIGINT, then SIGTERM
+        at grace/2, then SIGKILL at grace.
 
         Idempotent: a second call while stopping waits for the first to finish. Survivors
         after SIGKILL are recorded in `survivors`.
+
+        Args:
+            on_detached: Told (`pid command` each) the descendants that had left the group
+                and session, before they are stopped with it.
         """
         if self._stopping:
             await self._stop_finished.wait()
             return
         self._stopping = True
         try:
+            related = await asyncio.to_thread(self._related_now)
+            found = set(related)
             if self.returncode is None:
-                self._known_descendants = await asyncio.to_thread(descendants, self.pid)
+                found |= await asyncio.to_thread(descendants, self.pid)
+            self._known_descendants |= found
+            if on_detached is not None and related:
+                detached = await asyncio.to_thread(self._outside_group, related)
+                if detached:
+                    on_detached(detached)
             await self._escalate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL), grace, on_signal)
         finally:
             self._stop_finished.set()
@@ -229,6 +271,23 @@ class ChildProcess:
                 return False
             await asyncio.sleep(_POLL)
 
+    def _outside_group(self, pids: set[int]) -> tuple[str, ...]:
+        """`pid command` of those of `pids` alive outside the group and session (blocking)."""
+        outside = []
+        for pid in sorted(pids):
+            try:
+                if os.getpgid(pid) == self.pid or os.getsid(pid) == self.pid:
+                    continue
+            except OSError:  # gone
+                continue
+            if _alive(pid):
+                outside.append(describe(pid))
+        return tuple(outside)
+
+    def _related_now(self) -> set[int]:
+        """The descendants found beyond the group (blocking; call in a thread)."""
+        return self._related() if self._related is not None else set()
+
     def _members(self) -> list[int]:
         """Living members of the group (blocking; call in a thread)."""
         alive_descendants = {pid for pid in self._known_descendants if pid != self.pid}
@@ -272,3 +331,36 @@ def enlarge_pipe(pipe: asyncio.BaseTransport) -> None:
         fcntl.fcntl(file.fileno(), set_size, PIPE_BUFFER_BYTES)
     except (OSError, ValueError):  # ValueError: a child that exited at once closed it
         pass
+
+
+async def stop_processes(
+    pids: Sequence[int], grace: float, on_signal: OnSignal | None = None
+) -> tuple[str, ...]:
+    """Stop single processes (not a group) with the same steps as a child: SIGINT, SIGTERM
+    at half the grace, SIGKILL at its end; returns `pid command` of any survivor."""
+    loop = asyncio.get_running_loop()
+    steps = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
+    step = grace / (len(steps) - 1)
+    remaining = [pid for pid in pids if _alive(pid)]
+    for index, sig in enumerate(steps):
+        if not remaining:
+            return ()
+        final = index == len(steps) - 1
+        for pid in remaining:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if on_signal is not None:
+            on_signal(sig, None if final else time.time() + step * (len(steps) - 1 - index))
+        deadline = loop.time() + (_FINAL_WAIT if final else step)
+        while remaining and loop.time() < deadline:
+            await asyncio.sleep(_POLL)
+            remaining = [pid for pid in remaining if _alive(pid)]
+    return tuple(describe(pid) for pid in remaining if _alive(pid))
+
+
+def _alive(pid: int) -> bool:
+    from devtui.core.groups import _is_gone
+
+    return not _is_gone(pid)

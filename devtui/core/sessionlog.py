@@ -27,6 +27,7 @@ from typing import Final
 
 from devtui.core.bus import Subscription
 from devtui.core.events import (
+    DescendantsLeft,
     Event,
     FilesChanged,
     LintChecked,
@@ -142,6 +143,14 @@ def _record(event: Event) -> dict[str, object]:
             "time": event.at,
             "process": event.process,
             "survivors": list(event.survivors),
+        }
+    if isinstance(event, DescendantsLeft):
+        return {
+            "kind": "descendants-left",
+            "time": event.at,
+            "process": event.process,
+            "cause": event.cause,
+            "descendants": list(event.descendants),
         }
     if isinstance(event, SupervisorStopping):
         return {"kind": "stopping", "time": event.at, "reason": event.reason}

@@ -21,21 +21,25 @@ from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
 from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
 from devtui.core.deployment import deployment_url
+from devtui.core.descendants import OWNER_VAR, Descendants
 from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
+    DescendantsLeft,
+    LeftCause,
     ProcessState,
     ProcessStatus,
     SignalSent,
     SupervisorStopping,
     SurvivorsFound,
 )
+from devtui.core.groups import describe
 from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.locate import SourceLocator
 from devtui.core.memory import MIB, Thresholds
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.patterns import HOOKS
 from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
-from devtui.core.process import ChildProcess, OnSignal
+from devtui.core.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
 from devtui.core.redact import Redactor, secret_values
 from devtui.core.restart import RestartTiming, RestartTracker
 from devtui.core.sightings import report_sighting
@@ -48,6 +52,8 @@ OOM_EXIT_CODES: Final = frozenset({-signal.SIGABRT, 128 + signal.SIGABRT})
 """Node aborts (SIGABRT; 134 through a shell) when it runs out of heap."""
 MAX_OOM_RESTARTS: Final = 2
 """`on_oom = "restart-with-more-heap"` raises the heap at most this often per run."""
+TRACK_EVERY_S: Final = 1.0
+"""Without memory sampling, how often the process trees are walked to track descendants."""
 DEFAULT_WARN_MB: Final = 1536
 """The tree's memory warning without `memory_warn_mb` and without a heap limit."""
 HEAP_WARN_SHARE: Final = 0.8
@@ -69,6 +75,7 @@ class Supervisor:
         environ: Mapping[str, str] | None = None,
         restart_timing: RestartTiming | None = None,
         read_size: int | None = None,
+        descendants: Descendants | None = None,
     ) -> None:
         self.config = config
         self.bus = bus or EventBus()
@@ -99,12 +106,23 @@ class Supervisor:
         self._shutdown_task: asyncio.Task[None] | None = None
         self._all_ended = asyncio.Event()
         self._locator = SourceLocator(config.root, config.settings.functions_dir)
+        self.descendants = descendants or Descendants()
+        """Every process the children started, wherever it went (see `core.descendants`)."""
+        self._tracker: asyncio.Task[None] | None = None
+        self._killing = False
+        """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
         """Heap limits devtui raised after running out of memory, by process."""
         interval = config.settings.memory_interval
         self.memory = (
             MemoryMonitor(
-                self.bus, self.problems, clock, interval, self._running_pids, self._thresholds
+                self.bus,
+                self.problems,
+                clock,
+                interval,
+                self._running_pids,
+                self._thresholds,
+                on_tree=self._saw_tree,
             )
             if interval > 0
             else None
@@ -165,7 +183,9 @@ class Supervisor:
     async def start(self) -> None:
         """Start every process (each waits for its dependencies to be ready)."""
         if self.memory is not None:
-            self.memory.start()
+            self.memory.start()  # its tree walks also track the descendants
+        elif self._tracker is None:
+            self._tracker = asyncio.create_task(self._track(), name="devtui-descendants")
         for name in self._slots:
             if name not in self._tasks:
                 self._spawn_run_loop(name)
@@ -229,15 +249,45 @@ class Supervisor:
 
     def _environment(self, name: str) -> dict[str, str]:
         """The environment the next launch of `name` gets: its config's, with the heap
-        limit devtui raised after running out of memory."""
+        limit devtui raised after running out of memory, and the mark every descendant
+        inherits (so none can escape, `core.descendants`)."""
         process = self._slots[name].config
         env = process_environment(process, dict(self._environ) if self._environ else None)
+        env[OWNER_VAR] = self.descendants.mark(name)
         if name in self._heap_mb:
             env["NODE_OPTIONS"] = with_heap_limit(env.get("NODE_OPTIONS", ""), self._heap_mb[name])
         return env
 
     def _heap_limit_mb(self, name: str) -> int | None:
         return heap_limit_mb(self.node_options(name))
+
+    def _saw_tree(self, name: str, root: int, pids: tuple[int, ...]) -> None:
+        """A process's tree as the memory sampler walked it: remember its descendants."""
+        self.descendants.remember(name, pids, root)
+        self.descendants.watch_orphans(self._running_pids().values())
+        self.descendants.reap()
+
+    async def _track(self) -> None:
+        """Without memory sampling, walk the trees every second to track descendants."""
+        from devtui.core.memory import ParentScanner
+
+        scanner = ParentScanner()
+        while True:
+            await asyncio.sleep(TRACK_EVERY_S)
+            roots = self._running_pids()
+            if not roots:
+                continue
+            parents = await asyncio.to_thread(scanner.scan)
+            children: dict[int, list[int]] = {}
+            for pid, parent in parents.items():
+                children.setdefault(parent, []).append(pid)
+            for name, root in roots.items():
+                tree, stack = [], [root]
+                while stack:
+                    pid = stack.pop()
+                    tree.append(pid)
+                    stack.extend(children.get(pid, ()))
+                self._saw_tree(name, root, tuple(tree))
 
     def _running_pids(self) -> dict[str, int]:
         return {
@@ -280,10 +330,15 @@ class Supervisor:
         await asyncio.shield(self._shutdown_task)
 
     def kill_now(self) -> None:
-        """SIGKILL every running process group at once (a second Ctrl-C)."""
+        """SIGKILL every running process group, and every process of the stack that left
+        one, at once (a second Ctrl-C)."""
+        self._killing = True
+        leaders = [slot.child.pid for slot in self._slots.values() if slot.child is not None]
         for slot in self._slots.values():
             if slot.child is not None:
                 slot.child.kill_now()
+        for name, killed in self.descendants.kill_all(leaders).items():
+            self.bus.publish(DescendantsLeft(name, tuple(killed), self._clock(), "killed"))
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Self]:
@@ -326,7 +381,11 @@ class Supervisor:
                 if self._should_stay_down(name):
                     # A stop or shutdown arrived while it was being spawned.
                     await self._stop_child(slot)
-                code = await child.wait(slot.config.shutdown_grace, self._announcer(slot, child))
+                code = await child.wait(
+                    slot.config.shutdown_grace,
+                    self._announcer(slot, child),
+                    self._leftovers_announcer(slot.name),
+                )
                 caused = child.stopping
                 if child.survivors and not caused:  # leftovers of a leader that exited
                     self.bus.publish(SurvivorsFound(name, child.survivors, self._clock()))
@@ -411,6 +470,7 @@ class Supervisor:
                 on_data=slot.on_data,
                 on_eof=slot.on_eof,
                 read_size=self._read_size,
+                related=lambda: self.descendants.of(slot.name),
             )
         except OSError as error:
             reason = error.strerror or str(error)
@@ -532,6 +592,12 @@ class Supervisor:
                 else:
                     slot.child.resume_reading()
 
+    def _leftovers_announcer(self, name: str, cause: LeftCause = "exited") -> OnLeftovers:
+        def announce(leftovers: tuple[str, ...]) -> None:
+            self.bus.publish(DescendantsLeft(name, leftovers, self._clock(), cause))
+
+        return announce
+
     def _announcer(self, slot: ProcessSlot, child: ChildProcess) -> OnSignal:
         """A callback publishing each signal sent to `child`'s group."""
 
@@ -544,7 +610,11 @@ class Supervisor:
         child = slot.child
         if child is None:
             return
-        await child.stop(slot.config.shutdown_grace, self._announcer(slot, child))
+        await child.stop(
+            slot.config.shutdown_grace,
+            self._announcer(slot, child),
+            self._leftovers_announcer(slot.name, "detached"),
+        )
         if child.survivors:
             self.bus.publish(SurvivorsFound(slot.name, child.survivors, self._clock()))
 
@@ -564,7 +634,34 @@ class Supervisor:
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self._stop_the_rest()
+        if self._tracker is not None:
+            self._tracker.cancel()
         self._all_ended.set()
+
+    async def _stop_the_rest(self) -> None:
+        """The last net: whatever of the stack still runs once every child is stopped
+        (detached long ago, its ancestors gone) is named and stopped the same way."""
+        names = list(self._slots)
+        rest = await asyncio.to_thread(self.descendants.everything, names)
+        if not rest:
+            self.descendants.reap()
+            return
+        leaders = [slot.child.pid for slot in self._slots.values() if slot.child is not None]
+        self.descendants.adopt(rest, leaders)
+        described = await asyncio.to_thread(lambda: tuple(describe(pid) for pid in rest))
+        self.bus.publish(DescendantsLeft("devtui", described, self._clock(), "outlived"))
+        grace = 0.0 if self._killing else self.config.settings.shutdown_grace
+        survivors = await stop_processes(
+            sorted(rest),
+            grace,
+            lambda sig, kill_at: self.bus.publish(
+                SignalSent("devtui", sig.name, 0, self._clock(), kill_at)
+            ),
+        )
+        self.descendants.reap()
+        if survivors:
+            self.bus.publish(SurvivorsFound("devtui", survivors, self._clock()))
 
     def _levels(self) -> list[list[str]]:
         """Start levels, with processes added at run time (after all the others) last."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devtui.core.events import (
+    DescendantsLeft,
     Event,
     LintChecked,
     ProblemDetected,
@@ -117,6 +118,8 @@ def describe(event: Event) -> Diagnostic | None:
         return _signal(event)
     if isinstance(event, SurvivorsFound):
         return Diagnostic("✖", event.process, "still alive after SIGKILL:", RED, event.survivors)
+    if isinstance(event, DescendantsLeft):
+        return Diagnostic("!", event.process, event.headline, YELLOW, event.descendants)
     if isinstance(event, SupervisorStopping):
         order = ", then ".join(" + ".join(group) for group in event.order)
         return Diagnostic(
@@ -190,14 +193,8 @@ def _signal(event: SignalSent) -> Diagnostic:
     when = ""
     if event.kill_at is not None:
         when = f"; SIGKILL in {format_seconds(max(0.0, event.kill_at - event.at))}"
+    target = f"process group {event.pgid}" if event.pgid else "them"
     if event.signal_name == "SIGINT":
-        return Diagnostic(
-            "■", event.process, f"stopping: SIGINT to process group {event.pgid}{when}", DIM
-        )
+        return Diagnostic("■", event.process, f"stopping: SIGINT to {target}{when}", DIM)
     verb = "killing" if event.signal_name == "SIGKILL" else "still running"
-    return Diagnostic(
-        "!",
-        event.process,
-        f"{verb}: {event.signal_name} to process group {event.pgid}{when}",
-        YELLOW,
-    )
+    return Diagnostic("!", event.process, f"{verb}: {event.signal_name} to {target}{when}", YELLOW)

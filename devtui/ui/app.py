@@ -238,6 +238,11 @@ class DevtuiApp(App[int]):
     # ------------------------------------------------------------------ quitting
 
     @property
+    def shutting_down(self) -> bool:
+        """The stack is being stopped for good (the shutdown screen says what happens)."""
+        return self._shutdown_view is not None
+
+    @property
     def requested_exit_code(self) -> int | None:
         """The exit code a signal asked for (130/143/129), if one did."""
         return self._exit_code
@@ -263,7 +268,9 @@ class DevtuiApp(App[int]):
 
     def _begin_shutdown(self, code: int | None, reason: str) -> None:
         self._exit_code = code
-        self._shutdown_view = ShutdownScreen(self.dashboard.names)
+        statuses = self.session.supervisor.statuses
+        ended = {name: status.reason for name, status in statuses.items() if status.state.is_final}
+        self._shutdown_view = ShutdownScreen(self.dashboard.names, ended)
         if not self._terminal_gone:  # nothing to draw on otherwise
             self.push_screen(self._shutdown_view)
         self._shut_down(reason)

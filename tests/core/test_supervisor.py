@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtui.core.events import (
+    DescendantsLeft,
     OutputLines,
     ProblemDetected,
     ProblemResolved,
@@ -401,7 +402,8 @@ async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(
         "-c",
         "import subprocess, sys\n"
         "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'], stdout=subprocess.DEVNULL)\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.signal(signal.SIGINT, "
+        "signal.SIG_IGN); time.sleep(60)'], stdout=subprocess.DEVNULL)\n"
         "print('leaving', flush=True)\n",
     ]
     config = make_config({"npx": {"command": leaver, "shutdown_grace": 0.4}}, root=tmp_path)
@@ -409,7 +411,10 @@ async def test_leftovers_of_a_leader_that_exited_are_stopped_visibly(
     exited = await recorder.wait_state("npx", S.EXITED)
     assert exited.status.exit_code == 0
     signals = [e.signal_name for e in recorder.events if isinstance(e, SignalSent)]
-    assert signals == ["SIGTERM", "SIGKILL"], "the grandchild ignored SIGTERM and was killed"
+    assert signals == ["SIGINT", "SIGTERM", "SIGKILL"], "the grandchild ignored both; killed"
+    (left,) = [e for e in recorder.events if isinstance(e, DescendantsLeft)]
+    assert left.process == "npx" and "time.sleep(60)" in left.descendants[0]
+    assert left.headline == "exited and left 1 process running; stopping it:"
 
 
 async def test_a_ready_line_that_beats_the_spawn_is_one_ready(run: StartStack) -> None:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from devtui.core.events import (
+    DescendantsLeft,
     Event,
     MemorySampled,
     OutputLines,
@@ -209,6 +210,19 @@ class DashboardScreen(Screen[None]):
                     f"{event.process} is not ready after {format_seconds(event.timeout_s)}; "
                     f"still waiting for /{event.waited_for}/",
                     title="Readiness timed out",
+                    severity="warning",
+                    timeout=10,
+                )
+            elif (
+                isinstance(event, DescendantsLeft)
+                and event.process in views
+                and not self.devtui.shutting_down  # the shutdown screen names them
+            ):
+                shown = "\n".join(event.descendants[:3])
+                more = len(event.descendants) - 3
+                self.notify(
+                    f"{event.headline}\n{shown}" + (f"\n… and {more} more" if more > 0 else ""),
+                    title=f"{event.process}: left processes behind",
                     severity="warning",
                     timeout=10,
                 )

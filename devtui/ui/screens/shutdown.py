@@ -1,7 +1,7 @@
 """The shutdown view: each process stopping, the signal sent, the time left before SIGKILL.
 
 Invariant: it only displays the stop events the core publishes (SignalSent, state changes,
-SurvivorsFound); the supervisor alone decides what is sent when.
+SurvivorsFound, DescendantsLeft); the supervisor alone decides what is sent when.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from devtui.core.events import (
+    DescendantsLeft,
     Event,
     ProcessState,
     ProcessStateChanged,
@@ -35,11 +36,18 @@ class ShutdownScreen(ModalScreen[None]):
     ]
     """A modal screen keeps the app's own `q` from it: pressed again, it means now."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], ended: dict[str, str] | None = None) -> None:
+        """Args:
+        names: Every process, in the dashboard's order.
+        ended: Why each process that had already ended did (nothing to stop there).
+        """
         super().__init__(id="shutdown")
-        self._names = names
+        self._names = list(names)
         self._rows: dict[str, str] = {name: "waiting to be stopped" for name in names}
+        self._rows.update(ended or {})
         self._kill_at: dict[str, float | None] = {}
+        self._notes: dict[str, str] = {}
+        """What each stop found outside its group (detached or stray processes)."""
         self._order = ""
 
     def compose(self) -> ComposeResult:
@@ -57,8 +65,14 @@ class ShutdownScreen(ModalScreen[None]):
         for event in events:
             if isinstance(event, SupervisorStopping):
                 self._order = ", then ".join(" + ".join(group) for group in event.order)
+            elif isinstance(event, DescendantsLeft):
+                if event.process not in self._rows:  # "devtui": the stack's stray processes
+                    self._names.append(event.process)
+                    self._rows[event.process] = ""
+                self._notes[event.process] = f"{event.headline} " + "; ".join(event.descendants)
             elif isinstance(event, SignalSent) and event.process in self._rows:
-                self._rows[event.process] = f"{event.signal_name} sent to group {event.pgid}"
+                target = f"group {event.pgid}" if event.pgid else "them"
+                self._rows[event.process] = f"{event.signal_name} sent to {target}"
                 self._kill_at[event.process] = event.kill_at
             elif isinstance(event, ProcessStateChanged) and event.process in self._rows:
                 if not event.state.is_running and event.state is not ProcessState.WAITING:
@@ -83,6 +97,8 @@ class ShutdownScreen(ModalScreen[None]):
             kill_at = self._kill_at.get(name)
             if kill_at is not None:
                 row += f" · SIGKILL in {format_seconds(max(0.0, kill_at - now))}"
+            if name in self._notes:
+                row = f"{row}\n{self._notes[name]}" if row else self._notes[name]
             table.add_row(name, row)
         if self._order:
             self.query_one("#shutdown-title", Static).update(f"Stopping {self._order}…")
