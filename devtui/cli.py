@@ -527,6 +527,16 @@ def main(
     except DevtuiError as error:
         err.write(f"devtui: {error}\n")
         return int(error.exit_code)
+    except OSError as error:
+        if error.filename is None:
+            raise
+        # A path the system refuses (a name too long, a loop of links, no permission):
+        # name it, as for any bad input, rather than show a traceback.
+        shown = str(error.filename)
+        if len(shown) > 120:
+            shown = f"{shown[:60]}…{shown[-40:]}"
+        err.write(f"devtui: {shown}: {error.strerror or error}\n")
+        return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         return int(ExitCode.INTERRUPTED)
     finally:

@@ -1,8 +1,9 @@
 """A stack built to leave processes behind, and the checks that nothing was.
 
-Four processes: `orphaner` (a grandchild that calls `setsid()` once its parent exited),
-`daemonizer` (a double-forked daemon ignoring SIGINT and SIGHUP), `stubborn` (a child and
-grandchild ignoring SIGINT and SIGTERM) and `ordinary` (a plain child). Each escapee notes
+Five processes: `orphaner` (a grandchild that calls `setsid()` once its parent exited),
+`daemonizer` (a double-forked daemon ignoring SIGINT and SIGHUP), `wiper` (the same daemon
+with its environment wiped, so it carries no mark), `stubborn` (a child and grandchild
+ignoring SIGINT and SIGTERM) and `ordinary` (a plain child). Each escapee notes
 its pid in a file; the checks read those, and the processes marked as the run's, so a
 survivor is found whatever devtui thinks it stopped.
 """
@@ -38,6 +39,8 @@ def write_stack(folder: Path, extra: str = "") -> Path:
         'ready = "escapee ready"\n\n'
         f'[processes.daemonizer]\ncommand = [{python}, {escapee}, "daemon", {pids}]\n'
         'ready = "escapee ready"\n\n'
+        f'[processes.wiper]\ncommand = [{python}, {escapee}, "wiped", {pids}]\n'
+        'ready = "escapee ready"\n\n'
         f"[processes.stubborn]\ncommand = [{python}, {stubborn}, "
         f"{json.dumps(str(folder / 'stubborn-pids'))}]\n"
         'ready = "stubborn ready"\n\n'
@@ -49,7 +52,7 @@ def write_stack(folder: Path, extra: str = "") -> Path:
 
 
 def started(folder: Path) -> dict[str, int] | None:
-    """The escapees' pids once all have started (`setsid`, `daemon`, `stubborn`,
+    """The escapees' pids once all have started (`setsid`, `daemon`, `wiped`, `stubborn`,
     `stubborn-grandchild`), else None."""
     try:
         lines = (folder / "pids").read_text().split()
@@ -57,9 +60,16 @@ def started(folder: Path) -> dict[str, int] | None:
     except (OSError, ValueError):
         return None
     noted = dict(zip(lines[0::2], map(int, lines[1::2]), strict=True))
-    if {"setsid", "daemon"} - set(noted):
-        return None
+    if {"setsid", "daemon", "wiped"} - set(noted) or _environment_of(noted["wiped"]):
+        return None  # not all started, or the wiped one has not wiped its environment yet
     return {**noted, "stubborn": int(child), "stubborn-grandchild": int(grandchild)}
+
+
+def _environment_of(pid: int) -> bytes:
+    try:
+        return Path("/proc", str(pid), "environ").read_bytes()
+    except OSError:
+        return b""
 
 
 def wait_started(
@@ -133,8 +143,29 @@ def kill_survivors(processes: list[psutil.Process]) -> None:
             continue
 
 
-def logged_leftovers(log_dir: Path) -> str:
-    """The `descendants-left` records of the session log in `log_dir`, as one text."""
+def logged(log_dir: Path, kind: str) -> list[dict[str, object]]:
+    """The records of `kind` in the one session log in `log_dir`."""
     (log,) = log_dir.glob("session-*.jsonl")
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    return json.dumps([r for r in records if r.get("kind") == "descendants-left"])
+    return [r for r in records if r.get("kind") == kind]
+
+
+def logged_leftovers(log_dir: Path) -> str:
+    """The `descendants-left` records of the session log in `log_dir`, as one text."""
+    return json.dumps(logged(log_dir, "descendants-left"))
+
+
+def assert_orderly(log_dir: Path) -> None:
+    """The stop went step by step: the stubborn pair got SIGINT, then SIGTERM (so
+    nothing was killed at once, as a second request would)."""
+    sent = [r["signal"] for r in logged(log_dir, "signal") if r["process"] == "stubborn"]
+    assert sent[:2] == ["SIGINT", "SIGTERM"], sent
+    assert not any(r["cause"] == "killed" for r in logged(log_dir, "descendants-left"))
+
+
+def assert_killed_at_once(log_dir: Path) -> None:
+    """A second request killed everything at once: the stubborn pair never reached the
+    SIGTERM step, and what had left its group was named as killed."""
+    sent = [r["signal"] for r in logged(log_dir, "signal") if r["process"] == "stubborn"]
+    assert "SIGTERM" not in sent, sent
+    assert any(r["cause"] == "killed" for r in logged(log_dir, "descendants-left"))

@@ -108,6 +108,52 @@ CORPUS: Final[list[tuple[str, str, str]]] = [
     ),
     ("token flag with =", "cli --token=tk_9a8b7c6d5e4f3a2b1c", "tk_9a8b7c6d5e4f3a2b1c"),
     (
+        "password with a slash in a url",
+        "cache at redis://default:Ab/cd+ef12345@cache:6379/0",
+        "Ab/cd+ef12345",
+    ),
+    (
+        "password with an @ in a url",
+        "db postgres://app:p@ssw0rd-9f8e@db.internal/app",
+        "p@ssw0rd-9f8e",
+    ),
+    (
+        "escaped json apiKey",
+        'payload: {\\"apiKey\\": \\"AbCdEfGh1234567890XyZ\\"}',
+        "AbCdEfGh1234567890XyZ",
+    ),
+    (
+        "quoted password with spaces",
+        'password = "correct horse battery staple"',
+        "horse battery staple",
+    ),
+    ("password with commas", "password=abc,def,ghi123", "def,ghi123"),
+    (
+        "sendgrid key",
+        "SENDGRID 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",
+        "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+    ),
+    (
+        "hugging face token",
+        "hub login hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+        "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+    ),
+    (
+        "shopify token",
+        "shop shpat_0123456789abcdef0123456789abcdef",
+        "shpat_0123456789abcdef0123456789abcdef",
+    ),
+    (
+        "pypi token",
+        "upload pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoLTEyMzQtNTY3OC05MGFiLWNkZWYxMjM0NTY3OAACJXsicGVy",
+        "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoLTEyMzQtNTY3OC05MGFiLWNkZWYxMjM0NTY3OAACJXsicGVy",
+    ),
+    (
+        "age secret key",
+        "AGE-SECRET-KEY-1QQPQQN3ZYW5S2Y8F9CQX0P6GH5FN0W9X9WQZ3T7XKZ0LS6W2QYQSZ8Y6CE",
+        "QQPQQN3ZYW5S2Y8F9CQX0P6GH5FN0W9X9WQZ3T7XKZ0LS6W2QYQSZ8Y6CE",
+    ),
+    (
         "secret split by a colour code",
         "key sk-\x1b[1mABCDEFGHIJ\x1b[0mklmnopqrstuv0123",
         "ABCDEFGHIJ",
@@ -124,5 +170,15 @@ PEM_KEY: Final = [
 """A private key printed over several lines: its body is the secret."""
 PEM_SECRET: Final = "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
 
-SECRETS: Final = [secret for _, _, secret in CORPUS] + [PEM_SECRET, PEM_KEY[2]]
+PGP_KEY: Final = [
+    "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+    "",
+    "lQOYBGVxY2EBCADK3nMq2ZfR8rVqkE5mW0bS2a3JqgkT0v1u9Xh2Lk1Yw6mN8pQz",
+    "=Kp9z",
+    "-----END PGP PRIVATE KEY BLOCK-----",
+]
+"""An OpenPGP private key block, as `gpg --export-secret-keys --armor` prints it."""
+PGP_SECRET: Final = "lQOYBGVxY2EBCADK3nMq2ZfR8rVqkE5mW0bS2a3JqgkT0v1u9Xh2Lk1Yw6mN8pQz"
+
+SECRETS: Final = [secret for _, _, secret in CORPUS] + [PEM_SECRET, PEM_KEY[2], PGP_SECRET]
 """Everything that must never appear in a file, a report or the clipboard."""

@@ -6,8 +6,10 @@ each catching what the others may miss:
 
 - **Ownership mark**: every child is started with `DEVTUI_OWNER=<run>:<process>` in its
   environment, which every descendant inherits; `/proc/PID/environ` (psutil's reading of
-  it on macOS) tells whose each process is, even one re-parented to init long ago. A
-  process that clears its environment drops the mark.
+  it on macOS) tells whose each process is, even one re-parented to init long ago.
+  What devtui (or a library: `webbrowser`) starts for itself inherits `DEVTUI_HELPER`
+  from devtui's own environment instead, so a child of devtui's with neither mark is an
+  orphan of the stack that wiped its environment (`env -i`): the stack's too.
 - **Subreaper** (Linux, `prctl(PR_SET_CHILD_SUBREAPER)`): orphans re-parent to devtui, not
   to init, so their exit is collected here and none is lost to init while devtui runs.
 - **Tracked set** (everywhere; all there is where marks cannot be read): the descendants
@@ -30,6 +32,10 @@ from typing import Final
 
 OWNER_VAR: Final = "DEVTUI_OWNER"
 """The environment variable that marks a process (and its descendants) as one of ours."""
+HELPER_VAR: Final = "DEVTUI_HELPER"
+"""Set to devtui's pid in its own environment: what devtui starts for itself inherits it."""
+UNMARKED: Final = "(unmarked)"
+"""Where orphans of the stack that carry no mark (they wiped their environment) are kept."""
 PR_SET_CHILD_SUBREAPER: Final = 36
 PROC: Final = Path("/proc")
 ORPHAN_CHECK_S: Final = 0.5
@@ -101,6 +107,10 @@ class Descendants:
         self._adopted: set[int] = set()
         """Orphans of ours devtui became the parent of (to reap once they die)."""
         self._orphans_checked = -ORPHAN_CHECK_S
+        self._leaders_seen: set[int] = set()
+        """Every child devtui started for the stack (never reaped here)."""
+        if self.marks and self.subreaper:
+            helper_environment()
         LIVE_RUNS.add(self)
 
     def mark(self, process: str) -> str:
@@ -222,33 +232,47 @@ class Descendants:
 
     # ------------------------------------------------------------------ reaping
 
-    def watch_orphans(self, leaders: Iterable[int]) -> None:
+    def note_leader(self, pid: int) -> None:
+        """A child devtui started itself: never taken for an orphan, never reaped here
+        (asyncio waits for it)."""
+        self._leaders_seen.add(pid)
+
+    def watch_orphans(self, leaders: Iterable[int], *, force: bool = False) -> None:
         """Remember the orphans of ours that now have devtui as their parent (the
-        subreaper's), so their exit is collected when they die; at most twice a second.
-        The children devtui started itself (`leaders`, or anything unmarked) are left to
-        whoever waits for them."""
+        subreaper's), so they are stopped at the end and their exit is collected when
+        they die; at most twice a second unless `force`d.
+
+        A child of devtui is one of three things: a process devtui started for the stack
+        (marked with its process; `leaders`), one devtui or a library started for itself
+        (the log writer, an editor, a browser: every such one inherits `HELPER_VAR` from
+        devtui's own environment), or an orphan of the stack. So one carrying neither
+        mark (it wiped its environment: `env -i`) is an orphan of the stack too, kept
+        under `UNMARKED`. The caller must not force this while a child is being spawned
+        (it has no pid to name as a leader yet)."""
         if not (self.subreaper and self.marks) or not PROC.is_dir():
             return
         now = time.monotonic()
-        if now - self._orphans_checked < ORPHAN_CHECK_S:
+        if not force and now - self._orphans_checked < ORPHAN_CHECK_S:
             return
         self._orphans_checked = now
         with self._lock:
             known = {pid for pids in self._tracked.values() for pid in pids}
-        for pid in _my_children() - set(leaders) - known:
-            owner = self._owner(pid)
-            if owner is not None:
-                self.remember(owner, (pid,))
+        me = str(os.getpid()).encode()
+        for pid in _my_children() - set(leaders) - self._leaders_seen - known:
+            environ = _environ(pid)
+            if environ is not None and f"{HELPER_VAR}=".encode() + me in environ:
+                continue  # devtui's own helper
+            owner = self._owner_in(environ) if environ is not None else None
+            self.remember(owner if owner is not None else UNMARKED, (pid,))
 
     def _owner(self, pid: int) -> str | None:
         """The process of this run that `pid` is marked as belonging to, if any."""
-        try:
-            with open(PROC / str(pid) / "environ", "rb") as handle:
-                environ = handle.read()
-        except OSError:
-            return None
+        environ = _environ(pid)
+        return self._owner_in(environ) if environ is not None else None
+
+    def _owner_in(self, environ: list[bytes]) -> str | None:
         prefix = f"{OWNER_VAR}={self.run}:".encode()
-        for item in environ.split(b"\0"):
+        for item in environ:
             if item.startswith(prefix):
                 return item[len(prefix) :].decode(errors="replace")
         return None
@@ -285,7 +309,7 @@ class Descendants:
         """waitpid a tracked descendant that died as devtui's child. Only pids tracked as
         descendants (never a child devtui started itself, which asyncio or subprocess
         waits for) with the start time seen get here."""
-        if not self.subreaper or _parent(pid) != os.getpid():
+        if not self.subreaper or pid in self._leaders_seen or _parent(pid) != os.getpid():
             return
         try:
             os.waitpid(pid, os.WNOHANG)
@@ -315,6 +339,29 @@ class Descendants:
             if not inside:
                 killed.setdefault(process, []).append(described)
         return killed
+
+
+def _environ(pid: int) -> list[bytes] | None:
+    """`pid`'s environment entries, or None when it cannot be read (gone, not ours)."""
+    try:
+        with open(PROC / str(pid) / "environ", "rb") as handle:
+            return handle.read().split(b"\0")
+    except OSError:
+        return None
+
+
+def helper_environment() -> None:
+    """Mark devtui's own environment, so everything devtui or a library starts for
+    itself (the log writer, an editor, a browser) is known as a helper, never taken for
+    an orphan of the stack. The stack's children get it removed (`stack_environment`)."""
+    os.environ[HELPER_VAR] = str(os.getpid())
+
+
+def stack_environment(env: dict[str, str], mark: str) -> dict[str, str]:
+    """`env` for a child of the stack: its ownership mark, and no helper mark."""
+    env.pop(HELPER_VAR, None)
+    env[OWNER_VAR] = mark
+    return env
 
 
 def _my_children() -> set[int]:

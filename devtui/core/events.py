@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias
 
 if TYPE_CHECKING:
     from devtui.core.problems import Problem
@@ -259,6 +259,9 @@ class SurvivorsFound:
     at: float
 
 
+STACK: Final = "devtui"
+"""The `process` of events about the stack as a whole (what no one process owns)."""
+
 LeftCause: TypeAlias = Literal["exited", "detached", "killed", "outlived"]
 """Why processes of the stack are being stopped apart from their process's group:
 `exited`: the process exited on its own and left them running; `detached`: it is being
@@ -288,6 +291,8 @@ class DescendantsLeft:
             return f"{what} of the stack outlived what started {them}; stopping {them}:"
         if self.cause == "detached":
             return f"{what} it started left its process group; stopping {them} too:"
+        if self.cause == "killed" and self.process == STACK:
+            return f"{what} of the stack outside any process group; killed {them} too:"
         if self.cause == "killed":
             return f"{what} it started left its process group; killed {them} too:"
         return f"exited and left {what} running; stopping {them}:"

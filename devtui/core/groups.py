@@ -35,6 +35,35 @@ def descendants(pid: int) -> set[int]:
         return set()
 
 
+def started_at(pids: Iterable[int]) -> dict[int, float]:
+    """pid → start time, for those of `pids` alive now: what identifies a process, where a
+    pid alone may be reused by another once it died."""
+    import psutil
+
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            found[pid] = float(psutil.Process(pid).create_time())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def the_same(known: dict[int, float]) -> list[int]:
+    """Those of `known` still the same processes (same start time): a pid that died and
+    was reused since is left out, so a signal never reaches a stranger."""
+    import psutil
+
+    same = []
+    for pid, started in known.items():
+        try:
+            if abs(float(psutil.Process(pid).create_time()) - started) <= 0.01:
+                same.append(pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return same
+
+
 def _is_gone(pid: int) -> bool:
     import psutil  # imported on first use: only stopping needs it (faster start)
 

@@ -2,20 +2,26 @@
 
 Invariant: no pattern from a config can stall devtui. A pattern the RE2 engine takes runs
 in linear time (google-re2: no backtracking, so `^(a+)+$` on `aaaa…!` is as quick as any).
-One RE2 cannot take (lookaround, backreferences) runs on the `regex` module with a time limit
-per line; the first time it overruns, it is switched off for the rest of the run and
-`on_give_up` says so, so a line can cost at most one limit per pattern, ever. devtui's own
+One RE2 cannot take (lookaround, backreferences) runs on the `regex` module under two limits:
+50 ms on any one line, and 100 ms in any second of output (a pattern costing 5 ms a line on a
+flood of long lines would otherwise stall devtui by its sheer count). The first time it
+overruns either, it is switched off for the rest of the run and `on_give_up` says so: a
+pattern can cost at most one limit, ever, on top of its budget. devtui's own
 patterns (config/rules.toml, kind defaults) are Python `re`: they are ours and tested.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 TIME_LIMIT_S: Final = 0.05
 """How long a pattern RE2 cannot take may spend on one line before it is switched off."""
+BUDGET_S: Final = 0.1
+"""How long such a pattern may spend in any window of `WINDOW_S` before it is switched off."""
+WINDOW_S: Final = 1.0
 
 
 class Match(Protocol):
@@ -57,27 +63,47 @@ HOOKS: Final = _Hooks()
 
 
 class TimeLimitedPattern:
-    """A `regex` pattern that gives up on a line after `TIME_LIMIT_S`, and then for good."""
+    """A `regex` pattern limited per line and per second of output, then off for good."""
 
     def __init__(self, compiled: Any, source: str) -> None:
         self._compiled = compiled
         self.pattern = source
         self.groupindex: Mapping[str, int] = dict(compiled.groupindex)
         self.switched_off = False
-        """It overran its time limit once: it matches nothing any more."""
+        """It overran a limit once: it matches nothing any more."""
+        self._window_start = -WINDOW_S
+        self._spent = 0.0
+        """Seconds spent matching since `_window_start`."""
 
     def search(self, text: str, /) -> Match | None:
         if self.switched_off:
             return None
-        try:
-            found: Match | None = self._compiled.search(text, timeout=TIME_LIMIT_S)
-        except TimeoutError:
-            self.switched_off = True
-            hook = HOOKS.on_give_up
-            if hook is not None:
-                hook(self.pattern, f"it took over {TIME_LIMIT_S * 1000:.0f} ms on one line")
+        now = time.monotonic()
+        if now - self._window_start >= WINDOW_S:
+            self._window_start, self._spent = now, 0.0
+        left = BUDGET_S - self._spent
+        if left <= 0:
+            self._give_up(f"it took over {BUDGET_S * 1000:.0f} ms in one second")
             return None
+        limit = min(TIME_LIMIT_S, left)
+        started = time.perf_counter()
+        try:
+            found: Match | None = self._compiled.search(text, timeout=limit)
+        except TimeoutError:
+            if limit < TIME_LIMIT_S:
+                self._give_up(f"it took over {BUDGET_S * 1000:.0f} ms in one second")
+            else:
+                self._give_up(f"it took over {TIME_LIMIT_S * 1000:.0f} ms on one line")
+            return None
+        finally:
+            self._spent += time.perf_counter() - started
         return found
+
+    def _give_up(self, why: str) -> None:
+        self.switched_off = True
+        hook = HOOKS.on_give_up
+        if hook is not None:
+            hook(self.pattern, why)
 
 
 def compile_user_pattern(source: str) -> TextPattern:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Final
 
 from devtui.core.events import Stream
-from devtui.core.groups import LIVE_GROUPS, descendants, describe, group_members, signal_group
+from devtui.core.groups import (
+    LIVE_GROUPS,
+    descendants,
+    describe,
+    group_members,
+    signal_group,
+    started_at,
+    the_same,
+)
 
 OnData = Callable[[Stream, bytes], None]
 """Called with each chunk read from a pipe, in the order read."""
@@ -83,7 +91,8 @@ class ChildProcess:
         """The leader's pid; also its session and process-group id."""
         self._stopping = False
         self._stop_finished = asyncio.Event()
-        self._known_descendants: set[int] = set()
+        self._known_descendants: dict[int, float] = {}
+        """Descendants seen (pid → start time): signalled only while still the same."""
         self.survivors: tuple[str, ...] = ()
         """Processes of the group still alive after SIGKILL (`pid command`), if any."""
 
@@ -182,7 +191,8 @@ class ChildProcess:
             pass
         leftovers: list[int] = []
         if not self._stopping:
-            self._known_descendants |= await asyncio.to_thread(self._related_now)
+            related = await asyncio.to_thread(self._related_now)
+            self._known_descendants.update(await asyncio.to_thread(started_at, related))
             leftovers = await asyncio.to_thread(self._members)
         if leftovers:
             # The leader is gone but what it started lives on: say so, stop it, never
@@ -221,7 +231,7 @@ class ChildProcess:
             found = set(related)
             if self.returncode is None:
                 found |= await asyncio.to_thread(descendants, self.pid)
-            self._known_descendants |= found
+            self._known_descendants.update(await asyncio.to_thread(started_at, found))
             if on_detached is not None and related:
                 detached = await asyncio.to_thread(self._outside_group, related)
                 if detached:
@@ -232,7 +242,7 @@ class ChildProcess:
 
     def kill_now(self) -> None:
         """SIGKILL the group immediately (a second Ctrl-C); a running `stop` then ends."""
-        signal_group(self.pid, signal.SIGKILL, self._known_descendants)
+        signal_group(self.pid, signal.SIGKILL, the_same(self._known_descendants))
 
     async def _escalate(
         self, signals: Sequence[signal.Signals], grace: float, on_signal: OnSignal | None
@@ -245,7 +255,7 @@ class ChildProcess:
             kill_at = None if final else time.time() + step * (len(signals) - 1 - index)
             if not await asyncio.to_thread(self._members) and self.returncode is not None:
                 break
-            signal_group(self.pid, sig, self._known_descendants)
+            signal_group(self.pid, sig, await asyncio.to_thread(the_same, self._known_descendants))
             if on_signal is not None:
                 on_signal(sig, kill_at)
             deadline = loop.time() + (_FINAL_WAIT if final else step)
@@ -290,7 +300,7 @@ class ChildProcess:
 
     def _members(self) -> list[int]:
         """Living members of the group (blocking; call in a thread)."""
-        alive_descendants = {pid for pid in self._known_descendants if pid != self.pid}
+        alive_descendants = {pid for pid in the_same(self._known_descendants) if pid != self.pid}
         members = group_members(self.pid, alive_descendants)
         if self.returncode is None and self.pid not in members:
             members.append(self.pid)
@@ -341,12 +351,13 @@ async def stop_processes(
     loop = asyncio.get_running_loop()
     steps = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
     step = grace / (len(steps) - 1)
-    remaining = [pid for pid in pids if _alive(pid)]
+    known = await asyncio.to_thread(started_at, pids)
+    remaining = [pid for pid in known if _alive(pid)]
     for index, sig in enumerate(steps):
         if not remaining:
             return ()
         final = index == len(steps) - 1
-        for pid in remaining:
+        for pid in the_same({pid: known[pid] for pid in remaining}):
             try:
                 os.kill(pid, sig)
             except (ProcessLookupError, PermissionError):
@@ -356,7 +367,7 @@ async def stop_processes(
         deadline = loop.time() + (_FINAL_WAIT if final else step)
         while remaining and loop.time() < deadline:
             await asyncio.sleep(_POLL)
-            remaining = [pid for pid in remaining if _alive(pid)]
+            remaining = [pid for pid in the_same({p: known[p] for p in remaining}) if _alive(pid)]
     return tuple(describe(pid) for pid in remaining if _alive(pid))
 
 

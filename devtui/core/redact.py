@@ -16,7 +16,7 @@ lower-cased text, so ordinary output costs a few `in` checks, not a regex pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Final
 
@@ -36,13 +36,25 @@ _SECRET_WORD: Final = (
 )
 """Names that say their value is a secret (`aws_secret_access_key`, `apiKey`, `PASSWORD`)."""
 
+
+def _name_value(found: re.Match[str]) -> str:
+    """`name = value` with the value redacted, its quotes (if any) kept."""
+    quote = found.group("quote")
+    if quote is not None:
+        return f"{found.group(1)}{quote}{REDACTED}{quote}"
+    return f"{found.group(1)}{REDACTED}"
+
+
 # (triggers, pattern, replacement): a pattern runs only if a trigger occurs in the lower-cased
 # text. Order matters: whole-token forms first, the generic `name = value` last.
-_PATTERNS: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
+_PATTERNS: Final[
+    tuple[tuple[tuple[str, ...], re.Pattern[str], str | Callable[[re.Match[str]], str]], ...]
+] = (
     (
         ("private key-----",),
         re.compile(
-            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*?"
+            r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
             re.DOTALL,
         ),
         r"-----BEGIN \1----- " + REDACTED,
@@ -70,6 +82,17 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
         REDACTED,
     ),
     (("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
+    (("sg.",), re.compile(r"\bSG\.[\w-]{16,32}\.[\w-]{16,64}"), REDACTED),  # SendGrid
+    (("hf_",), re.compile(r"\bhf_[A-Za-z0-9]{30,}"), REDACTED),  # Hugging Face
+    (
+        ("shpat_", "shpss_", "shpca_", "shppa_"),
+        re.compile(r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}"),
+        REDACTED,
+    ),
+    (("pypi-",), re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}"), REDACTED),
+    (("age-secret-key-",), re.compile(r"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}"), REDACTED),
+    (("xapp-",), re.compile(r"\bxapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}"), REDACTED),  # Slack apps
+    (("dapi",), re.compile(r"\bdapi[a-f0-9]{32}\b"), REDACTED),  # Databricks
     (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), REDACTED),
     (("npm_",), re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), REDACTED),
     ((":aa",), re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b"), REDACTED),  # Telegram bots
@@ -80,7 +103,12 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     ),
     (
         ("://",),  # scheme://user:password@host
-        re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", re.IGNORECASE),
+        # The password runs to the last `@` before the host (it may hold `/` or `@`), but a
+        # `:port/path@…` is not one.
+        re.compile(
+            r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)(?!\d*(?:/|@|$))\S*@(?=[^\s@/]+(?:[/?#:\s]|$))",
+            re.IGNORECASE,
+        ),
         r"\1" + REDACTED + "@",
     ),
     (
@@ -100,17 +128,20 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = (
     (
         ("key", "token", "secret", "passw", "pwd", "passphrase", "credential"),
         re.compile(
-            r"((?<![\w.-])[\w.-]*" + _SECRET_WORD + r"[\w.-]*[\"']?\s*[=:]\s*(?:\\?[\"'])?)"
-            r"(?!\d{1,6}\b)(?!" + re.escape(REDACTED) + r")[^\s\"'\\&,;]{4,}",
+            r"((?<![\w.-])[\w.-]*" + _SECRET_WORD + r"[\w.-]*(?:\\?[\"'])?\s*[=:]\s*)"
+            r"(?:(?P<quote>\\?[\"'])(?!"
+            + re.escape(REDACTED)
+            + r")(?P<quoted>[^\"'\n]{4,}?)(?P=quote)"
+            r"|(?!\d{1,6}\b)(?!" + re.escape(REDACTED) + r")(?:[^\s\"'\\&,;]|,(?=\S))+)",
             re.IGNORECASE,
         ),
-        r"\1" + REDACTED,
+        _name_value,
     ),
 )
 _TRIGGERS: Final = tuple(trigger for triggers, _, _ in _PATTERNS for trigger in triggers)
 
-PEM_BEGIN: Final = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
-PEM_END: Final = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY-----")
+PEM_BEGIN: Final = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+PEM_END: Final = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 
 
 def secret_values(*environments: Mapping[str, str]) -> list[str]:

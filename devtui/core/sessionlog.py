@@ -379,18 +379,36 @@ def private_folder(folder: Path) -> int | None:
 
 def _create_file(log_dir: Path) -> tuple[Path, int]:
     """A new, empty, owner-only session-log file with a unique name, opened for appending
-    and locked (shared) while devtui runs."""
+    and locked (shared) while devtui runs.
+
+    The file is made and locked under a name rotation never considers, then linked into
+    place (`link` never replaces a file): another devtui's rotation can never see it
+    unlocked and delete it before this one has written a line.
+    """
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
-    for attempt in range(1, 1000):
-        suffix = "" if attempt == 1 else f"-{attempt}"
-        path = log_dir / f"{FILE_PREFIX}{stamp}{suffix}{FILE_SUFFIX}"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, PRIVATE_FILE)
-        except FileExistsError:
-            continue
+    draft = log_dir / f".{FILE_PREFIX}{stamp}-{time.time_ns()}.new"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, PRIVATE_FILE)
+    try:
         os.fchmod(fd, PRIVATE_FILE)  # exactly 0600, whatever the umask took away
         fcntl.flock(fd, fcntl.LOCK_SH)
-        return path, fd
+        for attempt in range(1, 1000):
+            suffix = "" if attempt == 1 else f"-{attempt}"
+            path = log_dir / f"{FILE_PREFIX}{stamp}{suffix}{FILE_SUFFIX}"
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links: rename, if the name is free
+                if path.exists():
+                    continue
+                os.rename(draft, path)
+            return path, fd
+    except BaseException:
+        os.close(fd)
+        raise
+    finally:
+        draft.unlink(missing_ok=True)
+    os.close(fd)
     raise FileExistsError(f"no free session-log name for {stamp} in {log_dir}")
 
 

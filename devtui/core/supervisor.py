@@ -21,9 +21,10 @@ from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
 from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
 from devtui.core.deployment import deployment_url
-from devtui.core.descendants import OWNER_VAR, Descendants
+from devtui.core.descendants import UNMARKED, Descendants, stack_environment
 from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
+    STACK,
     DescendantsLeft,
     LeftCause,
     ProcessState,
@@ -110,6 +111,8 @@ class Supervisor:
         """Every process the children started, wherever it went (see `core.descendants`)."""
         self._tracker: asyncio.Task[None] | None = None
         self._killing = False
+        self._spawning = 0
+        """Children being spawned right now (orphans are not looked for meanwhile)."""
         """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
         """Heap limits devtui raised after running out of memory, by process."""
@@ -253,7 +256,7 @@ class Supervisor:
         inherits (so none can escape, `core.descendants`)."""
         process = self._slots[name].config
         env = process_environment(process, dict(self._environ) if self._environ else None)
-        env[OWNER_VAR] = self.descendants.mark(name)
+        stack_environment(env, self.descendants.mark(name))
         if name in self._heap_mb:
             env["NODE_OPTIONS"] = with_heap_limit(env.get("NODE_OPTIONS", ""), self._heap_mb[name])
         return env
@@ -264,7 +267,8 @@ class Supervisor:
     def _saw_tree(self, name: str, root: int, pids: tuple[int, ...]) -> None:
         """A process's tree as the memory sampler walked it: remember its descendants."""
         self.descendants.remember(name, pids, root)
-        self.descendants.watch_orphans(self._running_pids().values())
+        if not self._spawning:  # a child being spawned has no pid to name as a leader yet
+            self.descendants.watch_orphans(self._running_pids().values())
         self.descendants.reap()
 
     async def _track(self) -> None:
@@ -337,8 +341,11 @@ class Supervisor:
         for slot in self._slots.values():
             if slot.child is not None:
                 slot.child.kill_now()
+        if not self._spawning:
+            self.descendants.watch_orphans(leaders, force=True)
         for name, killed in self.descendants.kill_all(leaders).items():
-            self.bus.publish(DescendantsLeft(name, tuple(killed), self._clock(), "killed"))
+            owner = STACK if name == UNMARKED else name
+            self.bus.publish(DescendantsLeft(owner, tuple(killed), self._clock(), "killed"))
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Self]:
@@ -462,6 +469,7 @@ class Supervisor:
             deployment_url(process.cwd, env) if process.kind is ProcessKind.CONVEX else None
         )
         slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note, deployment)
+        self._spawning += 1
         try:
             child = await ChildProcess.spawn(
                 process.command,
@@ -476,6 +484,9 @@ class Supervisor:
             reason = error.strerror or str(error)
             slot.set_state(ProcessState.FAILED, f"cannot start `{process.command_text}`: {reason}")
             return None
+        finally:
+            self._spawning -= 1
+        self.descendants.note_leader(child.pid)
         if self.bus.congested:
             child.pause_reading()
         slot.launched(child)
@@ -642,26 +653,31 @@ class Supervisor:
     async def _stop_the_rest(self) -> None:
         """The last net: whatever of the stack still runs once every child is stopped
         (detached long ago, its ancestors gone) is named and stopped the same way."""
+        leaders = [slot.child.pid for slot in self._slots.values() if slot.child is not None]
+        # Every child has ended and nothing is being spawned: any child of devtui's that
+        # is not its own helper is an orphan of the stack, marked or not.
+        self.descendants.watch_orphans(leaders, force=True)
         names = list(self._slots)
         rest = await asyncio.to_thread(self.descendants.everything, names)
+        for pid, owner in (await asyncio.to_thread(self.descendants.all_living)).items():
+            rest.setdefault(pid, owner)
         if not rest:
             self.descendants.reap()
             return
-        leaders = [slot.child.pid for slot in self._slots.values() if slot.child is not None]
         self.descendants.adopt(rest, leaders)
         described = await asyncio.to_thread(lambda: tuple(describe(pid) for pid in rest))
-        self.bus.publish(DescendantsLeft("devtui", described, self._clock(), "outlived"))
+        self.bus.publish(DescendantsLeft(STACK, described, self._clock(), "outlived"))
         grace = 0.0 if self._killing else self.config.settings.shutdown_grace
         survivors = await stop_processes(
             sorted(rest),
             grace,
             lambda sig, kill_at: self.bus.publish(
-                SignalSent("devtui", sig.name, 0, self._clock(), kill_at)
+                SignalSent(STACK, sig.name, 0, self._clock(), kill_at)
             ),
         )
         self.descendants.reap()
         if survivors:
-            self.bus.publish(SurvivorsFound("devtui", survivors, self._clock()))
+            self.bus.publish(SurvivorsFound(STACK, survivors, self._clock()))
 
     def _levels(self) -> list[list[str]]:
         """Start levels, with processes added at run time (after all the others) last."""

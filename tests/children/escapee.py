@@ -9,6 +9,8 @@ MODE:
         can be seen in the tree first; it is noted and ready before it detaches.
     daemon: a classic double-forked daemon (fork, `setsid()`, fork, stdio closed, chdir /)
         that ignores SIGHUP and SIGINT as daemons do.
+    wiped: the same daemon, which then replaces itself with an empty environment (as
+        `env -i` does), so it carries no mark of whose it is.
 
 Once the escapee runs it appends "MODE PID" to PIDFILE, and this process prints
 "escapee ready". With --exit it then exits 0 (a wrapper that launched something and left),
@@ -54,7 +56,7 @@ def _setsid_orphan(pidfile: str, ready_w: int, linger: bool) -> None:
     os._exit(0)
 
 
-def _daemon(pidfile: str, ready_w: int, _linger: bool) -> None:
+def _daemon(pidfile: str, ready_w: int, _linger: bool, mode: str = "daemon") -> None:
     """Run in the first fork: become a session leader, fork the daemon, exit."""
     os.setsid()
     if os.fork() != 0:
@@ -65,9 +67,14 @@ def _daemon(pidfile: str, ready_w: int, _linger: bool) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    _note(pidfile, "daemon")
+    _note(pidfile, mode)
     os.write(ready_w, b"x")
     os.close(ready_w)
+    if mode == "wiped":
+        sleeper = (
+            "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(3600)"
+        )
+        os.execve(sys.executable, [sys.executable, "-c", sleeper], {})
     while True:
         time.sleep(3600)
 
@@ -91,7 +98,10 @@ def main() -> int:
     first = os.fork()
     if first == 0:
         os.close(ready_r)
-        (_setsid_orphan if mode == "setsid" else _daemon)(pidfile, ready_w, linger)
+        if mode == "setsid":
+            _setsid_orphan(pidfile, ready_w, linger)
+        else:
+            _daemon(pidfile, ready_w, linger, mode)
     os.close(ready_w)
     if not linger:
         os.waitpid(first, 0)

@@ -9,14 +9,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tests.secrets_corpus import CORPUS, PEM_KEY
+from tests.secrets_corpus import CORPUS, PEM_KEY, PGP_KEY
 
 
 def main() -> int:
     for _, line, _ in CORPUS:
         print(line, flush=True)
         print(f"{line} (stderr)", file=sys.stderr, flush=True)
-    for line in PEM_KEY:
+    for line in [*PEM_KEY, *PGP_KEY]:
         print(line, flush=True)
     print(f"the service password is {os.environ.get('SERVICE_PASSWORD')}", flush=True)
     for _, line, _ in CORPUS[:6]:

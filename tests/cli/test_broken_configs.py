@@ -39,3 +39,19 @@ def test_every_broken_config_is_exit_2_naming_file_and_key(
     assert "devtui.toml" in message, message
     if key != "-":
         assert f"devtui.toml: {key}:" in message, message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["config", "--check", "--config"], ["ci", "--config"], ["triage"]],
+    ids=["config", "ci", "triage"],
+)
+def test_a_path_the_system_refuses_is_named_not_a_traceback(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*command, "a" * 5000], out, err)
+    assert code == ExitCode.USAGE, err.getvalue()
+    assert "File name too long" in err.getvalue()
+    assert len(err.getvalue()) < 400, "the name is shortened in the message"

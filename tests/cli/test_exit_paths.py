@@ -19,6 +19,7 @@ import pytest
 
 from tests.escape_stack import (
     GRACE,
+    assert_orderly,
     family,
     kill_survivors,
     marked,
@@ -42,9 +43,10 @@ def _devtui(folder: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def _assert_named(output: str, escapees: dict[str, int]) -> None:
-    for mode in ("setsid", "daemon"):
+    for mode in ("setsid", "daemon", "wiped"):
         assert f"│ {escapees[mode]} " in output, f"the {mode} escapee was not named:\n{output}"
     assert "left its process group; stopping it too:" in output
+    assert "1 process of the stack outlived what started it; stopping it:" in output
 
 
 HEADLESS_PATHS = {
@@ -64,7 +66,7 @@ def test_headless_up_leaves_nothing_behind(tmp_path: Path, path: str) -> None:
     try:
         escapees = wait_started(tmp_path)
         processes = family(devtui.pid, escapees)
-        assert len(marked(devtui.pid)) == 7, "4 leaders, a grandchild, 2 escapees: all marked"
+        assert len(marked(devtui.pid)) == 8, "5 leaders, a grandchild, 2 escapees are marked"
         for index, sig in enumerate(signals):
             if index:
                 time.sleep(0.01)  # the second of a closing terminal's two hang-ups
@@ -74,6 +76,7 @@ def test_headless_up_leaves_nothing_behind(tmp_path: Path, path: str) -> None:
         assert survivors(processes) == []
         _assert_named(output, escapees)
         assert "killing: SIGKILL to process group" in output, "the stubborn pair was killed"
+        assert_orderly(tmp_path / ".devtui" / "logs")  # two hang-ups are one request
     finally:
         kill_survivors(processes)
         if devtui.poll() is None:
@@ -83,7 +86,7 @@ def test_headless_up_leaves_nothing_behind(tmp_path: Path, path: str) -> None:
 WAIT_FOR_ALL = (
     "import pathlib, time\n"
     "pids, stubborn = pathlib.Path('pids'), pathlib.Path('stubborn-pids')\n"
-    "while not (pids.exists() and len(pids.read_text().split()) >= 4 and stubborn.exists()):\n"
+    "while not (pids.exists() and len(pids.read_text().split()) >= 6 and stubborn.exists()):\n"
     "    time.sleep(0.02)\n"
 )
 """Waits until every escapee runs (so a fail-fast or a timeout comes after they started)."""

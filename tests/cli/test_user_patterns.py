@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -50,3 +51,20 @@ def test_patterns_keep_their_meaning_on_either_engine() -> None:
     assert isinstance(limited, TimeLimitedPattern)
     found = limited.search("VITE ready in 271 ms")
     assert found is not None and found.group(1) == "271"
+
+
+def test_a_pattern_slow_on_every_line_is_switched_off_by_its_budget(tmp_path: Path) -> None:
+    """A lookahead costing a few ms on each long line never overruns the per-line limit;
+    20,000 such lines once stalled `ci --timeout 3` for 8.6 s and signals by seconds."""
+    flood = "import sys, time\\nline = 'a' * 3000 + '\\\\n'\\nsys.stdout.write(line * 20000)\\nsys.stdout.flush()\\ntime.sleep(600)\\n"
+    (tmp_path / "devtui.toml").write_text(
+        "[settings]\nshutdown_grace = 1\n\n"
+        f'[processes.app]\ncommand = ["{sys.executable}", "-c", "{flood}"]\n'
+        "ready = '(?=.*READY).'\n"
+    )
+    started = time.monotonic()
+    code, _, err = cli("ci", "--timeout", "3")
+    took = time.monotonic() - started
+    assert code == ExitCode.READY_TIMEOUT, err
+    assert took < 5, f"ci took {took:.1f} s"
+    assert "ms in one second" in err and "was switched off" in err

@@ -159,3 +159,56 @@ def test_marks_of_another_run_are_not_ours(tmp_path: Path) -> None:
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_pid_now_held_by_another_process_is_never_signalled() -> None:
+    """Descendants are remembered with their start time: once one died and its pid went
+    to a stranger, the stranger must not get the stop signals."""
+    from devtui.core.groups import started_at, the_same
+
+    stranger = psutil.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        known = started_at([stranger.pid])
+        assert the_same(known) == [stranger.pid]
+        as_if_reused = {stranger.pid: known[stranger.pid] - 5.0}  # an earlier process's
+        assert the_same(as_if_reused) == []
+    finally:
+        stranger.kill()
+        stranger.wait()
+    assert the_same(known) == [], "gone"
+
+
+async def test_an_orphan_that_wiped_its_environment_is_still_stopped(
+    tmp_path: Path, run: StartStack
+) -> None:
+    """`env -i` drops the mark; as the subreaper devtui is still its parent, and nothing
+    devtui starts for itself lacks the helper mark, so it is known as the stack's."""
+    config = make_config({"wrapper": _escapee("wiped", tmp_path)}, root=tmp_path)
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("wrapper", S.READY)
+    wiped = _noted(tmp_path)["wiped"]
+    await _until(lambda: Path(f"/proc/{wiped}/environ").read_bytes() == b"")
+    await asyncio.wait_for(supervisor.shutdown(), 15)
+    named = [d for e in _left(recorder) for d in e.descendants if e.process == "devtui"]
+    assert any(d.startswith(f"{wiped} ") for d in named), _left(recorder)
+    assert not _running(wiped)
+
+
+async def test_what_devtui_starts_for_itself_is_never_taken_for_the_stack(
+    tmp_path: Path, run: StartStack
+) -> None:
+    """A browser opened from the dashboard detaches into a session of its own, as
+    Python's `webbrowser` does: quitting devtui must leave it running."""
+    config = make_config({"app": _escapee("daemon", tmp_path)}, root=tmp_path)
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("app", S.READY)
+    browser = psutil.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
+    try:
+        await asyncio.wait_for(supervisor.shutdown(), 15)
+        assert _running(browser.pid), "devtui's own helper was stopped"
+        assert not _running(_noted(tmp_path)["daemon"])
+    finally:
+        browser.kill()
+        browser.wait()

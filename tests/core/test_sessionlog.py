@@ -120,6 +120,33 @@ def test_rotation_never_deletes_a_log_a_running_devtui_writes(tmp_path: Path) ->
     assert rotate(tmp_path, 1) == [live]
 
 
+def test_another_rotation_never_deletes_a_log_being_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another devtui's rotation runs at the worst moment: the new file exists but is not
+    locked yet. It must not see it (it used to delete it: 10 of 6,000 in a race run)."""
+    import fcntl
+
+    from devtui.core import sessionlog
+
+    real_flock = fcntl.flock
+    rotated: list[list[Path]] = []
+
+    def flock_after_a_rotation(fd: int, operation: int) -> None:
+        if not rotated:
+            rotated.append(rotate(tmp_path, 0))  # keep none: delete all it may
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(sessionlog.fcntl, "flock", flock_after_a_rotation)
+    path, fd = sessionlog._create_file(tmp_path)
+    try:
+        assert rotated == [[]], "the rotation saw the new file"
+        assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert [p.name for p in tmp_path.iterdir()] == [path.name], "no draft left"
+    finally:
+        os.close(fd)
+
+
 async def test_logs_are_private_whatever_the_umask_and_an_open_folder_is_tightened(
     tmp_path: Path,
 ) -> None:

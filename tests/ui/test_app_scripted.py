@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from rich.segment import Segment
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import ContentSwitcher
+from textual.widgets import ContentSwitcher, Static
 
-from devtui.core.events import ProblemDetected, ProcessState, ProcessUpdated
+from devtui.core.events import DescendantsLeft, ProblemDetected, ProcessState, ProcessUpdated
 from devtui.core.problems import Problem, Severity
 from devtui.ui.app import DevtuiApp
 from devtui.ui.screens.dashboard import DashboardScreen
@@ -488,3 +489,34 @@ async def test_two_sighups_10_ms_apart_are_one_request_not_a_kill(session: FakeS
         await settle(pilot)
     assert ("kill", "") not in session.supervisor.commands
     assert session.closed == (129, "interrupted by SIGHUP")
+
+
+async def test_command_lines_of_children_are_shown_as_written_not_as_markup(
+    session: FakeSession,
+) -> None:
+    """A detached child's command line reaches the shutdown screen: `[/x]` once crashed
+    the TUI mid-shutdown (no `end` record), `[name].js` lost its brackets."""
+    app = RecordingApp(session)
+    app.notes = []
+    seen: list[str] = []
+
+    async def close_naming_a_detached_child(exit_code: int | None, reason: str = "") -> None:
+        session.publish(
+            DescendantsLeft(
+                "convex", ("4242 webpack --out [name].[contenthash].js [/x]",), 1.0, "detached"
+            )
+        )
+        await settle(pilot)
+        table = app.screen.query_one("#shutdown-table", Static)
+        drawn = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        seen.append(" ".join(line.text.strip() for line in drawn))
+        session.closed = (exit_code, reason)
+        session.bus.close()
+
+    session.close = close_naming_a_detached_child  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("q")
+        await settle(pilot)
+    assert session.closed == (0, "quit")
+    (table,) = seen
+    assert "[name].[contenthash].js [/x]" in table

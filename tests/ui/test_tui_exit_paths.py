@@ -27,6 +27,8 @@ import pytest
 
 from tests.escape_stack import (
     GRACE,
+    assert_killed_at_once,
+    assert_orderly,
     family,
     kill_survivors,
     logged_leftovers,
@@ -98,21 +100,23 @@ def _close(_devtui: subprocess.Popen[bytes], terminal: Terminal) -> None:
     terminal.close()
 
 
-PATHS: dict[str, tuple[Callable[[subprocess.Popen[bytes], Terminal], None], int]] = {
-    "SIGINT": (_signals(signal.SIGINT), 130),
-    "SIGTERM": (_signals(signal.SIGTERM), 143),
-    "SIGHUP": (_signals(signal.SIGHUP), 129),
-    "two SIGHUPs 10 ms apart": (_signals(signal.SIGHUP, signal.SIGHUP), 129),
-    "q": (_keys(b"q"), 0),
-    "Ctrl-C": (_keys(b"\x03"), 0),
-    "q twice": (_q_twice, 0),
-    "terminal closed": (_close, 129),
+Leave = Callable[[subprocess.Popen[bytes], Terminal], None]
+PATHS: dict[str, tuple[Leave, int, Callable[[Path], None]]] = {
+    "SIGINT": (_signals(signal.SIGINT), 130, assert_orderly),
+    "SIGTERM": (_signals(signal.SIGTERM), 143, assert_orderly),
+    "SIGHUP": (_signals(signal.SIGHUP), 129, assert_orderly),
+    "two SIGHUPs 10 ms apart": (_signals(signal.SIGHUP, signal.SIGHUP), 129, assert_orderly),
+    "q": (_keys(b"q"), 0, assert_orderly),
+    "Ctrl-C": (_keys(b"\x03"), 0, assert_orderly),
+    "q twice": (_q_twice, 0, assert_killed_at_once),
+    "terminal closed": (_close, 129, assert_orderly),
 }
+"""Each way out: what does it, the exit code, and how the stop must have gone."""
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_leaving_the_tui_leaves_nothing_behind(tmp_path: Path, path: str) -> None:
-    leave, code = PATHS[path]
+    leave, code, how = PATHS[path]
     config = write_stack(tmp_path)
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
@@ -138,11 +142,12 @@ def test_leaving_the_tui_leaves_nothing_behind(tmp_path: Path, path: str) -> Non
         assert devtui.poll() == code
         assert survivors(processes) == []
         leftovers = logged_leftovers(tmp_path / ".devtui" / "logs")
-        for mode in ("setsid", "daemon"):
+        for mode in ("setsid", "daemon", "wiped"):
             assert f'"{escapees[mode]} ' in leftovers, f"the {mode} escapee was not named"
         (log,) = (tmp_path / ".devtui" / "logs").glob("session-*.jsonl")
         last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
         assert last["kind"] == "end" and last["exit_code"] == code
+        how(tmp_path / ".devtui" / "logs")
     finally:
         terminal.close()
         kill_survivors(processes)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TypeVar, cast
 
 from devtui.core.patterns import (
+    BUDGET_S,
     TIME_LIMIT_S,
     PatternError,
     TextPattern,
@@ -169,8 +170,9 @@ class Checker:
                     self.file,
                     dotted,
                     f"{text!r} cannot run in linear time ({reason}): it gets "
-                    f"{TIME_LIMIT_S * 1000:.0f} ms per line and is switched off if it ever "
-                    "takes longer; rewrite it without lookaround or backreferences",
+                    f"{TIME_LIMIT_S * 1000:.0f} ms per line and {BUDGET_S * 1000:.0f} ms per "
+                    "second, and is switched off if it ever takes longer; rewrite it without "
+                    "lookaround or backreferences",
                 )
             )
         return compiled

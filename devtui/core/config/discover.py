@@ -40,9 +40,10 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     """`path` relative to the current folder when inside it, else absolute."""
     base = (cwd or Path.cwd()).resolve()
     try:
-        return str(path.resolve().relative_to(base))
+        shown = str(path.resolve().relative_to(base))
     except ValueError:
-        return str(path.resolve())
+        shown = str(path.resolve())
+    return shown if len(shown) <= 160 else f"{shown[:80]}…{shown[-60:]}"
 
 
 def load_file(path: Path) -> Config:
@@ -52,7 +53,11 @@ def load_file(path: Path) -> Config:
         ConfigError: the file is missing, unreadable, not TOML, or invalid.
     """
     name = display_path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO would block
+    try:
+        special = path.exists() and not path.is_file() and not path.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise ConfigError([ConfigProblem(name, "", f"cannot read: {error.strerror}")]) from None
+    if special:  # a FIFO would block
         raise ConfigError([ConfigProblem(name, "", "is not a regular file")])
     try:
         with path.open("rb") as handle:

@@ -119,6 +119,25 @@ def build_config(
     )
 
 
+def _shown(path: Path, limit: int = 120) -> str:
+    """`path` for a message: a name of thousands of characters is cut in the middle."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-limit // 3 :]}"
+
+
+def _unusable_folder(where: Path, *, missing_ok: bool) -> str | None:
+    """Why `where` cannot serve as a folder (None when it can): it is a file, it is
+    missing (unless `missing_ok`: devtui creates it), or the system refuses the name."""
+    try:
+        if where.is_dir():
+            return None
+        if where.exists():
+            return "exists and is not a folder"
+    except OSError as error:  # a name too long, a loop of links, …
+        return f"cannot be used: {error.strerror or error}"
+    return None if missing_ok else "does not exist"
+
+
 def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
     if not isinstance(table, dict):
         check.add("settings", f"must be a table, not {describe(table)}")
@@ -132,8 +151,9 @@ def _settings(check: Checker, table: object, root: Path, file: str) -> Settings:
     log_dir = check.path(table, "log_dir", "settings.log_dir")
     if log_dir is not None:
         where = root / log_dir
-        if where.exists() and not where.is_dir():
-            check.add("settings.log_dir", f"{where} exists and is not a folder")
+        problem = _unusable_folder(where, missing_ok=True)
+        if problem is not None:
+            check.add("settings.log_dir", f"{_shown(where)} {problem}")
             log_dir = None
     keep_logs = check.number(table, "keep_logs", "settings.keep_logs", 0, MAX_LOGS, integer=True)
     scrollback = check.number(
@@ -212,9 +232,10 @@ def _process(
     env = _env(check, table, prefix)
     cwd_text = check.path(table, "cwd", f"{prefix}.cwd")
     cwd = (root / cwd_text).resolve() if cwd_text is not None else root
-    if cwd_text is not None and not cwd.is_dir():
-        what = "is not a folder" if cwd.exists() else "does not exist"
-        check.add(f"{prefix}.cwd", f"folder {cwd} {what}")
+    if cwd_text is not None:
+        problem = _unusable_folder(cwd, missing_ok=False)
+        if problem is not None:
+            check.add(f"{prefix}.cwd", f"folder {_shown(cwd)} {problem}")
     ready_timeout = check.number(
         table, "ready_timeout", f"{prefix}.ready_timeout", 0, MAX_SECONDS, strict=True
     )

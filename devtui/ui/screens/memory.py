@@ -124,7 +124,8 @@ class MemoryScreen(Screen[None]):
         if sample is None:
             return
         for child in sample.children:
-            table.add_row(str(child.pid), mib(child.rss_bytes), child.command)
+            # Text: a str cell is read as markup, and a command line is the child's.
+            table.add_row(str(child.pid), mib(child.rss_bytes), Text(child.command))
 
     # ------------------------------------------------------------------ actions
 

@@ -10,6 +10,7 @@ import time
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -99,7 +100,8 @@ class ShutdownScreen(ModalScreen[None]):
                 row += f" · SIGKILL in {format_seconds(max(0.0, kill_at - now))}"
             if name in self._notes:
                 row = f"{row}\n{self._notes[name]}" if row else self._notes[name]
-            table.add_row(name, row)
+            # Plain text: command lines come from children (`[name].js` is not markup).
+            table.add_row(Text(name), Text(row))
         if self._order:
-            self.query_one("#shutdown-title", Static).update(f"Stopping {self._order}…")
+            self.query_one("#shutdown-title", Static).update(Text(f"Stopping {self._order}…"))
         self.query_one("#shutdown-table", Static).update(table)

@@ -182,8 +182,8 @@ class TriageScreen(Screen[None]):
             table.add_row(
                 Text(mark, style=style),
                 Text(problem.title or problem.rule, style="dim" if problem.resolved else ""),
-                problem.process,
-                problem.location or "-",
+                Text(problem.process),
+                Text(problem.location or "-"),  # `app/[id]/page.tsx` is no markup
                 str(problem.count),
                 _clock(problem.first_seen),
                 _clock(problem.last_seen),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalGroup
@@ -63,7 +64,7 @@ class QueryBar(HorizontalGroup):
     def tell(self, message: str, error: bool = False) -> None:
         """Show a short message after the input (match counts, a regex error)."""
         label = self.query_one("#query-message", Label)
-        label.update(message)
+        label.update(Text(message))  # a regex error may quote the regex: no markup
         label.set_class(error, "-error")
 
     def action_close(self) -> None:
