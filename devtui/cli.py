@@ -27,6 +27,13 @@ from devtui.core.config.discover import display_path
 from devtui.core.config.project_files import functions_dir
 from devtui.core.descendants import kill_all_runs
 from devtui.core.groups import LIVE_GROUPS
+from devtui.core.preflight import (
+    MissingPackages,
+    missing_packages,
+    no_deployment_message,
+    unconfigured_convex,
+    with_install_step,
+)
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError
 from devtui.headless.annotations import annotations_wanted
@@ -285,20 +292,59 @@ def _run(
     err: TextIO,
     subtitle: str = "",
 ) -> int:
+    _say_root(config, err)
+    tui = mode == "up" and not args.headless and _is_tty(out) and _is_tty(err)
+    absent = missing_executables(config)  # said first: nothing else could help then
+    if absent:
+        raise absent[0]
+    missing = missing_packages(config)
+    if missing is not None and not tui:
+        raise DevtuiError(
+            f"{missing.summary}.\nRun `{missing.install_text}` in {missing.root} (its "
+            f"package manager: {missing.manager}), then devtui again."
+        )
+    if missing is None:  # (with packages missing, `convex dev` could not run yet anyway)
+        unconfigured = unconfigured_convex(config, os.environ)
+        if unconfigured is not None:
+            if mode == "ci" or not _is_tty(sys.stdin):
+                raise DevtuiError(no_deployment_message(unconfigured))
+            from devtui.handoff import run_first_convex_dev
+
+            code = run_first_convex_dev(unconfigured, err)
+            if code != 0:
+                return code
     if mode == "up" and not args.headless:
-        if _is_tty(out) and _is_tty(err):  # Textual draws on stderr: both must be terminals
-            return _run_tui(config, err, subtitle)
+        if tui:  # Textual draws on stderr: both must be terminals
+            if missing is not None:
+                config = with_install_step(
+                    config, missing, f"press i to run {missing.install_text}"
+                )
+            return _run_tui(config, err, subtitle, missing)
         which = "stdout" if not _is_tty(out) else "stderr"
         err.write(f"devtui: {which} is not a terminal: running headless (--headless)\n")
     return run_headless(config, _headless_options(args, mode), out, err)
 
 
-def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
+def _say_root(config: Config, err: TextIO) -> None:
+    """Name the project root when it is not the current folder (found walking up)."""
+    cwd = Path.cwd().resolve()
+    if config.root != cwd and config.root in cwd.parents:
+        err.write(
+            f"devtui: project root {config.root} (found from {display_path(cwd, config.root)}/)\n"
+        )
+
+
+def _run_tui(
+    config: Config, err: TextIO, subtitle: str, missing: MissingPackages | None = None
+) -> int:
     """The dashboard; imported only here, so the other commands never load Textual."""
+    from devtui.core.outcome import killed_note
     from devtui.core.session import RunSession
     from devtui.ui.app import DevtuiApp
 
     session = RunSession(config, interactive=True)
+    if missing is not None:  # shown from the start; the install step resolves it
+        session.preflight.append(missing.problem(session.supervisor.clock()))
     session.check_executables()
     app = DevtuiApp(session, subtitle or config.origin, guard_exit=True)
     code = app.run()
@@ -308,8 +354,9 @@ def _run_tui(config: Config, err: TextIO, subtitle: str) -> int:
         code = requested if requested is not None else ExitCode.PROCESS_FAILED
     code = int(code)
     log = f"; session log: {session.log.path}" if session.log is not None else ""
+    killed = killed_note(session.supervisor.statuses.values())
     try:
-        err.write(f"devtui: exit {code}{log}\n")
+        err.write(f"devtui: exit {code}{killed}{log}\n")
     except (OSError, ValueError):
         pass  # the terminal is gone; the exit code still says how it ended
     return code
@@ -395,7 +442,7 @@ def _cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = ConvexLinter(functions, root).lint()
     for problem in report.unreadable:
         err.write(f"devtui: lint: cannot read {problem}\n")
-    shown = display_path(functions) + "/"
+    shown = display_path(functions, root) + "/"  # as the project names it (convex/)
     if args.format == "json":
         out.write(lint_json(report) + "\n")
     elif args.format == "github":

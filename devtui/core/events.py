@@ -41,6 +41,8 @@ class ProcessState(StrEnum):
     """Convex only: the last push failed; the CLI waits for a file change."""
     RESTARTING = "restarting"
     """Exited; the restart policy will start it again after a back-off delay."""
+    STOPPING = "stopping"
+    """devtui is stopping it (SIGINT, SIGTERM, SIGKILL in turn); it has not exited yet."""
     EXITED = "exited"
     """Exited on its own with an exit code."""
     CRASHED = "crashed"
@@ -75,6 +77,7 @@ _RUNNING_STATES = frozenset(
         ProcessState.PUSHING,
         ProcessState.READY,
         ProcessState.PUSH_FAILED,
+        ProcessState.STOPPING,
     }
 )
 _FINAL_STATES = frozenset(
@@ -165,6 +168,9 @@ class ProcessStatus:
     """Wall-clock time it last became ready."""
     ready_after_s: float | None = None
     """Seconds from devtui's start to this process's first ready."""
+    launch_ready_s: float | None = None
+    """Seconds from the current (or last) launch's spawn to its first ready: how long the
+    process itself took (None until it is ready)."""
     pushes: int = 0
     """Convex: successful pushes ("Convex functions ready!")."""
     failed_pushes: int = 0
@@ -197,6 +203,14 @@ class ProcessStatus:
     delay (as it printed it, `331.47ms`); None for an ordinary push."""
     oom_restarts: int = 0
     """Restarts with more heap after running out of memory."""
+    heap_raised: bool = False
+    """The current launch runs with a heap devtui raised (`H`, or `on_oom`): `heap_mb`."""
+    stop_signal: str | None = None
+    """While `stopping`: the last signal sent (`SIGINT`, `SIGTERM`, `SIGKILL`)."""
+    kill_at: float | None = None
+    """While `stopping`: when SIGKILL follows (wall clock), None once it was sent."""
+    killed: bool = False
+    """Its last stop needed SIGKILL (it ignored SIGINT and SIGTERM for the whole grace)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +229,11 @@ class ProcessStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class ProcessUpdated:
-    """Something other than the state changed: URL found, stale marker set or cleared."""
+    """Something other than the state changed: URL found, stale marker set, its cause
+    changed (`stale-cause`) or cleared, the next stop signal sent (`stopping`)."""
 
     process: str
-    what: Literal["url", "stale", "fresh"]
+    what: Literal["url", "stale", "stale-cause", "fresh", "stopping"]
     at: float
     status: ProcessStatus
 
@@ -424,6 +439,8 @@ class LintChecked:
     """Something to tell the user, e.g. that changes are not being watched, and why."""
     warnings: int = 0
     """Warning findings open after this check."""
+    files_with_findings: int = 0
+    """How many of the `files` checked those findings are in."""
 
 
 Event: TypeAlias = (

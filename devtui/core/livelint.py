@@ -203,5 +203,6 @@ class LiveLint:
                 warnings=sum(
                     1 for _, problem in found.values() if problem.severity is not Severity.ERROR
                 ),
+                files_with_findings=len({finding.file for finding, _ in found.values()}),
             )
         )

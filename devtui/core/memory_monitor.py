@@ -199,9 +199,10 @@ class MemoryMonitor:
             f"{mib(tree.rss_bytes)}; its biggest process is `{biggest.command}` "
             f"({mib(biggest.rss_bytes)}). A Node process that keeps growing ends with "
             "'JavaScript heap out of memory'.",
-            fix=f"If it keeps growing, give Node more heap (H in the dashboard restarts {name} "
-            f'with twice the heap; or env = {{ NODE_OPTIONS = "--max-old-space-size=8192" }} '
-            f"for it in devtui.toml) and look for what grows. `{setting}` sets a threshold "
+            fix=f"If it keeps growing, give Node more heap (env = "
+            f'{{ NODE_OPTIONS = "--max-old-space-size=8192" }} for {name} in devtui.toml, or '
+            f'on_oom = "restart-with-more-heap" to have devtui raise it when it runs out) '
+            f"and look for what grows. `{setting}` sets a threshold "
             f"for the whole tree instead (now: {source}).",
             docs="https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib",
             sources=("memory",),

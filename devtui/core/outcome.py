@@ -36,3 +36,14 @@ def up_outcome(statuses: Iterable[ProcessStatus]) -> tuple[ExitCode, str]:
         return ExitCode.OK, "every process ended cleanly"
     names = ", ".join(f"{s.name} {s.state.value}" for s in bad)
     return ExitCode.PROCESS_FAILED, f"failed: {names}"
+
+
+def killed_note(statuses: Iterable[ProcessStatus]) -> str:
+    """`; convex needed SIGKILL (it ignored SIGINT and SIGTERM)` for the final line of a run
+    whose stop had to kill processes, else "" (an `exit 0` alone would hide it)."""
+    killed = [s.name for s in statuses if s.killed]
+    if not killed:
+        return ""
+    verb = "needed" if len(killed) == 1 else "each needed"
+    they = "it" if len(killed) == 1 else "they"
+    return f"; {', '.join(killed)} {verb} SIGKILL ({they} ignored SIGINT and SIGTERM)"

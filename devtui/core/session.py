@@ -15,7 +15,9 @@ from devtui import __version__
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import missing_executables
 from devtui.core.config.model import Config
+from devtui.core.problems import Problem
 from devtui.core.sessionlog import SessionLog
+from devtui.core.sightings import report_sighting
 from devtui.core.supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -63,6 +65,9 @@ class RunSession:
         self.warnings: list[str] = list(config.warnings)
         """Things the user should know that did not stop the run (e.g. no session log)."""
         self._writer: asyncio.Task[None] | None = None
+        self.preflight: list[Problem] = []
+        """Problems found before any child starts (packages not installed), reported at
+        `start()` so every front end and the session log get them like any other."""
 
     @property
     def bus(self) -> EventBus:
@@ -112,6 +117,8 @@ class RunSession:
 
     async def start(self) -> None:
         """Start live lint and the processes (call after `open()`)."""
+        for problem in self.preflight:
+            report_sighting(self.supervisor.problems, self.bus, problem)
         if self.live_lint is not None:
             self.live_lint.start()
         await self.supervisor.start()

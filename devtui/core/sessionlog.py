@@ -13,6 +13,7 @@ devtui still writes (it holds a lock on its file), never anything else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import os
@@ -370,11 +371,29 @@ def private_folder(folder: Path) -> int | None:
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     for created in missing:
         os.chmod(created, PRIVATE_DIR)  # mkdir's mode is cut by the umask; parents get 0777
+    _keep_out_of_git(folder)
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077 and folder not in missing:
         os.chmod(folder, mode & PRIVATE_DIR)
         return mode
     return None
+
+
+DEVTUI_FOLDER: Final = ".devtui"
+"""devtui's own folder in a project (logs, reports): it ignores itself for git."""
+
+
+def _keep_out_of_git(folder: Path) -> None:
+    """Give the `.devtui` folder `folder` is in (or is) a `.gitignore` of `*`, so nothing
+    devtui writes ever shows in `git status` and the user's own .gitignore stays theirs.
+    A folder the config names elsewhere is the user's choice and is left as it is."""
+    for candidate in (folder, *folder.parents):
+        if candidate.name == DEVTUI_FOLDER:
+            ignore = candidate / ".gitignore"
+            if not ignore.exists():
+                with contextlib.suppress(OSError):  # read-only: logs still work
+                    ignore.write_text("# devtui's logs and reports: never committed\n*\n")
+            return
 
 
 def _create_file(log_dir: Path) -> tuple[Path, int]:

@@ -122,6 +122,11 @@ class ProcessSlot:
     ) -> None:
         """Move to `state` and publish the change."""
         previous = self.status.state
+        if not state.is_running:
+            changes.setdefault("url", None)  # nothing serves there any more
+        if state is not ProcessState.STOPPING:
+            changes.setdefault("stop_signal", None)
+            changes.setdefault("kill_at", None)
         self.status = replace(self.status, state=state, reason=reason, **changes)
         if state is ProcessState.READY:
             self.healthy = True
@@ -140,7 +145,9 @@ class ProcessSlot:
         )
         self.on_state_change()
 
-    def update(self, what: Literal["url", "stale", "fresh"], **changes: Any) -> None:
+    def update(
+        self, what: Literal["url", "stale", "stale-cause", "fresh", "stopping"], **changes: Any
+    ) -> None:
         """Change details other than the state and publish a `ProcessUpdated`."""
         self.status = replace(self.status, **changes)
         self._bus.publish(ProcessUpdated(self.name, what, self._clock(), self.status))
@@ -157,7 +164,11 @@ class ProcessSlot:
     # ------------------------------------------------------------------ launches
 
     def begin_launch(
-        self, heap_mb: int | None = None, note: str = "", deployment: str | None = None
+        self,
+        heap_mb: int | None = None,
+        note: str = "",
+        deployment: str | None = None,
+        heap_raised: bool = False,
     ) -> int:
         """Reset per-launch state before a spawn; returns the launch number.
 
@@ -165,6 +176,7 @@ class ProcessSlot:
             heap_mb: The Node heap limit this launch runs with, if NODE_OPTIONS sets one.
             note: Said after the command in the `starting` reason (e.g. a raised heap).
             deployment: Convex: the deployment URL the project's files name, if any.
+            heap_raised: `heap_mb` is one devtui raised after running out of memory.
         """
         self._launch += 1
         self._ready_published = False
@@ -179,18 +191,36 @@ class ProcessSlot:
             ProcessState.STARTING,
             f"{config.command_text} ({note})" if note else config.command_text,
             heap_mb=heap_mb,
+            heap_raised=heap_raised,
             started_at=self._clock(),
             exit_code=None,
             ready_timed_out=False,
             restart_at=None,
+            url=None,
+            launch_ready_s=None,
+            killed=False,
         )
         return self._launch
+
+    def stopping(self) -> None:
+        """devtui begins to stop the running child."""
+        if self.status.state.is_running and self.status.state is not ProcessState.STOPPING:
+            self.set_state(ProcessState.STOPPING, "stopping", killed=False)
+
+    def stop_step(self, signal_name: str, kill_at: float | None) -> None:
+        """A stop signal was sent to the child's group (while `stopping`)."""
+        if self.status.state is not ProcessState.STOPPING:
+            return
+        killed = self.status.killed or signal_name == "SIGKILL"
+        self.update("stopping", stop_signal=signal_name, kill_at=kill_at, killed=killed)
 
     def launched(self, child: ChildProcess) -> None:
         """The child is running: arm the readiness timeout, or be ready at once."""
         self.child = child
         self.status = replace(self.status, pid=child.pid)
         assert self._watcher is not None
+        if self.config.oneshot:  # ready means done: step_done() at its exit, no timeout
+            return
         if self._watcher.ready_seen:  # no pattern, or its line came before spawn returned
             if not self._ready_published:
                 self._become_ready(None)
@@ -200,6 +230,17 @@ class ProcessSlot:
         self._ready_timer = loop.call_later(
             self.config.ready_timeout, self._ready_timed_out, launch
         )
+
+    def step_done(self, code: int) -> None:
+        """A `oneshot` step exited with code 0: that is its ready. Its dependents start,
+        and what it reported (a missing install) is resolved."""
+        self.set_state(ProcessState.EXITED, f"done (exited with code {code})", exit_code=code)
+        self.healthy = True  # done counts as up for its dependents' staleness
+        self.ever_ready.set()
+        at = self._clock()
+        for problem in self._problems.resolve(self.name, at):
+            self._bus.publish(ProblemResolved(problem))
+        self.on_state_change()
 
     def ended(self) -> None:
         """The child and its pipes are gone: settle what the output left open."""
@@ -358,10 +399,14 @@ class ProcessSlot:
             self._detector.context.pop("deployment", None)
 
     def _become_ready(self, push_s: float | None) -> None:
+        if self.config.oneshot:
+            return
         now = self._clock()
         changes: dict[str, Any] = {"ready_at": now, "retry_in": None}
         if self.status.ready_after_s is None:
             changes["ready_after_s"] = round(now - self._devtui_started_at, 3)
+        if self.status.launch_ready_s is None:
+            changes["launch_ready_s"] = round(now - (self.status.started_at or now), 3)
         convex = self.config.kind is ProcessKind.CONVEX
         if convex:
             durations = (

@@ -115,6 +115,9 @@ class Supervisor:
         """Children being spawned right now (orphans are not looked for meanwhile)."""
         """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
+        self.statuses_at_stop: dict[str, ProcessStatus] | None = None
+        """Every status as it was when the shutdown was announced (`SupervisorStopping`):
+        where each process stood when devtui decided to stop, as the output above says."""
         """Heap limits devtui raised after running out of memory, by process."""
         interval = config.settings.memory_interval
         self.memory = (
@@ -189,9 +192,13 @@ class Supervisor:
             self.memory.start()  # its tree walks also track the descendants
         elif self._tracker is None:
             self._tracker = asyncio.create_task(self._track(), name="devtui-descendants")
-        for name in self._slots:
-            if name not in self._tasks:
-                self._spawn_run_loop(name)
+        for name, slot in self._slots.items():
+            if name in self._tasks:
+                continue
+            if slot.config.held_reason:  # waits to be started by hand; dependents wait too
+                slot.set_state(ProcessState.WAITING, slot.config.held_reason)
+                continue
+            self._spawn_run_loop(name)
         await asyncio.sleep(0)
 
     def add_process(self, process: ProcessConfig) -> None:
@@ -362,6 +369,8 @@ class Supervisor:
         detector = ProblemDetector(
             process.name, self.config.rules_for(process), self._locator, self.redactor
         )
+        if process.on_oom is OomPolicy.RESTART_WITH_MORE_HEAP:
+            detector.context["on_oom_restarts"] = str(MAX_OOM_RESTARTS)
         slot = ProcessSlot(process, self.bus, self.problems, self._clock, self.started_at, detector)
         slot.on_state_change = self._refresh_staleness
         self._slots[process.name] = slot
@@ -402,7 +411,11 @@ class Supervisor:
                     slot.status = _with_restart(slot.status)
                     continue
                 if caused or self._should_stay_down(name):
-                    slot.set_state(ProcessState.STOPPED, _stopped_reason(code), exit_code=code)
+                    reason = _stopped_reason(code, killed=slot.status.killed)
+                    slot.set_state(ProcessState.STOPPED, reason, exit_code=code)
+                    return
+                if slot.config.oneshot and code == 0:
+                    slot.step_done(code)  # its dependents go on
                     return
                 if not await self._after_unplanned_exit(slot, code):
                     return
@@ -468,7 +481,12 @@ class Supervisor:
         deployment = (
             deployment_url(process.cwd, env) if process.kind is ProcessKind.CONVEX else None
         )
-        slot.begin_launch(heap_limit_mb(env.get("NODE_OPTIONS", "")), note, deployment)
+        slot.begin_launch(
+            heap_limit_mb(env.get("NODE_OPTIONS", "")),
+            note,
+            deployment,
+            heap_raised=slot.name in self._heap_mb,
+        )
         self._spawning += 1
         try:
             child = await ChildProcess.spawn(
@@ -496,7 +514,9 @@ class Supervisor:
         """Apply the restart policy; True to launch again."""
         state, reason = _exit_state(code, slot.ready_this_launch)
         if slot.saw_oom or code in OOM_EXIT_CODES:
-            state, reason = ProcessState.OOM, f"out of memory ({reason})"
+            heap = slot.status.heap_mb
+            limit = f"its heap limit {heap} MiB" if heap else "Node's default heap limit"
+            state, reason = ProcessState.OOM, f"out of memory at {limit} ({reason})"
             if await self._restart_after_oom(slot, reason, code):
                 return True
         started = slot.status.started_at or self._clock()
@@ -581,6 +601,8 @@ class Supervisor:
                     slot.update("stale", stale_since=self._clock(), stale_cause=cause)
                 elif slot.status.stale_since is not None and (not cause or not running):
                     slot.update("fresh", stale_since=None, stale_cause="")
+                elif cause and running and cause != slot.status.stale_cause:
+                    slot.update("stale-cause", stale_cause=cause)  # the dependency moved on
 
     def _stale_cause(self, slot: ProcessSlot) -> str:
         for dep_name in slot.config.depends_on:
@@ -588,7 +610,7 @@ class Supervisor:
             if dep is None:
                 continue
             if not dep.healthy:
-                return f"{dep.name} {dep.status.state.value}"
+                return f"{dep.name} {dep.status.state.value.replace('-', ' ')}"
             if dep.status.stale_since is not None:
                 return dep.status.stale_cause
         return ""
@@ -614,6 +636,7 @@ class Supervisor:
 
         def announce(sig: signal.Signals, kill_at: float | None) -> None:
             self.bus.publish(SignalSent(slot.name, sig.name, child.pid, self._clock(), kill_at))
+            slot.stop_step(sig.name, kill_at)
 
         return announce
 
@@ -621,6 +644,8 @@ class Supervisor:
         child = slot.child
         if child is None:
             return
+        if child.returncode is None:
+            slot.stopping()
         await child.stop(
             slot.config.shutdown_grace,
             self._announcer(slot, child),
@@ -635,6 +660,7 @@ class Supervisor:
             with suppress(Exception):  # one last sample: a short run still has its peak
                 await self.memory.sample_once()
         levels = [level for level in reversed(self._levels()) if level]
+        self.statuses_at_stop = self.statuses  # taken with the event, nothing in between
         self.bus.publish(
             SupervisorStopping(reason, self._clock(), tuple(tuple(group) for group in levels))
         )
@@ -702,7 +728,9 @@ def _exit_state(code: int, was_ready: bool) -> tuple[ProcessState, str]:
     return ProcessState.EXITED, f"exited with code {code}{before}"
 
 
-def _stopped_reason(code: int) -> str:
+def _stopped_reason(code: int, *, killed: bool = False) -> str:
+    if killed:
+        return "stopped by devtui with SIGKILL (it ignored SIGINT and SIGTERM)"
     if code in CAUSED_BY_DEVTUI or code == -signal.SIGKILL or code == 0:
         return "stopped by devtui"
     return f"stopped by devtui (exit code {code})"

@@ -49,6 +49,7 @@ _STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
     ProcessState.READY: ("✔", GREEN),
     ProcessState.PUSH_FAILED: ("✖", RED),
     ProcessState.RESTARTING: ("↻", YELLOW),
+    ProcessState.STOPPING: ("■", DIM),
     ProcessState.EXITED: ("■", ""),
     ProcessState.CRASHED: ("✖", RED),
     ProcessState.OOM: ("✖", RED),
@@ -89,6 +90,8 @@ def describe(event: Event) -> Diagnostic | None:
                 f"{status.stale_cause} (still serving the last good state)",
                 YELLOW,
             )
+        if event.what == "stale-cause" and status.stale_since is not None:
+            return Diagnostic("!", event.process, f"still stale: {status.stale_cause}", YELLOW)
         if event.what == "fresh":
             return Diagnostic("✔", event.process, "fresh again: its dependencies are ready", GREEN)
         return None
@@ -131,6 +134,8 @@ def describe(event: Event) -> Diagnostic | None:
 def _state(event: ProcessStateChanged) -> Diagnostic | None:
     symbol, style = _STATE_LOOK[event.state]
     status = event.status
+    if event.state is ProcessState.STOPPING:
+        return None  # each signal sent gets its own line
     if event.state is ProcessState.STARTING:
         return Diagnostic(symbol, event.process, f"starting: {event.reason}", style)
     if event.state is ProcessState.READY:
@@ -164,7 +169,7 @@ def _state(event: ProcessStateChanged) -> Diagnostic | None:
         details = (
             *details,
             f'restart it with more heap: on_oom = "restart-with-more-heap" for {event.process} '
-            "in devtui.toml (or H in the dashboard)",
+            "in devtui.toml",
         )
     return Diagnostic(
         symbol, event.process, header, RED if failure and style == "" else style, details
@@ -180,7 +185,9 @@ def _lint(event: LintChecked) -> Diagnostic | None:
         return Diagnostic("!", "lint", event.note, YELLOW, details)
     if event.changed and not details:
         return None
-    found = findings_summary(event.violations, event.warnings, event.files)
+    found = findings_summary(
+        event.violations, event.warnings, event.files, event.files_with_findings
+    )
     summary = f"{event.folder}/: {found}"
     if event.violations:
         return Diagnostic("✖", "lint", summary, RED, details)

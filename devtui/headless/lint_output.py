@@ -17,15 +17,21 @@ from devtui.headless.colour import BOLD, DIM, RED, RESET, YELLOW
 _LOOK = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO: DIM}
 
 
-def findings_summary(errors: int, warnings: int, files: int) -> str:
-    """`2 errors, 1 warning (5 files checked)` or `nothing Convex would reject (…)`."""
-    checked = f"({files} file{'s' if files != 1 else ''} checked)"
+def findings_summary(errors: int, warnings: int, files: int, affected: int) -> str:
+    """`2 errors, 1 warning in 2 of 5 files` or `nothing Convex would reject in 5 files`.
+
+    Both counts are said with what they count: `(2 files)` after the findings read as
+    the files with findings when it was the files checked.
+    """
+    checked = f"{files} file{'s' if files != 1 else ''}"
     parts = [
         f"{count} {noun}{'s' if count != 1 else ''}"
         for count, noun in ((errors, "error"), (warnings, "warning"))
         if count
     ]
-    return f"{', '.join(parts)} {checked}" if parts else f"nothing Convex would reject {checked}"
+    if not parts:
+        return f"nothing Convex would reject in {checked}"
+    return f"{', '.join(parts)} in {affected} of {checked}"
 
 
 def lint_text(report: LintReport, folder: str, colour: bool) -> list[str]:
@@ -44,7 +50,8 @@ def lint_text(report: LintReport, folder: str, colour: bool) -> list[str]:
         lines.append(f"    fix: {finding.fix}")
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     warnings = len(report.findings) - errors
-    summary = f"{folder}: {findings_summary(errors, warnings, report.files)}"
+    affected = len({finding.file for finding in report.findings})
+    summary = f"{folder}: {findings_summary(errors, warnings, report.files, affected)}"
     if errors:
         lines.append(paint(RED, f"✖ {summary}"))
     elif warnings:

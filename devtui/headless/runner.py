@@ -13,14 +13,14 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from devtui.core.bus import Subscription
 from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
-from devtui.core.outcome import up_outcome
+from devtui.core.outcome import killed_note, up_outcome
 from devtui.core.session import RunSession
 from devtui.core.signals import (
     STDOUT_GONE,
@@ -148,10 +148,13 @@ class HeadlessRun:
             if stopped is not None and stopped.code is not None:
                 outcome = _Outcome(stopped.code, stopped.reason)
             events.unsubscribe()
-            # The summary shows where each process stood when the outcome was decided
-            # (e.g. convex push-failed, vite waiting), not the "stopped" of the shutdown.
-            final = list(supervisor.statuses.values())
             await self.session.close(outcome.code, _stop_reason(outcome))
+            # The summary shows where each process stood when devtui announced the stop
+            # (e.g. convex push-failed, vite waiting), not the "stopped" that followed: the
+            # state the lines above the "stopping" line say. Who needed SIGKILL is added.
+            after = supervisor.statuses
+            before = supervisor.statuses_at_stop or after
+            final = [replace(s, killed=after[s.name].killed) for s in before.values()]
             await printer_task
             self.printer.settle_stdout()
             uninstall()
@@ -285,7 +288,7 @@ class HeadlessRun:
             symbol, style = "■", DIM  # stopped on request: not a failure
         else:
             symbol, style = "✖", RED
-        reason = outcome.reason or "done"
+        reason = (outcome.reason or "done") + killed_note(statuses)
         self._note(symbol, f"exit {outcome.code}: {reason}", style, outcome.details)
         if self.options.json_path is not None:
             document = json_summary(outcome.code, reason, statuses, problems, log_path, peaks)

@@ -40,6 +40,8 @@ def summary_table(
             pushes = f"{status.pushes}{failed}"
         exit_code = "-" if status.exit_code is None else str(status.exit_code)
         state = status.state.value + (" (stale)" if status.stale_since is not None else "")
+        if status.killed:  # its stop needed SIGKILL
+            state += ", killed"
         peak = peaks.get(status.name)
         memory = mib(peak) if peak is not None else "-"
         rows.append((status.name, state, ready, pushes, str(status.restarts), exit_code, memory))
@@ -82,6 +84,7 @@ def json_summary(
             "exit_code": status.exit_code,
             "peak_rss_mb": _megabytes(peaks.get(status.name)),
             "stale_since": status.stale_since,
+            "killed": status.killed,
         }
         if status.kind == "vite" or status.url is not None:
             entry["url"] = status.url

@@ -27,6 +27,7 @@ STATE_SYMBOL: Final[dict[ProcessState, str]] = {
     ProcessState.READY: "●",
     ProcessState.PUSH_FAILED: "✖",
     ProcessState.RESTARTING: "↻",
+    ProcessState.STOPPING: "■",
     ProcessState.EXITED: "■",
     ProcessState.CRASHED: "✖",
     ProcessState.OOM: "✖",
@@ -47,15 +48,19 @@ def name_styles(names: Sequence[str]) -> dict[str, Style]:
 
 
 def sparkline(values: Sequence[float], width: int = 8) -> str:
-    """The last `width` values as block characters, scaled between their min and max."""
+    """The last `width` values as block characters, scaled from 0 to their max.
+
+    From 0, not from the smallest value: 1.1 s against 690 ms is `█▅`, not `█▁` (a block
+    as low as the scale goes would read as "almost nothing").
+    """
     recent = list(values)[-width:]
     if not recent:
         return ""
-    low, high = min(recent), max(recent)
-    if high - low < 1e-9:
-        return SPARK[len(SPARK) // 2] * len(recent)
+    high = max(recent)
+    if high < 1e-9:
+        return SPARK[0] * len(recent)
     steps = len(SPARK) - 1
-    return "".join(SPARK[round((value - low) / (high - low) * steps)] for value in recent)
+    return "".join(SPARK[max(0, round(value / high * steps))] for value in recent)
 
 
 def display_state(status: ProcessStatus) -> str:
@@ -78,8 +83,10 @@ def state_detail(status: ProcessStatus, now: float, since: float | None) -> str:
     if state is ProcessState.WAITING:
         return f"{status.reason}… {elapsed}".rstrip()
     if state is ProcessState.STARTING:
-        return f"starting… {elapsed}".rstrip() + (
-            " (ready timeout passed)" if status.ready_timed_out else ""
+        return (
+            f"starting… {elapsed}".rstrip()
+            + (" (ready timeout passed)" if status.ready_timed_out else "")
+            + _heap_note(status)
         )
     if state is ProcessState.CONNECTING:
         return f"connecting… {elapsed}".rstrip()
@@ -94,24 +101,43 @@ def state_detail(status: ProcessStatus, now: float, since: float | None) -> str:
     if state is ProcessState.RESTARTING:
         left = max(0.0, (status.restart_at or now) - now)
         return f"restarting in {format_seconds(left)}"
-    if state is ProcessState.READY:
-        return "ready" + (
-            f" in {format_seconds(status.ready_after_s)}"
-            if status.ready_after_s is not None and status.restarts == 0
+    if state is ProcessState.STOPPING:
+        step = f" · {status.stop_signal} sent" if status.stop_signal else ""
+        kill = (
+            f" · SIGKILL in {format_seconds(max(0.0, status.kill_at - now))}"
+            if status.kill_at is not None
             else ""
         )
+        return f"stopping{step}{kill}"
+    if state is ProcessState.READY:
+        took = (
+            f" in {format_seconds(status.launch_ready_s)}"
+            if status.launch_ready_s is not None
+            else ""
+        )
+        return f"ready{took}{_heap_note(status)}"
     if state.is_final:
         return status.reason
     return state.value
 
 
+def _heap_note(status: ProcessStatus) -> str:
+    """` · heap 8192 MiB` while a launch runs with a heap devtui raised."""
+    return f" · heap {status.heap_mb} MiB" if status.heap_raised and status.heap_mb else ""
+
+
 def push_summary(status: ProcessStatus) -> str:
-    """Convex: `3 pushes ▂▅▃ 802ms` (empty before the first push)."""
-    if status.pushes == 0 and status.failed_pushes == 0:
+    """Convex: `3 pushes ▂▅▃ 802ms`, `3 pushes (2 failed) …` (empty before the first push).
+
+    The count is of every push attempt, the failed ones said inside it: `1 push, 2 failed`
+    read as one push of which two failed.
+    """
+    attempts = status.pushes + status.failed_pushes
+    if attempts == 0:
         return ""
-    noun = "push" if status.pushes == 1 else "pushes"
-    failed = f", {status.failed_pushes} failed" if status.failed_pushes else ""
-    counts = f"{status.pushes} {noun}{failed}"
+    noun = "push" if attempts == 1 else "pushes"
+    failed = f" ({status.failed_pushes} failed)" if status.failed_pushes else ""
+    counts = f"{attempts} {noun}{failed}"
     last = f" {format_seconds(status.last_push_s)}" if status.last_push_s is not None else ""
     spark = sparkline(status.push_durations)
     return f"{counts} {spark}{last}".replace("  ", " ").strip()
@@ -125,6 +151,7 @@ def is_waiting(status: ProcessStatus) -> bool:
         ProcessState.CONNECTING,
         ProcessState.PUSHING,
         ProcessState.RESTARTING,
+        ProcessState.STOPPING,
     )
 
 

@@ -68,12 +68,17 @@ def problem_row(problem: Problem) -> Text:
 def problem_details(problem: Problem) -> RenderableType:
     """Everything about one problem: what, where, how often, why, the fix, the lines."""
     heading = Text()
-    heading.append(
-        f"{SEVERITY_SYMBOL[problem.severity]} {problem.title}", SEVERITY_STYLE[problem.severity]
-    )
+    if problem.resolved:  # the same mark as its row in the list
+        heading.append(f"✔ {problem.title}", Style(color="green"))
+    else:
+        heading.append(
+            f"{SEVERITY_SYMBOL[problem.severity]} {problem.title}",
+            SEVERITY_STYLE[problem.severity],
+        )
     heading.append(f"  ({problem.rule})", Style(dim=True))
     if problem.resolved:
-        heading.append("  resolved", Style(color="green", bold=True))
+        when = f" at {clock_time(problem.resolved_at)}" if problem.resolved_at else ""
+        heading.append(f"  resolved{when}", Style(color="green", bold=True))
     facts = Text()
     facts.append(problem.message + "\n", Style(bold=True))
     where = f"{problem.location}  " if problem.location else ""
@@ -90,6 +95,9 @@ def problem_details(problem: Problem) -> RenderableType:
     if problem.docs:
         parts.append(Text(f"\n{problem.docs}", Style(link=problem.docs, underline=True)))
     if problem.lines:
-        lines = Text("\n".join(problem.lines), Style(dim=True), no_wrap=True, overflow="ellipsis")
-        parts += [Text("\nOutput (first time)", Style(bold=True)), lines]
+        # The latest occurrence, whole: long lines wrap rather than being cut.
+        lines = Text("\n".join(problem.lines), Style(dim=True), overflow="fold")
+        which = "latest occurrence" if problem.count > 1 else "the occurrence"
+        title = f"\nOutput ({which}, {clock_time(problem.last_seen)})"
+        parts += [Text(title, Style(bold=True)), lines]
     return Group(*parts)

@@ -187,3 +187,21 @@ def test_function_logs_after_a_failed_push_do_not_hold_ci_back(tmp_path: Path) -
     code, _, err = cli("ci")
     assert code == ExitCode.PROBLEM, err
     assert time.monotonic() - started < 6
+
+
+def test_the_summary_never_contradicts_a_state_printed_above_it(tmp_path: Path) -> None:
+    # Live lint fails ci at once, while convex's first "Preparing" is still on its way to
+    # the printer: the summary was taken then and said `starting` under `pushing (push 1)`.
+    code, _, err = cli(
+        "demo", "--ci", "--scenario", "use-node-mutation", "--dir", str(tmp_path / "demo")
+    )
+    assert code == ExitCode.PROBLEM
+    lines = err.splitlines()
+    summary_at = next(i for i, line in enumerate(lines) if "devtui summary:" in line)
+    printed = [line for line in lines[:summary_at] if "● convex pushing" in line]
+    row = next(line for line in lines[summary_at:] if line.split("│")[-1].split()[:1] == ["convex"])
+    state = row.split("│")[-1].split()[1]
+    if printed:
+        assert state == "pushing", "\n".join(lines)
+    else:
+        assert state in ("starting", "pushing"), "\n".join(lines)

@@ -262,7 +262,7 @@ def test_live_lint_problems_are_annotated_too(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     code, _, err = cli("ci")
     assert code == ExitCode.PROBLEM
-    assert "✖ lint   convex/: 1 error (1 file checked)" in err
+    assert "✖ lint   convex/: 1 error in 1 of 1 file" in err
     assert (
         "::error file=convex/ai.ts,line=1,col=28,title=Node built-in imported in a V8 file "
         '(node-builtin-in-v8)::"crypto" is a Node built-in, imported in a V8 file'

@@ -140,6 +140,15 @@ async def test_a_signal_mid_run_stops_everything_and_exits_with_its_code(
     assert "stopping web, then backend" in stderr
     assert "backend still running: SIGTERM" in stderr and "backend killing: SIGKILL" in stderr
     assert f"exit {code}: interrupted by {sig.name}" in stderr
+    # The last line says the stop had to kill (an exit code alone would hide it) and the
+    # summary's state cell marks who.
+    assert (
+        f"exit {code}: interrupted by {sig.name}; backend needed SIGKILL "
+        "(it ignored SIGINT and SIGTERM)" in stderr
+    )
+    assert any(
+        line.split("│")[-1].split()[:3] == ["backend", "ready,", "killed"] for line in devtui.stderr
+    ), stderr
 
 
 async def test_a_second_ctrl_c_kills_at_once(tmp_path: Path) -> None:

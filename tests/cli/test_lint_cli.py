@@ -28,7 +28,7 @@ def test_text_output_names_each_violation_with_its_fix(seed_project: Path) -> No
     assert lines[0].startswith("convex/agent.ts:9:14  error  createChatMessage is a Mutation")
     assert lines[1].startswith('    fix: Move createChatMessage into a file without "use node"')
     assert lines[2].startswith('convex/knowledge.ts:3:20  error  "crypto" is a Node built-in')
-    assert lines[-1] == "✖ convex/: 2 errors (2 files checked)"
+    assert lines[-1] == "✖ convex/: 2 errors in 2 of 2 files"
     assert "::error" not in out
 
 
@@ -63,14 +63,14 @@ def test_under_github_actions_text_output_also_annotates(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     _, out, _ = cli("lint")
     assert out.splitlines()[-2].startswith("::error file=convex/agent.ts,line=9,col=14,")
-    assert "✖ convex/: 2 errors (2 files checked)" in out
+    assert "✖ convex/: 2 errors in 2 of 2 files" in out
 
 
 def test_a_clean_folder_exits_0(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "lint-clean" / "convex", tmp_path / "convex")
     code, out, _ = cli("lint", "convex")
     assert code == ExitCode.OK
-    assert out == "✔ convex/: nothing Convex would reject (4 files checked)\n"
+    assert out == "✔ convex/: nothing Convex would reject in 4 files\n"
     code, out, _ = cli("lint", "--format", "json")
     assert (code, out) == (0, "[]\n")
 

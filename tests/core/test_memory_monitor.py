@@ -166,9 +166,12 @@ async def test_out_of_memory_marks_the_process_and_more_heap_restarts_it(
     supervisor, recorder = await run(config)
     oom = await recorder.wait_for(is_state("api", S.OOM), timeout=15)
     assert isinstance(oom, ProcessStateChanged)
-    assert oom.reason == "out of memory (killed by SIGABRT)"
+    assert oom.reason == "out of memory at Node's default heap limit (killed by SIGABRT)"
     assert oom.status.restart_at is None  # no automatic restart: the user is offered one
     assert [p.rule for p in supervisor.problems.all()] == ["node-out-of-memory"]
+    fix = supervisor.problems.all()[0].fix
+    assert fix.startswith("Give Node more heap: on_oom")
+    assert "dashboard" not in fix  # the same text reaches CI logs; the TUI offers H itself
     assert supervisor.memory is not None
     before = len(supervisor.memory.tracks["api"].history)
     assert before > 0
@@ -228,6 +231,17 @@ async def test_on_oom_restarts_with_twice_the_heap_at_most_twice(run: StartStack
     assert final.status.oom_restarts == 2 and final.status.restarts == 2
     oom_problem = supervisor.problems.all()[0]
     assert (oom_problem.rule, oom_problem.count) == ("node-out-of-memory", 3)
+    # The fix fits the configuration: on_oom is set, so it is not offered again.
+    assert oom_problem.fix.startswith('on_oom = "restart-with-more-heap" is set: devtui')
+    assert "2 times at most" in oom_problem.fix
+    ooms = [
+        e.reason for e in recorder.events if isinstance(e, ProcessStateChanged) and e.state is S.OOM
+    ]
+    assert [reason.split(" (")[0] for reason in ooms] == [
+        "out of memory at its heap limit 1000 MiB",
+        "out of memory at its heap limit 2000 MiB",
+        "out of memory at its heap limit 4000 MiB",
+    ]
 
 
 async def test_a_threshold_problem_resolves_when_memory_falls(run: StartStack) -> None:

@@ -243,3 +243,30 @@ async def test_a_dead_writer_is_reported_and_the_run_goes_on(tmp_path: Path) -> 
     await session.close(0)
     assert len(recorder.lines("app")) == 50
     assert any("writer process" in warning for warning in session.warnings)
+
+
+def test_devtuis_folder_ignores_itself_so_the_repository_stays_clean(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from devtui.core.sessionlog import private_folder
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "app.ts").write_text("export {}\n")
+    private_folder(tmp_path / ".devtui" / "logs")
+    (tmp_path / ".devtui" / "logs" / "session-1.jsonl").write_text("{}\n")
+    private_folder(tmp_path / ".devtui" / "reports")
+    (tmp_path / ".devtui" / "reports" / "devtui-report-1.md").write_text("# r\n")
+    status = subprocess.run(
+        ["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert status.splitlines() == ["?? app.ts"]
+    assert (tmp_path / ".devtui" / ".gitignore").read_text().splitlines()[-1] == "*"
+    # A log folder the config puts elsewhere is the user's: nothing is written beside it.
+    private_folder(tmp_path / "logs")
+    assert not (tmp_path / "logs" / ".gitignore").exists()

@@ -223,7 +223,7 @@ async def test_push_failure_after_vite_is_up_marks_vite_stale_without_restarting
     vite_ready = await recorder.wait_state("vite", S.READY)
     stale = await recorder.wait_for(lambda e: isinstance(e, ProcessUpdated) and e.what == "stale")
     assert isinstance(stale, ProcessUpdated)
-    assert stale.status.stale_cause == "convex push-failed"
+    assert stale.status.stale_cause == "convex push failed"
     assert stale.status.state is S.READY and stale.status.stale_since is not None
     problem = await recorder.wait_for(lambda e: isinstance(e, ProblemDetected))
     assert isinstance(problem, ProblemDetected)
@@ -425,4 +425,4 @@ async def test_a_ready_line_that_beats_the_spawn_is_one_ready(run: StartStack) -
     supervisor, recorder = await run(config)
     await recorder.wait_state("app", S.READY)
     await finish(supervisor, recorder)
-    assert recorder.states("app") == [S.STARTING, S.READY, S.STOPPED]
+    assert recorder.states("app") == [S.STARTING, S.READY, S.STOPPING, S.STOPPED]

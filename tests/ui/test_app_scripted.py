@@ -158,6 +158,29 @@ async def test_following_pauses_when_scrolled_up_and_resumes_at_the_end(
     assert view.following and view.unseen == 0 and view.scroll_y == view.max_scroll_y
 
 
+@pytest.mark.parametrize("key", ["end", "G"])
+async def test_end_and_g_resume_following_at_the_true_bottom_while_lines_arrive(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession, key: str
+) -> None:
+    app, pilot = running
+    session.lines("convex", *[f"line {i}" for i in range(200)])
+    await settle(pilot)
+    view = dash(app).view("convex")
+    await pilot.press("1", "home")
+    assert not view.following
+    for burst in range(6):  # output keeps coming before, while and after the key
+        session.lines("convex", *[f"burst {burst} {i}" for i in range(5)])
+        await pilot.pause()
+        if burst == 2:
+            await pilot.press(key)
+    await settle(pilot)
+    assert view.following, view.border_subtitle
+    assert view.scroll_y == view.max_scroll_y
+    last_row = int(view.scroll_y) + view.scrollable_content_region.height - 1
+    assert view.buffer.entry(view.buffer.number_at(last_row)).text == "burst 5 4"
+    assert "paused" not in str(view.border_subtitle)
+
+
 async def test_search_highlights_counts_steps_and_clears(
     running: tuple[RecordingApp, Pilot[int]], session: FakeSession
 ) -> None:
@@ -352,10 +375,43 @@ async def test_copy_error_block_and_selection_hint(
         1.0,
         1.0,
         lines=('✘ [ERROR] Could not resolve "crypto"', "", "    convex/ai.ts:1:27:"),
+        occurrence_seqs=(4, 5, 6),
     )
     session.supervisor.problems.record(problem)
     await pilot.press("1", "e")
     assert app.clipboard == '✘ [ERROR] Could not resolve "crypto"\n\n    convex/ai.ts:1:27:'
+    # After a restart: the previous run's push error was resolved later (its last_seen is
+    # the newest), and the new run printed a function error, three lines, at seq 40-42.
+    from dataclasses import replace
+
+    session.supervisor.problems._by_fingerprint["fp"] = replace(
+        problem, resolved=True, resolved_at=9.0, last_seen=9.0
+    )
+    session.supervisor.problems.record(
+        Problem(
+            "convex-function-error",
+            Severity.ERROR,
+            "Convex function error",
+            "A(ai:stream): 401",
+            "convex",
+            "fp2",
+            5.0,
+            5.0,
+            lines=(
+                "[CONVEX A(ai:stream)] [ERROR] '401'",
+                "[CONVEX A(ai:stream)] Uncaught Error: 401",
+                "    at handler (../convex/ai.ts:12:12)",
+            ),
+            occurrence_seqs=(40, 41, 42),
+        )
+    )
+    await pilot.press("e")
+    assert app.clipboard.splitlines() == [
+        "[CONVEX A(ai:stream)] [ERROR] '401'",
+        "[CONVEX A(ai:stream)] Uncaught Error: 401",
+        "    at handler (../convex/ai.ts:12:12)",
+    ]
+    assert app.notes[-1][1] == ("Copied convex's last error block: Convex function error, 3 lines")
     await pilot.press("y")
     assert any("Select lines with the mouse" in message for _, message, _ in app.notes)
 
@@ -520,3 +576,56 @@ async def test_command_lines_of_children_are_shown_as_written_not_as_markup(
     assert session.closed == (0, "quit")
     (table,) = seen
     assert "[name].[contenthash].js [/x]" in table
+
+
+async def test_panes_note_stops_restarts_and_out_of_memory_and_the_strip_follows(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    import time
+
+    app, pilot = running
+    session.lines("vite", "  VITE v8.3.8  ready in 48 ms")
+    session.state("vite", S.READY, "ready", ready_after_s=9.2, launch_ready_s=0.048)
+    await settle(pilot)
+    strip = app.dashboard.query_one(StatusStrip)
+    # Vite's own 48 ms, not the 9.2 s since devtui started.
+    assert "ready in 48ms" in str(strip.entry("vite").render())
+    session.state("vite", S.STOPPING, "stopping")
+    status = session.supervisor.statuses["vite"]
+    from dataclasses import replace
+
+    stepped = replace(status, stop_signal="SIGINT", kill_at=time.time() + 4.2)
+    session.supervisor._statuses["vite"] = stepped
+    session.publish(ProcessUpdated("vite", "stopping", 1_800_000_001.0, stepped))
+    await settle(pilot)
+    shown = str(strip.entry("vite").render())
+    assert "stopping · SIGINT sent · SIGKILL in" in shown and "ready" not in shown
+    session.state(
+        "vite", S.STOPPED, "stopped by devtui with SIGKILL (it ignored SIGINT and SIGTERM)"
+    )
+    session.state(
+        "convex",
+        S.OOM,
+        "out of memory at its heap limit 4096 MiB (killed by SIGABRT)",
+        heap_mb=4096,
+    )
+    session.state(
+        "convex",
+        S.STARTING,
+        "npx convex dev (NODE_OPTIONS=--max-old-space-size=8192)",
+        heap_mb=8192,
+        heap_raised=True,
+    )
+    await settle(pilot)
+    assert "heap 8192 MiB" in str(strip.entry("convex").render())
+    texts = [e.text for e in dash(app).view("vite").buffer.entries(0, 10)]
+    assert texts == [
+        "  VITE v8.3.8  ready in 48 ms",
+        "── ■ stopped by devtui with SIGKILL (it ignored SIGINT and SIGTERM)",
+    ]
+    convex = [e.text for e in dash(app).view("convex").buffer.entries(0, 10)]
+    assert convex == [
+        "── ✖ out of memory at its heap limit 4096 MiB (killed by SIGABRT)",
+        "── ◌ starting: npx convex dev (NODE_OPTIONS=--max-old-space-size=8192)",
+    ]
+    assert len(dash(app).view("all").buffer) == 4  # the merged view tells the story too

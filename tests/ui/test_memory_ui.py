@@ -98,12 +98,17 @@ async def test_out_of_memory_offers_the_restart_with_more_heap(
     running: tuple[RecordingApp, Pilot[int]], session: FakeSession
 ) -> None:
     app, pilot = running
-    session.state("convex", S.OOM, "out of memory (killed by SIGABRT)", heap_mb=4096)
+    session.state(
+        "convex",
+        S.OOM,
+        "out of memory at its heap limit 4096 MiB (killed by SIGABRT)",
+        heap_mb=4096,
+    )
     await settle(pilot)
     assert (
         "convex: out of memory",
-        "convex ran out of memory (out of memory (killed by SIGABRT)). Press H to restart it "
-        "with --max-old-space-size=8192.",
+        "convex ran out of memory at its heap limit 4096 MiB (killed by SIGABRT). Press H to "
+        "restart it with --max-old-space-size=8192.",
         "error",
     ) in app.notes
     await pilot.press("1", "H")

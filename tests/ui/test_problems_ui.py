@@ -286,3 +286,24 @@ async def test_notifications_show_output_text_literally(
     await settle(pilot)
     shown = [n for n in app._notifications if n.message.startswith("A(ai:")]
     assert shown and shown[0].message.startswith(message) and not shown[0].markup
+
+
+def test_a_resolved_problems_detail_has_the_lists_mark_and_its_latest_output_whole() -> None:
+    from devtui.ui.problem_text import problem_details, problem_row
+
+    long = "    at handler (../convex/" + "deep/" * 40 + "ai.ts:12:12)"
+    problem = replace(
+        crypto_problem(),
+        count=2,
+        lines=("[ERROR] '401'", "Uncaught Error: 401", long),
+        resolved=True,
+        resolved_at=1_800_000_060.0,
+    )
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(problem_details(problem))
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert str(problem_row(problem)).startswith("✔")
+    assert shown.splitlines()[0].startswith("✔ ") and "✖" not in shown.splitlines()[0]
+    assert "resolved at" in shown.splitlines()[0]
+    assert "Output (latest occurrence, " in shown and "first time" not in shown
+    assert "ai.ts:12:12)" in shown, "a long line wraps, it is not cut"

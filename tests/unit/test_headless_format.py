@@ -126,6 +126,7 @@ def test_summary_table_and_json_agree() -> None:
         "exit_code": None,
         "peak_rss_mb": 300.0,
         "stale_since": None,
+        "killed": False,
         "failed_pushes": 1,
         "last_push_s": None,
     }

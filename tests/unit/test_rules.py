@@ -195,7 +195,7 @@ def test_block_patterns_may_name_the_start_lines_fields(tmp_path: Path) -> None:
     assert rule.continues.compiled({"symbol": "a.b"}).pattern == r"^\s|\[CALL a\.b\] "
     assert problems_of([{**base, "continue": r"\[CALL {function}\]"}], tmp_path) == [
         "devtui.toml: rules[0].continue: placeholder {function} is not captured by start "
-        "(captured: deployment, process, symbol)"
+        "(captured: deployment, on_oom_restarts, process, symbol)"
     ]
     assert problems_of([{**base, "trailer": r"^\s"}], tmp_path) == [
         "devtui.toml: rules[0].trailer: only means something with final (the line it follows)"

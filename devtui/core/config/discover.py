@@ -1,5 +1,6 @@
-"""Find the configuration: `--config PATH`, then `$DEVTUI_CONFIG`, then `./devtui.toml`,
-then zero-config detection of a Convex + Vite app from package.json, convex/ and the lockfile.
+"""Find the configuration: `--config PATH`, then `$DEVTUI_CONFIG`, then the nearest project
+walking up from the current folder: a `devtui.toml`, else a Convex (+ Vite) app detected from
+package.json, convex/ and the lockfile (so `devtui` works from `src/` or `convex/`).
 
 Invariant: every failure is a `DevtuiError` (exit 2) naming the file it is about.
 """
@@ -10,7 +11,7 @@ import os
 import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -127,11 +128,13 @@ def detect_stack(root: Path) -> DetectedStack | None:
     convex = "convex" in deps and (root / functions).is_dir()
     if not convex:
         return None
-    manager, runner = _package_manager(root, package)
+    manager, runner = package_manager(root, package)
     return DetectedStack(root, manager, runner, convex, "vite" in deps, functions)
 
 
-def _package_manager(root: Path, package: dict[str, object]) -> tuple[str, str]:
+def package_manager(root: Path, package: dict[str, object]) -> tuple[str, str]:
+    """(package manager, binary runner) of the project in `root`: its lockfile's, else
+    package.json's `packageManager`, else npm."""
     for lockfile, manager, runner in LOCKFILE_RUNNERS:
         if (root / lockfile).is_file():
             return manager, runner
@@ -185,7 +188,41 @@ def discover(
         if not path.is_file():
             raise DevtuiError(f"${CONFIG_ENV} points at {from_env}, which is not a file")
         return load_file(path)
-    local = cwd / CONFIG_FILE
+    for folder in _folders_up(cwd):
+        config = _project_in(folder, cwd)
+        if config is None:
+            continue
+        if folder != cwd:  # say which root was chosen, and from where
+            config = replace(
+                config, origin=f"{config.origin}, found from {display_path(cwd, folder)}/"
+            )
+        return config
+    raise DevtuiError(
+        f"no {CONFIG_FILE} and no Convex app in {cwd} or the folders above it (looked for "
+        "package.json with a `convex` dependency beside a convex/ folder).\n"
+        f"Create {CONFIG_FILE} (see `devtui config --help` and the README), pass "
+        "--config PATH, or try the bundled demo: devtui demo"
+    )
+
+
+def _folders_up(cwd: Path) -> list[Path]:
+    """`cwd` and the folders above it, as far as a project can reach: up to the root of
+    its git repository, never into the home folder or above it (npm and Vite look up for
+    package.json and their config the same way)."""
+    home = Path.home().resolve()
+    folders: list[Path] = []
+    for folder in (cwd, *cwd.parents):
+        if folder != cwd and (folder == home or folder in home.parents):
+            break
+        folders.append(folder)
+        if (folder / ".git").exists():
+            break
+    return folders
+
+
+def _project_in(folder: Path, cwd: Path) -> Config | None:
+    """The project `folder` holds: its devtui.toml, else a detected Convex app, else None."""
+    local = folder / CONFIG_FILE
     if local.is_file():
         return load_file(local)
     if local.exists():
@@ -199,12 +236,5 @@ def discover(
                 )
             ]
         )
-    stack = detect_stack(cwd)
-    if stack is None:
-        raise DevtuiError(
-            f"no {CONFIG_FILE} in {cwd} and no Convex app detected there (looked for "
-            "package.json with a `convex` dependency and a convex/ folder).\n"
-            f"Create {CONFIG_FILE} (see `devtui config --help` and the README), pass "
-            "--config PATH, or try the bundled demo: devtui demo"
-        )
-    return detected_config(stack)
+    stack = detect_stack(folder)
+    return detected_config(stack) if stack is not None else None

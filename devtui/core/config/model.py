@@ -104,6 +104,12 @@ class ProcessConfig:
     memory_limit_mb: float | None = None
     """An error above this tree RSS (default: none)."""
     on_oom: OomPolicy = OomPolicy.NONE
+    oneshot: bool = False
+    """A step that runs to its end (an install): exiting with code 0 is its "ready" and
+    lets its dependents start; it is never ready while it runs. Not a config key."""
+    held_reason: str = ""
+    """Not started with the stack: it waits, saying this, until started by hand (the TUI's
+    install step). Not a config key."""
 
     @property
     def command_text(self) -> str:

@@ -54,9 +54,11 @@ RULE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KINDS: Final = ("convex", "vite", "generic")
 KNOWN_LISTS: Final = ("node-builtin",)
 """Lists a `when` condition can test a field against."""
-BUILTIN_FIELDS: Final = ("process", "deployment")
+BUILTIN_FIELDS: Final = ("process", "deployment", "on_oom_restarts")
 """Fields every problem may use in texts without a pattern capturing them: the process's
-name, and (Convex) the deployment URL the CLI talks to, when known."""
+name, (Convex) the deployment URL the CLI talks to, when known, and, only when the process
+has `on_oom = "restart-with-more-heap"`, how often devtui raises its heap per run (so a
+fix text can fit the configuration: its first template names it, the next does not)."""
 LOCATION_FIELDS: Final = ("file", "line", "column", "symbol")
 MAX_BLOCK_LINES: Final = 200
 MAX_STAGE: Final = 4

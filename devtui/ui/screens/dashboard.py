@@ -6,7 +6,7 @@ it keeps no process state of its own beyond what it displays.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from rich.style import Style
 from textual import on, work
@@ -33,11 +33,12 @@ from devtui.core.events import (
 )
 from devtui.core.heap import doubled_heap_mb
 from devtui.core.outcome import ended_badly
+from devtui.core.preflight import INSTALL_PROCESS
 from devtui.core.problems import Problem, Severity
 from devtui.core.query import QueryError, compile_filter, compile_search
 from devtui.core.units import format_seconds
 from devtui.ui.buffer import LineBuffer
-from devtui.ui.format import display_state
+from devtui.ui.format import STATE_SYMBOL, display_state
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import LogView
 from devtui.ui.widgets.problems_bar import ProblemsBar
@@ -51,6 +52,56 @@ ALL = "all"
 """The merged view's pane name."""
 WIDE = 120
 """From this many columns the panes start side by side; narrower, stacked."""
+
+
+NOTED_STATES: Final = frozenset(
+    {
+        ProcessState.STARTING,
+        ProcessState.RESTARTING,
+        ProcessState.STOPPED,
+        ProcessState.EXITED,
+        ProcessState.CRASHED,
+        ProcessState.OOM,
+        ProcessState.CRASH_LOOP,
+        ProcessState.FAILED,
+        ProcessState.BLOCKED,
+    }
+)
+"""State changes a pane notes among the output: launches, stops, exits, restarts."""
+
+
+def pane_note(event: ProcessStateChanged) -> OutputLines | None:
+    """A line for the process's pane saying what happened to it (a launch, a stop, an
+    exit, a restart with more heap), so the output reads as the process's story.
+
+    Its sequence number 0 is never a child's (those start at 1), so a note is never taken
+    for a problem's line.
+    """
+    if event.state not in NOTED_STATES:
+        return None
+    symbol = STATE_SYMBOL[event.state]
+    text = f"{symbol} {event.state.value.replace('-', ' ')}: {event.reason}"
+    if event.state is ProcessState.STARTING:
+        text = f"{symbol} starting: {event.reason}"
+    elif event.state in (ProcessState.STOPPED, ProcessState.OOM):  # the reason says it
+        text = f"{symbol} {event.reason}"
+    raw = f"\x1b[2;3m── {text}\x1b[0m"
+    return OutputLines(event.process, "stdout", event.at, 0, (raw,), (f"── {text}",))
+
+
+def newest_error_block(problems: list[Problem], process: str) -> Problem | None:
+    """The problem whose latest occurrence `process` printed last, open ones first: what
+    `e` copies. Its lines are that whole occurrence (the book keeps the latest one's).
+
+    A problem's `last_seen` also moves when lint or another process reports the same
+    cause again, so the pane's line numbers of the occurrence decide, not the time.
+    """
+    printed = [p for p in problems if p.process == process and p.lines]
+    if not printed:
+        return None
+    return max(
+        printed, key=lambda p: (not p.resolved, max(p.occurrence_seqs, default=0), p.last_seen)
+    )
 
 
 class DashboardScreen(Screen[None]):
@@ -91,6 +142,7 @@ class DashboardScreen(Screen[None]):
         Binding("m", "memory", "Memory"),
         Binding("t", "triage", "Triage"),
         Binding("H", "more_heap", "More heap", show=False),
+        Binding("i", "install", "Install dependencies"),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
         Binding("n", "next_match", "Next match", show=False),
@@ -195,6 +247,12 @@ class DashboardScreen(Screen[None]):
                 if event.process in views:
                     strip.show(event.status, since=event.at)
                     self._update_title(views[event.process])
+                    note = pane_note(event)
+                    if note is not None:
+                        views[event.process].add(note)
+                        merged.add(note)
+                if event.process == INSTALL_PROCESS:
+                    self.refresh_bindings()  # `i` is offered while the install waits or failed
                 self._notify_state(event)
             elif isinstance(event, MemorySampled):
                 if event.process in views:
@@ -272,7 +330,7 @@ class DashboardScreen(Screen[None]):
             elif state is ProcessState.OOM and status.restart_at is None:
                 heap = doubled_heap_mb(status.heap_mb)
                 self.notify(
-                    f"{name} ran out of memory ({event.reason}). Press H to restart it with "
+                    f"{name} ran {event.reason}. Press H to restart it with "
                     f"--max-old-space-size={heap}.",
                     title=f"{name}: out of memory",
                     severity="error",
@@ -364,9 +422,7 @@ class DashboardScreen(Screen[None]):
         self.current_view.follow()
 
     def action_top(self) -> None:
-        view = self.current_view
-        view.following = False
-        view.scroll_home(animate=False)
+        self.current_view.action_scroll_home()
 
     def action_clear(self) -> None:
         self.current_view.clear()
@@ -481,17 +537,43 @@ class DashboardScreen(Screen[None]):
 
     def action_copy_error(self) -> None:
         process = self.selected
-        problems = [
-            p
-            for p in self.devtui.session.supervisor.problems.all()
-            if p.process == process and p.lines
-        ]
-        if not problems:
+        if process is None:
+            self.notify("Choose a process first (1-9), then press e", timeout=3)
+            return
+        latest = newest_error_block(self.devtui.session.supervisor.problems.all(), process)
+        if latest is None:
             self.notify(f"No error block from {process} yet", timeout=3)
             return
-        latest = max(problems, key=lambda p: p.last_seen)
         self.app.copy_to_clipboard("\n".join(latest.lines))
-        self.notify(f"Copied {process}'s last error block ({len(latest.lines)} lines)", timeout=3)
+        count = len(latest.lines)
+        state = " (resolved)" if latest.resolved else ""
+        self.notify(
+            f"Copied {process}'s last error block{state}: {latest.title}, "
+            f"{count} line{'s' if count != 1 else ''}",
+            timeout=3,
+        )
+
+    def action_install(self) -> None:
+        """Run the install step (shown only when packages were missing at start); the
+        processes waiting for it start when it succeeds."""
+        self._run_install()
+
+    @work(group="install")
+    async def _run_install(self) -> None:
+        supervisor = self.devtui.session.supervisor
+        self.action_select(self.names.index(INSTALL_PROCESS) + 1)
+        await supervisor.start_process(INSTALL_PROCESS)
+        for name, status in supervisor.statuses.items():  # blocked by a failed install
+            if status.state is ProcessState.BLOCKED:
+                await supervisor.start_process(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "install":  # only while an install step waits or has failed
+            status = self.devtui.session.supervisor.statuses.get(INSTALL_PROCESS)
+            return status is not None and (
+                status.state is ProcessState.WAITING or ended_badly(status)
+            )
+        return True
 
     def action_help(self) -> None:
         self.devtui.action_help()

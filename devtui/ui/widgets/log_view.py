@@ -197,6 +197,19 @@ class LogView(ScrollView, can_focus=True):
         self.following = True
         self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
+    def action_scroll_end(self) -> None:
+        """End (the scroll binding a pane inherits) means what G means: follow again.
+
+        Inherited, it animated to where the end was when pressed, so output arriving
+        meanwhile left the pane paused a line or more short of the bottom.
+        """
+        self.follow()
+
+    def action_scroll_home(self) -> None:
+        """Home means what g means: the first line, and stop following."""
+        self.following = False
+        self.scroll_home(animate=False, immediate=True, force=True)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self.following = new_value >= self.max_scroll_y

@@ -1,0 +1,54 @@
+"""`devtui` in a project with no deployment: the first `convex dev --once` gets the real
+terminal (its questions are answered there), then the dashboard opens (a real pty)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+from tests.cli.test_first_contact import fake_convex_project
+from tests.ui.test_tui_exit_paths import Terminal
+
+
+def test_the_first_convex_dev_asks_on_the_terminal_before_the_dashboard(tmp_path: Path) -> None:
+    root = fake_convex_project(tmp_path)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEX_")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm-256color")
+    devtui = subprocess.Popen(
+        [sys.executable, "-m", "devtui"],
+        preexec_fn=lambda: os.login_tty(slave),
+        pass_fds=(slave,),
+        env=env,
+        cwd=root,
+    )
+    os.close(slave)
+    terminal = Terminal(master)
+    try:
+        terminal.wait_for(b"Project name:")
+        assert b"no Convex deployment is configured" in terminal.screen
+        assert b"dev --once" in terminal.screen
+        assert b"\x1b[?1049h" not in terminal.screen, "the dashboard must wait for the answer"
+        terminal.type(b"happy\r")
+        terminal.wait_for(b"succeeded; starting the stack")
+        terminal.wait_for(b"\x1b[?1049h")  # the dashboard (alternate screen) opens
+        terminal.wait_for(b"ready")
+        assert (root / ".env.local").read_text() == "CONVEX_DEPLOYMENT=dev:happy-animal-123\n"
+        terminal.type(b"q")
+        deadline = time.monotonic() + 20
+        while devtui.poll() is None and time.monotonic() < deadline:
+            terminal.pump()
+        assert devtui.poll() == 0
+    finally:
+        terminal.close()
+        if devtui.poll() is None:
+            devtui.kill()
+            devtui.wait()
