@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from textual import events, work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -43,6 +43,7 @@ from devtui.core.signals import (
 from devtui.errors import ExitCode
 from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.format import name_styles
+from devtui.ui.keys import APP_KEYS, QUIT_WORDS, screen_commands, textual_extras
 from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
@@ -57,6 +58,7 @@ from devtui.ui.terminal_guard import (
     stop_input_thread,
 )
 from devtui.ui.widgets.log_view import LogView
+from devtui.ui.widgets.notice_bar import NoticeBar
 
 EXIT_WATCHDOG_S = 3.0
 """After the stack is down, Textual gets this long to restore the terminal and return."""
@@ -71,14 +73,21 @@ def _terminal_answers() -> bool:
         return False
 
 
+HELP_NOTES: Final = (
+    "Filter: space-separated regexes, every one must match; !term hides lines matching term. "
+    "Search and filter ignore case unless you type a capital. Long lines: ←/→ scroll "
+    "sideways, w wraps them. Press Esc, q or ? to close."
+)
+
+
 class DevtuiApp(App[int]):
     """The dashboard over a running stack; returns devtui's exit code."""
 
     CSS_PATH = Path(__file__).with_name("devtui.tcss")  # absolute: subclasses live elsewhere
     TITLE = "devtui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", priority=False),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("q", "quit", "Quit", group=APP_KEYS, tooltip=QUIT_WORDS),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, group=APP_KEYS),
     ]
 
     def __init__(
@@ -322,6 +331,14 @@ class DevtuiApp(App[int]):
         """Notifications quote process output (`[AI_STREAMING] …`, `✘ [ERROR] …`): never
         read them as markup, whatever the caller said."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        if (
+            self.screen_stack
+            and self.screen_stack[-1] is self.dashboard
+            and self.dashboard.is_mounted
+        ):
+            # The dashboard hides toasts (they covered the panes): its notice line says it.
+            seconds = timeout if timeout is not None else self.NOTIFICATION_TIMEOUT
+            self.dashboard.query_one(NoticeBar).show(message, title, severity, seconds)
 
     # ------------------------------------------------------------------ problems
 
@@ -438,40 +455,25 @@ class DevtuiApp(App[int]):
     # ------------------------------------------------------------------ keys and commands
 
     def action_help(self) -> None:
-        """Show every key."""
-        bindings = [b for b in self.dashboard.BINDINGS if isinstance(b, Binding)]
-        bindings += [
-            Binding(
-                "q,ctrl+c",
-                "quit",
-                "Quit: stop every process (shown step by step), then "
-                "exit; press again to kill at once",
-            ),
-            Binding("ctrl+p", "command_palette", "Command palette: every action, searchable"),
-        ]
-        self.push_screen(HelpScreen(bindings, self.dashboard.KEY_HELP))
+        """Show every key of the dashboard and the app."""
+        self.push_screen(HelpScreen("devtui keys", self.dashboard.key_bindings(), HELP_NOTES))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette offers the dashboard's actions too."""
-        dashboard = self.dashboard
-        for binding in dashboard.BINDINGS:
-            if not isinstance(binding, Binding) or binding.action.startswith("select"):
-                continue
-            action = binding.action
-            yield SystemCommand(
-                binding.description,
-                f"key: {binding.key}",
-                lambda action=action: dashboard.run_action(action),
-            )
-        for number, name in enumerate(dashboard.names, start=1):
-            for verb in ("restart", "stop", "start"):
-                yield SystemCommand(
-                    f"{verb.capitalize()} {name}",
-                    f"{verb} the {name} process",
-                    lambda number=number, verb=verb: self._palette_command(number, verb),
-                )
-        yield SystemCommand("Quit", "Stop every process and exit", self.action_quit)
-        yield from super().get_system_commands(screen)
+        """The palette: the actions of the screen it was opened on, from its bindings
+        (their descriptions, never Textual's key names), then one Quit, Theme and
+        Screenshot (Textual's Keys panel and Maximize are devtui's ? and z)."""
+        yield from screen_commands(screen)
+        if screen is self.dashboard:
+            dashboard = self.dashboard
+            for number, name in enumerate(dashboard.names, start=1):
+                for verb in ("restart", "stop", "start"):
+                    yield SystemCommand(
+                        f"{verb.capitalize()} {name}",
+                        f"{verb} the {name} process",
+                        lambda number=number, verb=verb: self._palette_command(number, verb),
+                    )
+        yield SystemCommand("Quit", QUIT_WORDS, self.action_quit)
+        yield from textual_extras(super().get_system_commands(screen))
 
     async def _palette_command(self, number: int, verb: str) -> None:
         self.dashboard.action_select(number)

@@ -18,9 +18,11 @@ from textual.widgets import ContentSwitcher, Static
 from devtui.core.events import DescendantsLeft, ProblemDetected, ProcessState, ProcessUpdated
 from devtui.core.problems import Problem, Severity
 from devtui.ui.app import DevtuiApp
+from devtui.ui.keys import help_sections
 from devtui.ui.screens.dashboard import DashboardScreen
-from devtui.ui.screens.help import HelpScreen, describe_bindings
+from devtui.ui.screens.help import HelpScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
+from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import REPAINT_EVERY, LogView
 from devtui.ui.widgets.query_bar import QueryBar
 from devtui.ui.widgets.status_strip import StatusStrip
@@ -378,7 +380,7 @@ async def test_copy_error_block_and_selection_hint(
         occurrence_seqs=(4, 5, 6),
     )
     session.supervisor.problems.record(problem)
-    await pilot.press("1", "e")
+    await pilot.press("1", "Y")
     assert app.clipboard == '✘ [ERROR] Could not resolve "crypto"\n\n    convex/ai.ts:1:27:'
     # After a restart: the previous run's push error was resolved later (its last_seen is
     # the newest), and the new run printed a function error, three lines, at seq 40-42.
@@ -405,7 +407,7 @@ async def test_copy_error_block_and_selection_hint(
             occurrence_seqs=(40, 41, 42),
         )
     )
-    await pilot.press("e")
+    await pilot.press("Y")
     assert app.clipboard.splitlines() == [
         "[CONVEX A(ai:stream)] [ERROR] '401'",
         "[CONVEX A(ai:stream)] Uncaught Error: 401",
@@ -420,7 +422,8 @@ async def test_help_lists_every_key(running: tuple[RecordingApp, Pilot[int]]) ->
     app, pilot = running
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpScreen)
-    rows = [keys for group in describe_bindings(app.screen._listed).values() for keys, _ in group]
+    sections = help_sections(app.screen.listed)
+    rows = [row.keys for rows in sections.values() for row in rows]
     for expected in (
         "?",
         "/",
@@ -430,30 +433,55 @@ async def test_help_lists_every_key(running: tuple[RecordingApp, Pilot[int]]) ->
         "a",
         "l",
         "z",
+        "w",
         "End / G",
         "Home / g",
+        "←",
         "r",
         "x",
         "s",
         "c",
         "y",
-        "e",
+        "Y",
         "Esc",
         "1 … 9",
         "q / Ctrl+C",
         "Ctrl+P",
-        "Tab / Shift+Tab",
     ):
-        assert expected in rows
+        assert any(row == expected or row.startswith(expected) for row in rows), expected
+    assert "e" not in rows, "e means 'next error' in triage; the dashboard copies with Y"
+    assert list(sections) == [
+        "App",
+        "Problems, memory and triage",
+        "Search and filter",
+        "Panes",
+        "Processes (the selected one)",
+    ]
+    # Its own key bar, not the dashboard's (a whole screen, not a modal over it).
+    bar = app.screen.query_one("#help-keys", KeyBar)
+    assert [key.action for key in bar.shown][:1] == ["screen.dismiss"]
+    assert not app.screen.query("#key-bar")
     await pilot.press("escape")
     assert isinstance(app.screen, DashboardScreen)
 
 
-async def test_the_command_palette_offers_the_actions(
+async def test_help_headings_are_whole_at_80_columns(session: FakeSession) -> None:
+    async with recording_app(session, (80, 24)) as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        headings = [
+            static.render_lines(Region(0, 0, static.size.width, 2))[-1].text.rstrip()
+            for static in app.screen.query(".help-section").results(Static)
+        ]
+        assert "Processes (the selected one)" in headings, headings
+
+
+async def test_the_command_palette_speaks_in_words_with_one_quit(
     running: tuple[RecordingApp, Pilot[int]],
 ) -> None:
     app, _ = running
-    titles = {command.title for command in app.get_system_commands(app.screen)}
+    commands = list(app.get_system_commands(app.screen))
+    titles = [command.title for command in commands]
     assert {
         "Restart vite",
         "Stop convex",
@@ -463,7 +491,59 @@ async def test_the_command_palette_offers_the_actions(
         "Zoom",
         "Help",
         "Quit",
-    } <= titles
+        "Follow",
+        "Theme",
+    } <= set(titles)
+    assert titles.count("Quit") == 1
+    assert "Keys" not in titles and "Maximize" not in titles, "devtui's ? and z do that"
+    assert "Install" not in titles, "no install step in this stack"
+    helps = {command.title: command.help for command in commands}
+    assert helps["Follow"].endswith("key End / G")
+    assert helps["Help"].endswith("key ?")
+    assert not any("question_mark" in text or "key:" in text for text in helps.values())
+
+
+async def test_the_key_bar_keeps_quit_help_problems_and_the_palette_when_narrow(
+    session: FakeSession,
+) -> None:
+    for size in ((160, 45), (80, 24), (50, 20)):
+        async with recording_app(session, size) as (app, pilot):
+            await pilot.pause()
+            bar = app.dashboard.query_one(KeyBar)
+            shown = [key.key for key in bar.shown]
+            assert {"?", "q", "p", "^p"} <= set(shown), (size, shown)
+            text = bar.render_lines(Region(0, 0, size[0], 1))[0].text
+            assert "^p commands" in text, (size, text)
+            if size[0] >= 160:
+                assert "End follow" in text and "r restart" in text
+
+
+async def test_zoom_says_how_to_leave_it(
+    running: tuple[RecordingApp, Pilot[int]], session: FakeSession
+) -> None:
+    app, pilot = running
+    await pilot.press("1", "z")
+    view = dash(app).view("convex")
+    assert dash(app).maximized is view
+    assert str(view.border_title).endswith("zoomed: z or Esc restores")
+    await pilot.press("escape")
+    assert dash(app).maximized is None
+    assert "zoomed" not in str(view.border_title)
+
+
+async def test_unfocused_pane_borders_stay_visible_in_every_theme(
+    running: tuple[RecordingApp, Pilot[int]],
+) -> None:
+    app, pilot = running
+    for theme in ("textual-dark", "textual-light", "catppuccin-latte", "nord", "gruvbox"):
+        app.theme = theme
+        await pilot.pause()
+        view = dash(app).view("vite")  # convex has the focus
+        border = view.styles.border_top[1]
+        background = app.screen.styles.background
+        seen = background + border  # the border as drawn over the screen's background
+        distance = sum(abs(a - b) for a, b in zip(seen.rgb, background.rgb, strict=True))
+        assert distance > 60, (theme, seen, background)
 
 
 async def test_quit_shows_each_process_stopping_then_exits(session: FakeSession) -> None:
@@ -510,7 +590,7 @@ async def test_nothing_copied_to_the_clipboard_holds_a_secret(
         lines=("[CONVEX A(ai:chat)] [ERROR] 'key sk-proj-Abcdefghijklmnop1234567890'",),
     )
     session.supervisor.problems.record(problem)
-    await pilot.press("1", "e")
+    await pilot.press("1", "Y")
     assert "sk-proj" not in app.clipboard and "[REDACTED]" in app.clipboard
     app.copy_to_clipboard("password=hunter2-really")  # every other copy takes this path
     assert app.clipboard == "password=[REDACTED]"
@@ -629,3 +709,27 @@ async def test_panes_note_stops_restarts_and_out_of_memory_and_the_strip_follows
         "── ◌ starting: npx convex dev (NODE_OPTIONS=--max-old-space-size=8192)",
     ]
     assert len(dash(app).view("all").buffer) == 4  # the merged view tells the story too
+
+
+async def test_notices_take_their_own_line_and_never_cover_the_panes(
+    session: FakeSession,
+) -> None:
+    from devtui.ui.widgets.notice_bar import NoticeBar
+
+    async with recording_app(session, (80, 24)) as (app, pilot):
+        before = dash(app).view("convex").region
+        app.notify("vite is ready again", title="Recovered")
+        app.notify("convex ran out of memory. Press H to restart it.", severity="error")
+        await pilot.pause()
+        notice = dash(app).query_one(NoticeBar)
+        assert notice.display and notice.text.startswith("✖ convex ran out of memory")
+        assert notice.text.endswith("(+1 earlier)")
+        await pilot.pause(0.1)
+        racks = list(app.screen.query("ToastRack"))
+        assert all(not rack.display for rack in racks)
+        for name in ("convex", "vite"):
+            assert not dash(app).view(name).region.overlaps(notice.region), name
+        assert dash(app).view("convex").region.height <= before.height
+        notice.clear()
+        await pilot.pause()
+        assert not notice.display

@@ -186,3 +186,32 @@ async def test_export_writes_a_markdown_report(tmp_path: Path) -> None:
         assert "Convex deployment retrying" not in text  # x: the chosen problem only
         assert '>!convex │ ✘ [ERROR] Could not resolve "crypto"' in text
         assert app.clipboard == text
+
+
+async def test_standalone_triage_has_help_and_its_actions_in_the_palette(tmp_path: Path) -> None:
+    from devtui.ui.keys import help_sections
+    from devtui.ui.screens.help import HelpScreen
+    from devtui.ui.widgets.key_bar import KeyBar
+
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await indexed(app, pilot)
+        bar = [(key.key, key.word) for key in screen.query_one("#triage-bar", KeyBar).shown]
+        assert ("?", "help") in bar and ("Esc", "quit") in bar and ("^p", "commands") in bar
+        commands = list(app.get_system_commands(screen))
+        titles = [command.title for command in commands]
+        assert {"Search", "Errors", "Export", "Sort", "Help", "Quit", "Theme"} <= set(titles)
+        assert titles.count("Quit") == 1 and "Keys" not in titles
+        helps = {c.title: c.help for c in commands}
+        assert helps["Errors"].endswith("key e") and "right_square_bracket" not in str(helps)
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        rows = {
+            row.keys: row.what
+            for rows in help_sections(help_screen.listed).values()
+            for row in rows
+        }
+        assert rows["e"].startswith("Next error block") and rows["] / ."].startswith("Next occ")
+        await pilot.press("escape")
+        assert app.screen is screen

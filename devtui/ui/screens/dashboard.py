@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from rich.style import Style
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
@@ -39,8 +39,10 @@ from devtui.core.query import QueryError, compile_filter, compile_search
 from devtui.core.units import format_seconds
 from devtui.ui.buffer import LineBuffer
 from devtui.ui.format import STATE_SYMBOL, display_state
+from devtui.ui.keys import APP_KEYS, PALETTE, BarKey, bar_keys, bindings_of, from_screen
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import LogView
+from devtui.ui.widgets.notice_bar import NoticeBar
 from devtui.ui.widgets.problems_bar import ProblemsBar
 from devtui.ui.widgets.query_bar import QueryBar
 from devtui.ui.widgets.status_strip import StatusEntry, StatusStrip
@@ -52,6 +54,13 @@ ALL = "all"
 """The merged view's pane name."""
 WIDE = 120
 """From this many columns the panes start side by side; narrower, stacked."""
+
+PANES: Final = Binding.Group("Panes")
+SEARCH: Final = Binding.Group("Search and filter")
+PROCESSES: Final = Binding.Group("Processes (the selected one)")
+SCREENS: Final = Binding.Group("Problems, memory and triage")
+KEPT_KEYS: Final = frozenset({"help", "app.quit", "problems", "app.command_palette"})
+"""The key bar keeps these at any width."""
 
 
 NOTED_STATES: Final = frozenset(
@@ -107,59 +116,165 @@ def newest_error_block(problems: list[Problem], process: str) -> Problem | None:
 class DashboardScreen(Screen[None]):
     """The daily view of the running stack."""
 
-    KEY_HELP: ClassVar[dict[str, str]] = {
-        "toggle_merged": "Merged view of every process (names as prefixes) / one pane each",
-        "toggle_layout": "Panes side by side / stacked",
-        "zoom": "Zoom the focused pane to the whole screen (again to restore)",
-        "follow": "Jump to the newest line and follow new output",
-        "top": "Jump to the oldest line kept (stops following)",
-        "clear": "Clear the pane (the session log keeps everything)",
-        "escape": "Clear the search and filter; restore a zoomed pane",
-        "search": "Search with a regex: matches highlighted, count shown",
-        "filter": "Show only matching lines; !term hides lines matching term",
-        "next_match": "Next match",
-        "previous_match": "Previous match",
-        "restart": "Restart the selected process now",
-        "stop": "Stop the selected process (it stays stopped)",
-        "start": "Start the selected process again",
-        "copy_selection": "Copy the lines selected with the mouse",
-        "copy_error": "Copy the selected process's last error block",
-        "problems": "Problems: every problem with its explanation and fix; open the file "
-        "in $VISUAL/$EDITOR, or jump to its lines",
-        "memory": "Memory: each process tree's RSS over the session, peak, trend, thresholds, "
-        "and the selected one's processes",
-        "more_heap": "Restart the selected process with twice its Node heap "
-        "(--max-old-space-size in NODE_OPTIONS)",
-        "triage": "Triage: this session's problems grouped, each sighting in context, every "
-        "line with filters, search, e/E w/W jumps, and a Markdown report (Esc comes back)",
-        "help": "This help",
-    }
-    """Longer words for the help screen (the footer shows the short descriptions)."""
-
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help"),
-        Binding("p", "problems", "Problems"),
-        Binding("m", "memory", "Memory"),
-        Binding("t", "triage", "Triage"),
-        Binding("H", "more_heap", "More heap", show=False),
-        Binding("i", "install", "Install dependencies"),
-        Binding("slash", "search", "Search"),
-        Binding("f", "filter", "Filter"),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Previous match", show=False),
-        Binding("a", "toggle_merged", "All/split"),
-        Binding("l", "toggle_layout", "Layout", show=False),
-        Binding("z", "zoom", "Zoom"),
-        Binding("end,G", "follow", "Follow", show=False),
-        Binding("home,g", "top", "Top", show=False),
-        Binding("r", "restart", "Restart"),
-        Binding("x", "stop", "Stop", show=False),
-        Binding("s", "start", "Start", show=False),
-        Binding("c", "clear", "Clear pane", show=False),
-        Binding("y", "copy_selection", "Copy selection", show=False),
-        Binding("e", "copy_error", "Copy error", show=False),
-        Binding("escape", "escape", "Clear search/filter, unzoom", show=False),
-        *[Binding(str(n), f"select({n})", f"Process {n}", show=False) for n in range(1, 10)],
+        # Their order is the key bar's, most important first (a narrow bar drops the end).
+        Binding("question_mark", "help", "Help", group=APP_KEYS, tooltip="Every key, grouped"),
+        Binding(
+            "p",
+            "problems",
+            "Problems",
+            group=SCREENS,
+            tooltip="Problems: every problem with its explanation and fix; open the file in "
+            "$VISUAL/$EDITOR, or jump to its lines",
+        ),
+        Binding(
+            "m",
+            "memory",
+            "Memory",
+            group=SCREENS,
+            tooltip="Memory: each process tree's RSS over the session, peak, trend, "
+            "thresholds, and the selected one's processes",
+        ),
+        Binding(
+            "t",
+            "triage",
+            "Triage",
+            group=SCREENS,
+            tooltip="Triage: this session's problems grouped, each sighting in context, every "
+            "line with filters, search, e/E w/W jumps, and a Markdown report (t comes back)",
+        ),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            group=SEARCH,
+            tooltip="Search with a regex: matches highlighted, count shown",
+        ),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            group=SEARCH,
+            tooltip="Show only matching lines; !term hides lines matching term",
+        ),
+        Binding(
+            "a",
+            "toggle_merged",
+            "All",
+            group=PANES,
+            tooltip="Merged view of every process (names as prefixes) / one pane each",
+        ),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            group=PANES,
+            tooltip="Zoom the focused pane to the whole screen (z or Esc restores)",
+        ),
+        Binding(
+            "r", "restart", "Restart", group=PROCESSES, tooltip="Restart the selected process now"
+        ),
+        Binding(
+            "i",
+            "install",
+            "Install",
+            group=PROCESSES,
+            tooltip="Run the install command in its pane (offered while packages are missing); "
+            "the stack starts when it succeeds",
+        ),
+        Binding("n", "next_match", "Next", key_display="n/N", group=SEARCH, tooltip="Next match"),
+        Binding("N", "previous_match", "Previous match", show=False, group=SEARCH),
+        Binding(
+            "l", "toggle_layout", "Layout", group=PANES, tooltip="Panes side by side / stacked"
+        ),
+        Binding(
+            "end,G",
+            "follow",
+            "Follow",
+            key_display="End",
+            group=PANES,
+            tooltip="Jump to the newest line and follow new output",
+        ),
+        Binding(
+            "home,g",
+            "top",
+            "Top",
+            show=False,
+            group=PANES,
+            tooltip="Jump to the oldest line kept (stops following)",
+        ),
+        Binding(
+            "w",
+            "wrap",
+            "Wrap",
+            show=False,
+            group=PANES,
+            tooltip="Wrap long lines / cut them (←/→ scroll sideways; the ✖ marks stay)",
+        ),
+        Binding(
+            "c",
+            "clear",
+            "Clear pane",
+            show=False,
+            group=PANES,
+            tooltip="Clear the pane (the session log keeps everything)",
+        ),
+        Binding(
+            "escape",
+            "escape",
+            "Clear search/filter, unzoom",
+            show=False,
+            group=PANES,
+            tooltip="Clear the search and filter; restore a zoomed pane",
+        ),
+        Binding(
+            "x",
+            "stop",
+            "Stop",
+            show=False,
+            group=PROCESSES,
+            tooltip="Stop the selected process (it stays stopped)",
+        ),
+        Binding(
+            "s", "start", "Start", show=False, group=PROCESSES, tooltip="Start the selected process"
+        ),
+        Binding(
+            "H",
+            "more_heap",
+            "More heap",
+            show=False,
+            group=PROCESSES,
+            tooltip="Restart the selected process with twice its Node heap "
+            "(--max-old-space-size in NODE_OPTIONS)",
+        ),
+        Binding(
+            "y",
+            "copy_selection",
+            "Copy selection",
+            show=False,
+            group=PROCESSES,
+            tooltip="Copy the lines selected with the mouse",
+        ),
+        Binding(
+            "Y",
+            "copy_error",
+            "Copy error block",
+            show=False,
+            group=PROCESSES,
+            tooltip="Copy the selected process's last error block, whole",
+        ),
+        *[
+            Binding(
+                str(n),
+                f"select({n})",
+                f"Process {n}",
+                show=False,
+                group=PROCESSES,
+                tooltip="Pick process N (its pane, and the target of the process keys)",
+            )
+            for n in range(1, 10)
+        ],
     ]
 
     def __init__(
@@ -175,8 +290,36 @@ class DashboardScreen(Screen[None]):
         """The process the controls act on (the focused pane's, or the last one picked)."""
         self._query_target: LogView | None = None
         self._failed_since_ready: set[str] = set()
+        self._layout_by_hand: tuple[bool, bool] | None = None
+        """(stacked, wide) when the user chose the layout with `l`, at that width."""
         self._announced: set[str] = set()
         """Fingerprints of open problems already announced with a notification."""
+
+    def key_bindings(self) -> list[Binding]:
+        """Every key of this screen and the app's, in the bar's order of importance (the
+        help, the bar and the palette are built from this)."""
+        own = bindings_of(self.BINDINGS)
+        app = from_screen(bindings_of(type(self.app).BINDINGS)) + from_screen([PALETTE])
+        quit_keys = [b for b in app if b.action == "app.quit" and b.show]
+        others = [b for b in app if b not in quit_keys]
+        taken = {key for b in own for key in b.key.split(",")}
+        pane = [  # the arrows and pages a pane answers to (End and Home are the screen's)
+            b for b in bindings_of(LogView.BINDINGS) if not set(b.key.split(",")) & taken
+        ]
+        return own[:1] + quit_keys + own[1:] + pane + others
+
+    def bar_keys(self) -> list[BarKey]:
+        """The key bar's keys now (`i` only while the install step waits or failed)."""
+        return bar_keys(
+            self.key_bindings(),
+            KEPT_KEYS,
+            lambda action: "." in action or self.check_action(action, ()) is not False,
+        )
+
+    def refresh_bindings(self) -> None:
+        super().refresh_bindings()
+        for bar in self.query(KeyBar):
+            bar.refresh_keys()
 
     @property
     def devtui(self) -> DevtuiApp:
@@ -205,7 +348,8 @@ class DashboardScreen(Screen[None]):
                 classes="pane",
             )
         yield QueryBar()
-        yield KeyBar()
+        yield NoticeBar()
+        yield KeyBar(self.bar_keys)
 
     def on_mount(self) -> None:
         self.query_one("#split").set_class(self.app.size.width < WIDE, "-stacked")
@@ -351,6 +495,8 @@ class DashboardScreen(Screen[None]):
         else:
             status = self.query_one(StatusStrip).entry(view.pane).status
             view.border_title = f"{view.pane} · {display_state(status)}"
+        if self.maximized is view:
+            view.border_title = f"{view.border_title} · zoomed: z or Esc restores"
         parts = []
         buffer = view.buffer
         if buffer.filter is not None:
@@ -410,13 +556,27 @@ class DashboardScreen(Screen[None]):
                 self.call_after_refresh(each.follow)
 
     def action_toggle_layout(self) -> None:
-        self.query_one("#split").toggle_class("-stacked")
+        split = self.query_one("#split")
+        split.toggle_class("-stacked")
+        # A layout chosen by hand holds until the terminal crosses WIDE the other way.
+        self._layout_by_hand = (split.has_class("-stacked"), self.app.size.width >= WIDE)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The layout follows the terminal: side by side from WIDE columns, else stacked
+        (a hand-picked layout holds while the width stays on the same side of WIDE)."""
+        wide = event.size.width >= WIDE
+        if self._layout_by_hand is not None and self._layout_by_hand[1] == wide:
+            return
+        self._layout_by_hand = None
+        self.query_one("#split").set_class(not wide, "-stacked")
 
     def action_zoom(self) -> None:
+        view = self.current_view
         if self.maximized is not None:
             self.minimize()
         else:
-            self.maximize(self.current_view, container=False)
+            self.maximize(view, container=False)
+        self._update_title(view)  # says how to leave the zoom while zoomed
 
     def action_follow(self) -> None:
         self.current_view.follow()
@@ -429,7 +589,7 @@ class DashboardScreen(Screen[None]):
 
     def action_escape(self) -> None:
         if self.maximized is not None:
-            self.minimize()
+            self.action_zoom()
             return
         view = self.current_view
         if view.buffer.search is not None or view.buffer.filter is not None:

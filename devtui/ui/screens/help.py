@@ -1,110 +1,74 @@
-"""The help screen: every key the dashboard and the app answer to, grouped.
+"""The help screen: every key the screen under it answers to, grouped, with its own keys.
 
-Invariant: built from the live bindings, so it cannot list a key that does nothing or miss
-one that does something.
+Invariant: built from the bindings themselves (`keys.help_sections`), so it cannot list a
+key that does nothing or miss one that does something; it is a whole screen, so the key
+bar under it is its own, not the dashboard's.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Static
 
-KEY_NAMES = {
-    "question_mark": "?",
-    "slash": "/",
-    "escape": "Esc",
-    "end": "End",
-    "home": "Home",
-    "ctrl+c": "Ctrl+C",
-    "ctrl+p": "Ctrl+P",
-    "tab": "Tab",
-    "shift+tab": "Shift+Tab",
-}
-GROUPS: dict[str, tuple[str, ...]] = {
-    "Panes": (
-        "select",
-        "toggle_merged",
-        "toggle_layout",
-        "zoom",
-        "follow",
-        "top",
-        "clear",
-        "escape",
-    ),
-    "Search and filter": ("search", "filter", "next_match", "previous_match"),
-    "Processes (the selected one)": (
-        "restart",
-        "stop",
-        "start",
-        "more_heap",
-        "copy_error",
-        "copy_selection",
-    ),
-    "Problems, memory and triage": ("problems", "memory", "triage"),
-    "App": ("help", "command_palette", "quit"),
-}
+from devtui.ui.keys import BarKey, bar_keys, bindings_of, help_sections
+from devtui.ui.widgets.key_bar import KeyBar
+
+KEY_COLUMN: Final = 18
 
 
-def key_label(keys: str) -> str:
-    """`end,G` → `End / G`."""
-    return " / ".join(KEY_NAMES.get(key, key) for key in keys.split(","))
-
-
-def describe_bindings(
-    bindings: list[Binding], long_words: dict[str, str] | None = None
-) -> dict[str, list[tuple[str, str]]]:
-    """(keys, what) rows per group; the number keys fold into one row."""
-    long_words = long_words or {}
-    groups: dict[str, list[tuple[str, str]]] = {name: [] for name in GROUPS}
-    seen_select = False
-    for binding in bindings:
-        action = binding.action.split("(")[0]
-        if action == "select":
-            if seen_select:
-                continue
-            seen_select = True
-            row = ("1 … 9", "Pick process N (its pane, and the target of the process keys)")
-        else:
-            row = (key_label(binding.key), long_words.get(action, binding.description or action))
-        group = next((name for name, actions in GROUPS.items() if action in actions), "App")
-        groups[group].append(row)
-    groups["Panes"].append(("Tab / Shift+Tab", "Next / previous pane"))
-    return {name: rows for name, rows in groups.items() if rows}
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key, on top of the dashboard; any of Esc, q, ? closes it."""
+class HelpScreen(Screen[None]):
+    """Every key of the screen it was opened from; Esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("escape,q,question_mark", "dismiss", "Close", key_display="Esc"),
+        Binding("up,k", "scroll('up')", "Scroll", key_display="↑↓", show=True),
+        Binding("down,j", "scroll('down')", "Scroll", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
     ]
 
-    def __init__(self, bindings: list[Binding], long_words: dict[str, str]) -> None:
+    def __init__(self, title: str, bindings: list[Binding], notes: str = "") -> None:
+        """Args:
+        title: What the keys are of (`devtui keys`, `devtui triage keys`).
+        bindings: The keys, as the screen under it declares them.
+        notes: A paragraph after the keys.
+        """
         super().__init__(id="help")
-        self._listed = bindings  # not `_bindings`: Textual's own attribute
-        self._long_words = long_words
+        self._title = title
+        self.listed = bindings
+        """The keys shown (the screen's own bindings, as given)."""
+        self._notes = notes
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2), expand=True)
-        table.add_column(style="bold", no_wrap=True, width=16)
-        table.add_column(ratio=1)
-        for group, rows in describe_bindings(self._listed, self._long_words).items():
-            table.add_row(f"[underline]{group}[/underline]", "")
-            for keys, what in rows:
-                table.add_row(keys, what)
-            table.add_row("", "")
         with VerticalScroll(id="help-body"):
-            yield Static("devtui keys", id="help-title")
-            yield Static(table)
-            yield Static(
-                "Filter: space-separated regexes, every one must match; !term hides "
-                "lines matching term. Search and filter ignore case unless you type a "
-                "capital. Press Esc, q or ? to close.",
-                id="help-notes",
-            )
+            yield Static(self._title, id="help-title")
+            for section, rows in help_sections(self.listed).items():
+                yield Static(Text(section, style="bold underline"), classes="help-section")
+                table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+                table.add_column(style="bold", no_wrap=True, width=KEY_COLUMN)
+                table.add_column(ratio=1)
+                for row in rows:
+                    table.add_row(row.keys, row.what)
+                yield Static(table, classes="help-table")
+            if self._notes:
+                yield Static(self._notes, id="help-notes")
+        yield KeyBar(self._bar_keys, id="help-keys")
+
+    def _bar_keys(self) -> list[BarKey]:
+        return bar_keys(bindings_of(self.BINDINGS), frozenset({"dismiss"}), lambda _: True)
+
+    def action_scroll(self, where: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        {
+            "up": body.scroll_up,
+            "down": body.scroll_down,
+            "page_up": body.scroll_page_up,
+            "page_down": body.scroll_page_down,
+        }[where]()

@@ -19,7 +19,9 @@ from textual.widgets import DataTable, Static
 
 from devtui.core.memory import MemoryTrack, mib
 from devtui.ui.format import MEMORY_STYLE, memory_summary
+from devtui.ui.keys import PALETTE, BarKey, bar_keys, bindings_of, from_screen
 from devtui.ui.plot import LABEL_WIDTH, bar_plot
+from devtui.ui.widgets.key_bar import KeyBar
 
 PLOT_HEIGHT = 4
 """Rows of each process's plot."""
@@ -32,11 +34,15 @@ class MemoryScreen(Screen[None]):
     """Plots and numbers of every process's memory; the chosen one's process tree."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,m", "close", "Back"),
-        Binding("up,k", "move(-1)", "Previous process", show=False),
+        Binding("escape,m", "close", "Back", key_display="Esc", tooltip="Back to the dashboard"),
+        Binding("up,k", "move(-1)", "Choose", key_display="↑↓", tooltip="Previous process"),
         Binding("down,j", "move(1)", "Next process", show=False),
-        Binding("H", "more_heap", "Restart with more heap"),
-        *[Binding(str(n), f"choose({n})", f"Process {n}", show=False) for n in range(1, 10)],
+        Binding("H", "more_heap", "More heap", tooltip="Restart it with twice the Node heap"),
+        Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
+        *[
+            Binding(str(n), f"choose({n})", f"Process {n}", show=False, tooltip="Choose process N")
+            for n in range(1, 10)
+        ],
     ]
 
     def __init__(self, names: list[str], chosen: str | None) -> None:
@@ -60,10 +66,21 @@ class MemoryScreen(Screen[None]):
                     yield Static(id=f"memory-head-{name}", classes="memory-head")
                     yield Static(id=f"memory-plot-{name}", classes="memory-plot")
         yield DataTable(id="memory-children", cursor_type="row", zebra_stripes=True)
-        yield Static(
-            "[b]↑↓[/b]/[b]1-9[/b] choose  [b]H[/b] restart it with twice the heap  [b]Esc[/b] back",
-            id="memory-keys",
+        yield KeyBar(self._bar_keys, id="memory-keys")
+
+    def key_bindings(self) -> list[Binding]:
+        """This screen's keys and the app's: its help, bar and palette are built from them."""
+        return bindings_of(self.BINDINGS) + from_screen(
+            [*bindings_of(type(self.app).BINDINGS), PALETTE]
         )
+
+    def _bar_keys(self) -> list[BarKey]:
+        return bar_keys(self.key_bindings(), frozenset({"close", "help"}), lambda _: True)
+
+    def action_help(self) -> None:
+        from devtui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen("memory keys", self.key_bindings()))
 
     def on_mount(self) -> None:
         table = self.query_one("#memory-children", DataTable)

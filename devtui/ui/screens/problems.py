@@ -18,7 +18,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from devtui.core.problems import Problem
+from devtui.ui.keys import PALETTE, BarKey, bar_keys, bindings_of, from_screen
 from devtui.ui.problem_text import counts_text, open_problems, problem_details, problem_row
+from devtui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from devtui.ui.app import DevtuiApp
@@ -31,11 +33,18 @@ class ProblemsScreen(Screen[None]):
     """The list of problems with the chosen one's explanation and fix."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,p", "close", "Back"),
-        Binding("enter,o", "open_editor", "Open in editor"),
-        Binding("g", "go_to_lines", "Show lines"),
-        Binding("y", "copy", "Copy"),
-        Binding("r", "toggle_resolved", "Show/hide resolved"),
+        Binding("escape,p", "close", "Back", key_display="Esc", tooltip="Back to the dashboard"),
+        Binding(
+            "enter,o",
+            "open_editor",
+            "Open",
+            key_display="Enter",
+            tooltip="Open the problem's file at its line in $VISUAL/$EDITOR",
+        ),
+        Binding("g", "go_to_lines", "Show lines", tooltip="Show its lines in the process's pane"),
+        Binding("y", "copy", "Copy", tooltip="Copy the problem (what, where, why, fix, lines)"),
+        Binding("r", "toggle_resolved", "Resolved on/off", tooltip="Show or hide resolved ones"),
+        Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
     ]
 
     def __init__(self) -> None:
@@ -57,11 +66,21 @@ class ProblemsScreen(Screen[None]):
             yield OptionList(id="problem-list")
             with VerticalScroll(id="problem-details-scroll"):
                 yield Static(id="problem-details")
-        yield Static(
-            "[b]↑↓[/b] choose  [b]Enter/o[/b] open in $EDITOR  [b]g[/b] show its lines  "
-            "[b]y[/b] copy  [b]r[/b] resolved on/off  [b]Esc[/b] back",
-            id="problems-keys",
+        yield KeyBar(self._bar_keys, id="problems-keys")
+
+    def key_bindings(self) -> list[Binding]:
+        """This screen's keys and the app's: its help, bar and palette are built from them."""
+        return bindings_of(self.BINDINGS) + from_screen(
+            [*bindings_of(type(self.app).BINDINGS), PALETTE]
         )
+
+    def _bar_keys(self) -> list[BarKey]:
+        return bar_keys(self.key_bindings(), frozenset({"close", "help"}), lambda _: True)
+
+    def action_help(self) -> None:
+        from devtui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen("problems keys", self.key_bindings()))
 
     def on_mount(self) -> None:
         self.refresh_problems()

@@ -12,9 +12,10 @@ import re
 import threading
 import time
 from array import array
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from rich.style import Style
 from rich.text import Text
@@ -39,7 +40,16 @@ from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
 from devtui.ui.format import name_styles
+from devtui.ui.keys import (
+    APP_KEYS,
+    PALETTE,
+    BarKey,
+    bar_keys,
+    bindings_of,
+    from_screen,
+)
 from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
+from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import coloured_text
 from devtui.ui.widgets.session_lines import SessionLines
 
@@ -48,36 +58,169 @@ PROGRESS_EVERY = 0.2
 """Seconds between indexing or search progress updates on screen."""
 
 
+VIEWS: Final = Binding.Group("Views")
+FIND: Final = Binding.Group("Search and jump (session)")
+FILTERS: Final = Binding.Group("Filters (session)")
+PROBLEM: Final = Binding.Group("The chosen problem")
+
+
 class TriageScreen(Screen[None]):
     """Problems table with occurrences in context, and the session's lines."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("t", "leave", "Back to the dashboard", show=False),
-        Binding("1", "tab('problems')", "Problems"),
-        Binding("2", "tab('session')", "Session"),
-        Binding("slash", "query('search')", "Search"),
-        Binding("f", "query('filter')", "Filter"),
-        Binding("n", "match", "Next match", show=False),
-        Binding("N", "match(True)", "Previous match", show=False),
-        Binding("e", "level(3)", "Next error", show=False),
-        Binding("E", "level(3, True)", "Previous error", show=False),
-        Binding("w", "level(2)", "Next warning", show=False),
-        Binding("W", "level(2, True)", "Previous warning", show=False),
-        Binding("p", "cycle_process", "Process", show=False),
-        Binding("s", "cycle_stream", "Stream", show=False),
-        Binding("v", "cycle_level", "Level", show=False),
-        Binding("T", "cycle_window", "Time window", show=False),
-        Binding("o", "sort", "Sort problems", show=False),
-        Binding("right_square_bracket,full_stop", "occurrence(1)", "Next occurrence", show=False),
-        Binding("left_square_bracket,comma", "occurrence(-1)", "Previous occurrence", show=False),
-        Binding("plus", "context(2)", "More context", show=False),
-        Binding("minus", "context(-2)", "Less context", show=False),
-        Binding("g,enter", "show_in_session", "Show in session", show=False),
-        Binding("x", "export(False)", "Export report", show=False),
-        Binding("X", "export(True)", "Export all", show=False),
-        Binding("r", "refresh_log", "Refresh", show=False),
+        Binding("question_mark", "help", "Help", group=APP_KEYS, tooltip="Every key, grouped"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            key_display="Esc",
+            group=APP_KEYS,
+            tooltip="Close the query or cancel a search; else back to the dashboard (or quit)",
+        ),
+        Binding(
+            "t",
+            "leave",
+            "Back to the dashboard",
+            show=False,
+            group=APP_KEYS,
+            tooltip="Back to the dashboard (live triage only)",
+        ),
+        Binding("1", "tab('problems')", "Problems", group=VIEWS, tooltip="The problems tab"),
+        Binding("2", "tab('session')", "Session", group=VIEWS, tooltip="Every line of the session"),
+        Binding(
+            "slash",
+            "query('search')",
+            "Search",
+            key_display="/",
+            group=FIND,
+            tooltip="Search the session's lines with a regex (highlighted, counted)",
+        ),
+        Binding("n", "match", "Next", key_display="n/N", group=FIND, tooltip="Next match"),
+        Binding("N", "match(True)", "Previous match", show=False, group=FIND),
+        Binding(
+            "f",
+            "query('filter')",
+            "Filter",
+            group=FIND,
+            tooltip="Show only matching lines; !term hides lines matching term",
+        ),
+        Binding(
+            "e",
+            "level(3)",
+            "Errors",
+            key_display="e/E",
+            group=FIND,
+            tooltip="Next error block (E: previous)",
+        ),
+        Binding("E", "level(3, True)", "Previous error", show=False, group=FIND),
+        Binding(
+            "w",
+            "level(2)",
+            "Warnings",
+            key_display="w/W",
+            group=FIND,
+            tooltip="Next warning block (W: previous)",
+        ),
+        Binding("W", "level(2, True)", "Previous warning", show=False, group=FIND),
+        Binding(
+            "p",
+            "cycle_process",
+            "Process",
+            group=FILTERS,
+            tooltip="Show one process's lines, then the next (all, then each)",
+        ),
+        Binding("s", "cycle_stream", "Stream", group=FILTERS, tooltip="stdout / stderr / both"),
+        Binding(
+            "v",
+            "cycle_level",
+            "Level",
+            group=FILTERS,
+            tooltip="Only errors / warnings and errors / every line",
+        ),
+        Binding(
+            "T",
+            "cycle_window",
+            "Time",
+            group=FILTERS,
+            tooltip="Whole session / since the last ready / this push / the last 5 minutes",
+        ),
+        Binding(
+            "right_square_bracket,full_stop",
+            "occurrence(1)",
+            "Occurrences",
+            key_display="[ ]",
+            group=PROBLEM,
+            tooltip="Next occurrence of the problem",
+        ),
+        Binding(
+            "left_square_bracket,comma",
+            "occurrence(-1)",
+            "Previous occurrence",
+            show=False,
+            group=PROBLEM,
+        ),
+        Binding(
+            "plus",
+            "context(2)",
+            "Context",
+            key_display="+/-",
+            group=PROBLEM,
+            tooltip="More lines around the occurrence (- fewer)",
+        ),
+        Binding("minus", "context(-2)", "Less context", show=False, group=PROBLEM),
+        Binding(
+            "g,enter",
+            "show_in_session",
+            "In session",
+            group=PROBLEM,
+            tooltip="Show the occurrence among every line of the session",
+        ),
+        Binding(
+            "o",
+            "sort",
+            "Sort",
+            group=PROBLEM,
+            tooltip="Sort the problems: severity, count, first or last seen, process",
+        ),
+        Binding(
+            "x",
+            "export(False)",
+            "Export",
+            key_display="x/X",
+            group=PROBLEM,
+            tooltip="A Markdown report of the problem (X: of all) to .devtui/reports/ "
+            "and the clipboard",
+        ),
+        Binding("X", "export(True)", "Export all", show=False, group=PROBLEM),
+        Binding(
+            "r",
+            "refresh_log",
+            "Refresh",
+            show=False,
+            group=VIEWS,
+            tooltip="Read what the session log gained since",
+        ),
     ]
+    BAR: ClassVar[dict[str, frozenset[str]]] = {
+        "problems": frozenset(
+            {"help", "back", "occurrence", "context", "show_in_session", "sort", "export", "tab"}
+        ),
+        "session": frozenset(
+            {
+                "help",
+                "back",
+                "query",
+                "match",
+                "level",
+                "cycle_process",
+                "cycle_stream",
+                "cycle_level",
+                "cycle_window",
+                "tab",
+            }
+        ),
+    }
+    """What each tab's key bar shows (every key works in both)."""
 
     def __init__(self, session: TriageSession, *, live: bool = False, context: int = 3) -> None:
         super().__init__(id="triage")
@@ -113,7 +256,7 @@ class TriageScreen(Screen[None]):
                 yield Static(id="session-status")
                 yield SessionLines(self.session.index, self._name_styles(), id="session-lines")
                 yield Input(id="session-query")
-        yield Static(id="triage-keys")
+        yield KeyBar(self.bar_keys, id="triage-bar")
 
     def _name_styles(self) -> dict[str, Style]:
         return name_styles(self.session.info.processes or self.session.index.processes)
@@ -393,22 +536,35 @@ class TriageScreen(Screen[None]):
             text.append(f"  {self.status_note}", style="dim")
         self.query_one("#session-status", Static).update(text)
 
+    def key_bindings(self) -> list[Binding]:
+        """This screen's keys and the app's (quit, the palette): help, bar and palette."""
+        app = from_screen(bindings_of(type(self.app).BINDINGS)) + from_screen([PALETTE])
+        return bindings_of(self.BINDINGS) + app
+
+    def bar_keys(self) -> list[BarKey]:
+        """The key bar of the tab shown (every key works in both tabs)."""
+        shown = self.BAR[self.query_one(TabbedContent).active or "problems"]
+        keys = bar_keys(
+            self.key_bindings(),
+            frozenset({"help", "back", "app.command_palette"}),
+            lambda action: (
+                action.split("(")[0] in shown
+                or action == "app.command_palette"
+                or (action == "app.quit" and not self.live)  # live: q would end devtui
+            ),
+        )
+        if not self.live:  # standalone: Esc leaves the app too
+            keys = [replace(k, word="quit") if k.action == "screen.back" else k for k in keys]
+        return keys
+
+    def action_help(self) -> None:
+        from devtui.ui.screens.help import HelpScreen
+
+        title = "devtui triage keys" if not self.live else "triage keys"
+        self.app.push_screen(HelpScreen(title, self.key_bindings()))
+
     def _update_keys(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        back = "Esc back" if self.live else "Esc/q quit"
-        if tabs.active == "session":
-            keys = (
-                f"[b]/[/b] search [b]n/N[/b]  [b]f[/b] filter (!x hides)  [b]e/E[/b] errors  "
-                f"[b]w/W[/b] warnings  [b]p[/b] process [b]s[/b] stream [b]v[/b] level "
-                f"[b]T[/b] time  [b]1[/b] problems  [b]{back}[/b]"
-            )
-        else:
-            keys = (
-                "[b]↑↓[/b] choose  [b][ ][/b] occurrences  [b]+/-[/b] context  "
-                f"[b]g[/b] in session  [b]o[/b] sort: {self.sort_key}  "
-                f"[b]x/X[/b] export one/all  [b]2[/b] session  [b]{back}[/b]"
-            )
-        self.query_one("#triage-keys", Static).update(keys)
+        self.query_one("#triage-bar", KeyBar).refresh_keys()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:

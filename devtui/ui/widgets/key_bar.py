@@ -1,45 +1,52 @@
-"""The key bar under the panes: the main keys, each clickable.
+"""The key bar under a screen: its main keys, each clickable, built from its bindings.
 
-Invariant: drawn once. Textual's Footer rebuilds itself on every focus change, which cost a
-tenth of a second per key press while output floods in; these keys never change.
+Invariant: redrawn only when the width or the enabled keys change (`refresh_keys()`), never
+on a focus change: Textual's Footer rebuilt itself on every focus change, which cost a tenth
+of a second per key press while output flooded in. At any width the kept keys (q, ?, p,
+the palette) stay; the others are dropped from the least important up.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
 
+from rich.markup import escape
+from textual import events
 from textual.widgets import Static
 
-MAIN_KEYS: Final = (
-    ("?", "help", "help"),
-    ("q", "app.quit", "quit"),
-    ("p", "problems", "problems"),
-    ("m", "memory", "memory"),
-    ("t", "triage", "triage"),
-    ("/", "search", "search"),
-    ("f", "filter", "filter"),
-    ("a", "toggle_merged", "all"),
-    ("z", "zoom", "zoom"),
-    ("r", "restart", "restart"),
-    ("n/N", "next_match", "next"),
-    ("l", "toggle_layout", "layout"),
-    ("End", "follow", "follow"),
-    ("^p", "app.command_palette", "commands"),
-)
-"""(key, action, label), most important first: a narrow terminal cuts the end."""
-
-
-def key_bar_markup() -> str:
-    """The bar's content: each key bold and clickable."""
-    parts = []
-    for key, action, label in MAIN_KEYS:
-        target = action if "." in action else f"screen.{action}"
-        parts.append(f"[@click={target}][b]{key}[/b] {label}[/]")
-    return "  ".join(parts)
+from devtui.ui.keys import BarKey, fit_bar
 
 
 class KeyBar(Static):
-    """One line of the main keys."""
+    """One line of keys."""
 
-    def __init__(self) -> None:
-        super().__init__(key_bar_markup(), id="key-bar")
+    def __init__(self, keys: Callable[[], list[BarKey]], id: str = "key-bar") -> None:
+        """Args:
+        keys: The bar's keys now, most important first (asked again on refresh).
+        """
+        super().__init__("", id=id)
+        self._keys = keys
+        self.shown: list[BarKey] = []
+        """The keys on the bar now."""
+        self._drawn = False
+
+    def on_mount(self) -> None:
+        self.refresh_keys()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        """Lay the keys out again (the width or the enabled keys changed)."""
+        width = self.size.width or self.app.size.width
+        shown = fit_bar(self._keys(), width)
+        if shown == self.shown and self._drawn:
+            return
+        self.shown = shown
+        self._drawn = True
+        self.update(
+            "  ".join(
+                f'[@click="{key.action}"][b]{escape(key.key)}[/b] {escape(key.word)}[/]'
+                for key in shown
+            )
+        )

@@ -15,6 +15,7 @@ from typing import ClassVar, Final
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -39,10 +40,40 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Control characters a terminal would act on (shown as `^H`, `<9b>`: `visible_controls`)."""
 
 
+PANE_KEYS: Final = Binding.Group("Panes")
+"""The help section of the keys a pane answers to (the dashboard's pane keys are there too)."""
+
+
 class LogView(ScrollView, can_focus=True):
     """Scrollable output of one process, or of all processes with their names as prefixes."""
 
     ALLOW_SELECT = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Declared (not only inherited) so the help and the palette can say what they do;
+        # End and Home mean what G and g mean.
+        Binding("up", "scroll_up", "Scroll up", show=False, group=PANE_KEYS),
+        Binding("down", "scroll_down", "Scroll down", show=False, group=PANE_KEYS),
+        Binding(
+            "left",
+            "scroll_left",
+            "Scroll left",
+            show=False,
+            group=PANE_KEYS,
+            tooltip="Scroll long lines sideways (w wraps them instead)",
+        ),
+        Binding(
+            "right",
+            "scroll_right",
+            "Scroll right",
+            show=False,
+            group=PANE_KEYS,
+            tooltip="Scroll long lines sideways (w wraps them instead)",
+        ),
+        Binding("pageup", "page_up", "Page up", show=False, group=PANE_KEYS),
+        Binding("pagedown", "page_down", "Page down", show=False, group=PANE_KEYS),
+        Binding("home", "scroll_home", "Top", show=False, group=PANE_KEYS),
+        Binding("end", "scroll_end", "Follow", show=False, group=PANE_KEYS),
+    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "log-view--stderr",
         "log-view--match",

@@ -1,0 +1,52 @@
+"""The dashboard's notice line: notifications in a line of their own above the key bar.
+
+Invariant: a notice never covers output. Textual's toasts are drawn over the panes (at
+80×24 two of them hid half of both, and the panes' text showed through their edge); this
+line takes its own rows (at most two) while a notice is up, and the panes shrink instead.
+The newest notice is shown; how many more arrived meanwhile is said.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.timer import Timer
+from textual.widgets import Static
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "information": "bold"}
+
+
+class NoticeBar(Static):
+    """The newest notification, for its timeout."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="notice")
+        self.display = False
+        self.text = ""
+        """What is shown now (plain), for tests and for a reader of the screen."""
+        self._timer: Timer | None = None
+        self._waiting = 0
+
+    def show(self, message: str, title: str, severity: str, timeout: float) -> None:
+        """Show a notice for `timeout` seconds (a newer one replaces it)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._waiting += 1
+        text = Text(no_wrap=False, overflow="fold", end="")
+        symbol = {"error": "✖ ", "warning": "▲ "}.get(severity, "● ")
+        text.append(symbol + (f"{title}: " if title else ""), SEVERITY_STYLE.get(severity, "bold"))
+        text.append(message)  # output quoted literally: never markup
+        if self._waiting:
+            text.append(f"  (+{self._waiting} earlier)", "dim")
+        self.text = text.plain
+        self.set_class(severity == "error", "-error")
+        self.set_class(severity == "warning", "-warning")
+        self.update(text)
+        self.display = True
+        self._timer = self.set_timer(timeout, self.clear)
+
+    def clear(self) -> None:
+        """Hide the line (its timeout passed)."""
+        self._timer = None
+        self._waiting = 0
+        self.text = ""
+        self.display = False
