@@ -24,11 +24,13 @@ from devtui.core.config import (
 )
 from devtui.core.config.checker import suggest
 from devtui.core.config.discover import display_path
+from devtui.core.config.model import ProcessConfig
 from devtui.core.config.project_files import functions_dir
 from devtui.core.descendants import kill_all_runs
 from devtui.core.groups import LIVE_GROUPS
 from devtui.core.preflight import (
     MissingPackages,
+    hold_for_first_run,
     missing_packages,
     no_deployment_message,
     unconfigured_convex,
@@ -315,11 +317,17 @@ def _run(
                 return code
     if mode == "up" and not args.headless:
         if tui:  # Textual draws on stderr: both must be terminals
+            first_run = None
             if missing is not None:
                 config = with_install_step(
                     config, missing, f"press i to run {missing.install_text}"
                 )
-            return _run_tui(config, err, subtitle, missing)
+                # With no deployment either, the first `convex dev` gets the terminal
+                # after the install (the dashboard is suspended meanwhile).
+                first_run = unconfigured_convex(config, os.environ)
+                if first_run is not None:
+                    config = hold_for_first_run(config, first_run.name)
+            return _run_tui(config, err, subtitle, missing, first_run)
         which = "stdout" if not _is_tty(out) else "stderr"
         err.write(f"devtui: {which} is not a terminal: running headless (--headless)\n")
     return run_headless(config, _headless_options(args, mode), out, err)
@@ -335,7 +343,11 @@ def _say_root(config: Config, err: TextIO) -> None:
 
 
 def _run_tui(
-    config: Config, err: TextIO, subtitle: str, missing: MissingPackages | None = None
+    config: Config,
+    err: TextIO,
+    subtitle: str,
+    missing: MissingPackages | None = None,
+    first_run: ProcessConfig | None = None,
 ) -> int:
     """The dashboard; imported only here, so the other commands never load Textual."""
     from devtui.core.outcome import killed_note
@@ -347,6 +359,7 @@ def _run_tui(
         session.preflight.append(missing.problem(session.supervisor.clock()))
     session.check_executables()
     app = DevtuiApp(session, subtitle or config.origin, guard_exit=True)
+    app.first_run = first_run
     code = app.run()
     app.disarm_guards()
     if code is None:  # Textual ended without an exit code: it gave up (e.g. no terminal)

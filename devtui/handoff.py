@@ -1,13 +1,15 @@
 """The first `convex dev` of a project with no deployment, run in the foreground with the
-real terminal before the dashboard opens, so the CLI can ask its first-run questions (log
-in, choose or create a project), as the official template's `predev` does.
+real terminal, so the CLI can ask its first-run questions (log in, choose or create a
+project), as the official template's `predev` does: before the dashboard opens, or (when
+the packages had to be installed first) with the dashboard suspended after the install.
 
-Invariant: the command is the user's own `convex dev` with `--once`; devtui only waits
-(a Ctrl-C reaches the CLI, which owns the terminal meanwhile) and reports how it ended.
+Invariant: the command is the user's own `convex dev` with `--once`; devtui only waits (a
+Ctrl-C is the CLI's while it owns the terminal) and reports how it ended.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -18,16 +20,33 @@ from devtui.core.preflight import first_run_command
 from devtui.errors import ExitCode
 
 
-def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
-    """Run `process`'s `convex dev --once` on this terminal; returns 0 when it succeeded,
-    else the exit code devtui should end with (having said why)."""
-    command = first_run_command(process)
-    shown = " ".join(command)
-    err.write(
+def intro(process: ProcessConfig) -> str:
+    """What devtui says before handing the terminal over."""
+    shown = " ".join(first_run_command(process))
+    return (
         f"devtui: no Convex deployment is configured for {process.cwd} yet.\n"
         f"devtui: running `{shown}` here first, so it can ask its first-run questions "
         "(as the Convex template's predev does); the dashboard opens when it is done.\n\n"
     )
+
+
+def outcome(process: ProcessConfig, code: int) -> tuple[int, str]:
+    """(devtui's exit code, what to say) after the first `convex dev` ended with `code`."""
+    shown = " ".join(first_run_command(process))
+    if code == 0:
+        return 0, f"\ndevtui: `{shown}` succeeded; starting the stack.\n"
+    if code in (-signal.SIGINT, 128 + signal.SIGINT):
+        return ExitCode.INTERRUPTED, "\ndevtui: the first `convex dev` was interrupted.\n"
+    return ExitCode.PROCESS_FAILED, (
+        f"\ndevtui: `{shown}` exited with code {code}. Fix what it said (or set "
+        "CONVEX_DEPLOYMENT in .env.local), then start it again.\n"
+    )
+
+
+def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
+    """Run `process`'s `convex dev --once` on this terminal before the dashboard; returns
+    0 when it succeeded, else the exit code devtui should end with (having said why)."""
+    err.write(intro(process))
     err.flush()
     env = {**os.environ, **dict(process.env)}
     # While the CLI owns the terminal, Ctrl-C is for it; devtui only waits. A handler (not
@@ -35,20 +54,31 @@ def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: None)
     try:
         try:
-            code = subprocess.call(command, cwd=process.cwd, env=env)
+            code = subprocess.call(first_run_command(process), cwd=process.cwd, env=env)
         except OSError as error:
-            err.write(f"devtui: cannot run `{shown}`: {error.strerror or error}\n")
+            err.write(f"devtui: cannot run {process.command[0]}: {error.strerror or error}\n")
             return ExitCode.USAGE
     finally:
         signal.signal(signal.SIGINT, previous)
-    if code == 0:
-        err.write(f"\ndevtui: `{shown}` succeeded; starting the stack.\n")
-        return 0
-    if code in (-signal.SIGINT, 130):
-        err.write("\ndevtui: the first `convex dev` was interrupted; no dashboard was opened.\n")
-        return ExitCode.INTERRUPTED
-    err.write(
-        f"\ndevtui: `{shown}` exited with code {code}; the dashboard was not opened. Fix what "
-        "it said (or set CONVEX_DEPLOYMENT in .env.local), then run devtui again.\n"
-    )
-    return ExitCode.PROCESS_FAILED
+    exit_code, said = outcome(process, code)
+    err.write(said + ("" if code == 0 else "devtui: the dashboard was not opened.\n"))
+    return exit_code
+
+
+async def run_first_convex_dev_async(process: ProcessConfig, err: TextIO) -> int:
+    """The same, from inside the dashboard (suspended by the caller): the event loop goes
+    on while the CLI has the terminal. Returns the CLI's exit code."""
+    err.write(intro(process).replace("the dashboard opens", "the dashboard comes back"))
+    err.flush()
+    env = {**os.environ, **dict(process.env)}
+    try:
+        child = await asyncio.create_subprocess_exec(
+            *first_run_command(process), cwd=process.cwd, env=env
+        )
+    except OSError as error:
+        err.write(f"devtui: cannot run {process.command[0]}: {error.strerror or error}\n")
+        return 127
+    code = await child.wait()
+    err.write(outcome(process, code)[1])
+    err.flush()
+    return code

@@ -143,6 +143,16 @@ def with_install_step(config: Config, missing: MissingPackages, held_reason: str
     return replace(config, processes=processes)
 
 
+FIRST_RUN_HELD: Final = "waits for the install; then its first run gets the terminal"
+
+
+def hold_for_first_run(config: Config, name: str) -> Config:
+    """`config` with Convex process `name` not started with the stack: its first `convex
+    dev --once` runs in the terminal after the install step, then it is started."""
+    process = replace(config.processes[name], held_reason=FIRST_RUN_HELD)
+    return replace(config, processes={**config.processes, name: process})
+
+
 def unconfigured_convex(config: Config, environ: Mapping[str, str]) -> ProcessConfig | None:
     """The Convex process that has no deployment to use, if any: none of
     `DEPLOYMENT_VARIABLES` in the environment, its own env, `.env.local` or `.env`.

@@ -201,6 +201,13 @@ class Supervisor:
             self._spawn_run_loop(name)
         await asyncio.sleep(0)
 
+    def hold(self, name: str, reason: str) -> None:
+        """Say why a process that was held back at start (`held_reason`) still is."""
+        slot = self._slots[name]
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            slot.set_state(ProcessState.WAITING, reason)
+
     def add_process(self, process: ProcessConfig) -> None:
         """Add and start a process while running (e.g. `devtui ci --then`)."""
         self._add_slot(process)

@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from devtui.core.config.model import ProcessConfig
 from devtui.core.events import (
     Event,
     MemorySampled,
@@ -41,6 +42,7 @@ from devtui.core.signals import (
     signal_request,
 )
 from devtui.errors import ExitCode
+from devtui.handoff import run_first_convex_dev_async
 from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.format import name_styles
 from devtui.ui.keys import APP_KEYS, QUIT_WORDS, screen_commands, textual_extras
@@ -116,6 +118,11 @@ class DevtuiApp(App[int]):
         self._shutdown_view: ShutdownScreen | None = None
         self._requests = ShutdownRequests(time.monotonic)
         """The core's one policy for stop requests (signals and the quit key alike)."""
+        self.first_run: ProcessConfig | None = None
+        """A Convex process whose first `convex dev --once` must get the terminal after
+        the install step (no deployment configured); started once that succeeded."""
+        self._handing_off = False
+        """The terminal is the first `convex dev`'s: a Ctrl-C is for it, not for devtui."""
         self._terminal_gone = False
         """The terminal was closed under the app (drawing and reading keys stopped)."""
         self._problems_view: ProblemsScreen | None = None
@@ -257,6 +264,8 @@ class DevtuiApp(App[int]):
         return self._exit_code
 
     def _on_signal(self, sig: signal.Signals) -> None:
+        if self._handing_off and sig is signal.SIGINT:
+            return  # the Ctrl-C typed at the first `convex dev`
         if self._guard_exit and not _terminal_answers():
             # The terminal was closed under us (SIGHUP): Textual's input thread would spin
             # on a stdin that reads nothing, and nothing can be drawn any more.
@@ -330,15 +339,14 @@ class DevtuiApp(App[int]):
     ) -> None:
         """Notifications quote process output (`[AI_STREAMING] …`, `✘ [ERROR] …`): never
         read them as markup, whatever the caller said."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
-        if (
-            self.screen_stack
-            and self.screen_stack[-1] is self.dashboard
-            and self.dashboard.is_mounted
-        ):
-            # The dashboard hides toasts (they covered the panes): its notice line says it.
+        on_dashboard = bool(self.screen_stack) and self.screen_stack[-1] is self.dashboard
+        if on_dashboard and self.dashboard.is_mounted:
+            # Its notice line says it: a toast would cover the panes (and would show up
+            # again over the next screen opened).
             seconds = timeout if timeout is not None else self.NOTIFICATION_TIMEOUT
             self.dashboard.query_one(NoticeBar).show(message, title, severity, seconds)
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------------ problems
 
@@ -419,6 +427,36 @@ class DevtuiApp(App[int]):
             self.notify(f"Cannot read $VISUAL/$EDITOR: {error}", severity="error", timeout=8)
             return
         self._run_editor(command)
+
+    @work(group="first-run", exclusive=True)
+    async def hand_off_first_run(self) -> None:
+        """After the install step: suspend the dashboard, run the first `convex dev
+        --once` on the terminal (it asks its questions there), then start the process."""
+        process = self.first_run
+        if process is None:
+            return
+        self.first_run = None
+        self._handing_off = True
+        try:
+            with self.suspend():
+                code = await run_first_convex_dev_async(process, sys.stderr)
+        except SuspendNotSupported:
+            code = -1
+        finally:
+            self._handing_off = False
+        supervisor = self.session.supervisor
+        if code == 0:
+            await supervisor.start_process(process.name)
+            return
+        supervisor.hold(process.name, "not started: no deployment configured (s starts it)")
+        self.notify(
+            f"The first `convex dev --once` exited with code {code}, so {process.name} was not "
+            f"started: set CONVEX_DEPLOYMENT (or CONVEX_DEPLOY_KEY) and press s on it, or "
+            "quit and run devtui again.",
+            title="No Convex deployment",
+            severity="error",
+            timeout=30,
+        )
 
     @work(group="editor", exclusive=True)
     async def _run_editor(self, command: EditorCommand) -> None:

@@ -163,6 +163,12 @@ class LineBuffer:
         end_row = min(end_row, len(self))
         return [self.entry(self.number_at(row)) for row in range(max(0, start_row), end_row)]
 
+    def text_lengths(self) -> list[int]:
+        """The length of each line the view shows, in view order (what wrapping needs)."""
+        if self._view is None:
+            return [len(text) for _, text in self._texts()]
+        return [len(self.entry(number).text) for number in self._view]
+
     def _texts(self) -> list[tuple[int, str]]:
         """(number, text) of every kept line, oldest first."""
         pairs: list[tuple[int, str]] = []

@@ -62,6 +62,9 @@ class FakeSupervisor:
     async def start_process(self, name: str) -> None:
         self.commands.append(("start", name))
 
+    def hold(self, name: str, reason: str) -> None:
+        self.commands.append(("hold", name))
+
     def kill_now(self) -> None:
         self.commands.append(("kill", ""))
 

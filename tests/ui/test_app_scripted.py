@@ -724,12 +724,60 @@ async def test_notices_take_their_own_line_and_never_cover_the_panes(
         notice = dash(app).query_one(NoticeBar)
         assert notice.display and notice.text.startswith("✖ convex ran out of memory")
         assert notice.text.endswith("(+1 earlier)")
-        await pilot.pause(0.1)
-        racks = list(app.screen.query("ToastRack"))
-        assert all(not rack.display for rack in racks)
+        assert not app._notifications, "no toast (it would cover the panes)"
         for name in ("convex", "vite"):
             assert not dash(app).view(name).region.overlaps(notice.region), name
         assert dash(app).view("convex").region.height <= before.height
         notice.clear()
         await pilot.pause()
         assert not notice.display
+
+
+async def test_w_wraps_long_lines_and_the_mark_stays_put_when_scrolling_sideways(
+    session: FakeSession,
+) -> None:
+    async with recording_app(session, (80, 24)) as (app, pilot):
+        long = "x" * 150 + "END"
+        session.lines("convex", "short", long, "after")
+        await settle(pilot)
+        view = dash(app).view("convex")
+        view.buffer.mark("convex", (2,), Severity.ERROR)
+        view._cache.clear()
+        view.refresh()
+        await pilot.press("1", "w")
+        await settle(pilot)
+        assert view.wrap
+        rows = [view.render_line(y).text for y in range(view.size.height)]
+        shown = [row.rstrip() for row in rows if row.strip()]
+        assert shown[0].lstrip() == "short"
+        assert shown[1].startswith("✖x") and "END" not in shown[1]
+        assert any(row.rstrip().endswith("END") for row in shown[2:4])
+        assert shown[-1].strip() == "after"
+        assert view.virtual_size.height > len(view.buffer), "the long line takes several rows"
+        assert view.position[2] == 3
+        await pilot.press("w")
+        await settle(pilot)
+        assert not view.wrap and view.virtual_size.height == len(view.buffer)
+        view.scroll_to(x=100, animate=False, immediate=True, force=True)
+        await pilot.pause()
+        row = view.render_line(1).text
+        assert row.startswith("✖") and "x" in row, "the mark stays at the left"
+
+
+async def test_at_80_columns_the_stale_marker_keeps_its_time_and_reason_and_the_url(
+    session: FakeSession,
+) -> None:
+    from dataclasses import replace
+
+    async with recording_app(session, (80, 24)) as (app, pilot):
+        session.state("vite", S.READY, "ready", launch_ready_s=0.078, url="http://localhost:5173/")
+        session.memory("vite", 20, at=1_800_000_000.0)
+        status = session.supervisor.statuses["vite"]
+        stale = replace(status, stale_since=1_800_000_100.0, stale_cause="convex push failed")
+        session.supervisor._statuses["vite"] = stale
+        session.publish(ProcessUpdated("vite", "stale", 1_800_000_100.0, stale))
+        await settle(pilot)
+        entry = dash(app).query_one(StatusStrip).entry("vite")
+        shown = entry.render_lines(Region(0, 0, entry.size.width, 1))[0].text
+        assert "stale since " in shown and ": convex push failed" in shown, shown
+        assert "http://localhost:5173/" in shown and "…" not in shown, shown

@@ -52,3 +52,52 @@ def test_the_first_convex_dev_asks_on_the_terminal_before_the_dashboard(tmp_path
         if devtui.poll() is None:
             devtui.kill()
             devtui.wait()
+
+
+def test_after_the_install_step_the_first_convex_dev_gets_the_terminal(tmp_path: Path) -> None:
+    root = fake_convex_project(tmp_path)
+    (root / "package.json").write_text('{"dependencies": {"convex": "^1.48.0"}}')
+    tools = tmp_path / "tools"  # `npm install`, standing in: it installs convex
+    tools.mkdir()
+    (tools / "npm").write_text(
+        "#!/bin/sh\nmkdir -p node_modules/convex && echo '{}' > node_modules/convex/package.json"
+        "\necho 'added 1 package in 0.1s'\n"
+    )
+    (tools / "npm").chmod(0o755)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEX_")}
+    env.update(
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        TERM="xterm-256color",
+        PATH=f"{tools}{os.pathsep}{os.environ['PATH']}",
+    )
+    devtui = subprocess.Popen(
+        [sys.executable, "-m", "devtui"],
+        preexec_fn=lambda: os.login_tty(slave),
+        pass_fds=(slave,),
+        env=env,
+        cwd=root,
+    )
+    os.close(slave)
+    terminal = Terminal(master)
+    try:
+        terminal.wait_for(b"press i to run npm install")
+        assert b"Project name:" not in terminal.screen
+        terminal.type(b"i")
+        terminal.wait_for(b"Project name:")  # the dashboard is suspended: the CLI asks
+        terminal.type(b"happy\r")
+        terminal.wait_for(b"succeeded; starting the stack")
+        del terminal.screen[:]  # from here on: what the dashboard draws
+        terminal.wait_for(b"ready")
+        assert (root / ".env.local").read_text() == "CONVEX_DEPLOYMENT=dev:happy-animal-123\n"
+        terminal.type(b"q")
+        deadline = time.monotonic() + 20
+        while devtui.poll() is None and time.monotonic() < deadline:
+            terminal.pump()
+        assert devtui.poll() == 0
+    finally:
+        terminal.close()
+        if devtui.poll() is None:
+            devtui.kill()
+            devtui.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,21 +125,105 @@ def test_merged_view_with_a_search(snap_compare: Any, tmp_path: Path) -> None:
     )
 
 
-def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
+SIZES = [(80, 24), (160, 45)]
+SCREENS = {
+    "problems": ["p"],
+    "memory": ["m"],
+    "help": ["question_mark"],
+    "zoomed": ["1", "z"],
+    "wrapped": ["1", "w"],
+}
+"""Each screen (and mode) of the dashboard, by the keys that open it."""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_every_screen_at_both_sizes(
+    snap_compare: Any, tmp_path: Path, screen: str, size: tuple[int, int]
+) -> None:
     session = FakeSession(stack_config(tmp_path))
+
+    def before(pilot: Pilot[int]) -> Any:
+        async def run() -> None:
+            await run_story(session)(pilot)
+            if screen == "memory":
+                for second in range(40):
+                    session.memory("convex", 120 + second, 30, at=AT + second)
+                    session.memory("vite", 80, at=AT + second)
+            if screen == "wrapped":
+                session.lines("convex", "x" * 200 + " END", at=AT)
+                await pilot.pause(REPAINT_EVERY + 0.05)
+
+        return run()
+
     assert snap_compare(
-        DevtuiApp(session, "demo"),
-        terminal_size=(80, 24),
-        run_before=run_story(session),
-        press=["question_mark"],
+        DevtuiApp(session, "demo"), terminal_size=size, run_before=before, press=SCREENS[screen]
     )
 
 
-def test_problems_screen(snap_compare: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_the_shutdown_screen_at_both_sizes(
+    snap_compare: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
     session = FakeSession(stack_config(tmp_path))
-    assert snap_compare(
-        DevtuiApp(session, "demo"),
-        terminal_size=(160, 45),
-        run_before=run_story(session),
-        press=["p"],
-    )
+    stop = asyncio.Event()
+
+    async def held_close(exit_code: int | None, reason: str = "") -> None:
+        await stop.wait()  # the stop in progress is what the picture shows
+
+    session.close = held_close  # type: ignore[method-assign]
+
+    async def before(pilot: Pilot[int]) -> None:
+        await run_story(session)(pilot)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+
+    try:
+        assert snap_compare(DevtuiApp(session, "demo"), terminal_size=size, run_before=before)
+    finally:
+        stop.set()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_standalone_triage_at_both_sizes(
+    snap_compare: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from devtui.core.triage.session import TriageSession
+    from devtui.ui.triage_app import TriageApp
+    from tests.triage_log import story as triage_story
+
+    app = TriageApp(TriageSession(triage_story(tmp_path / "session-1.jsonl")))
+
+    async def before(pilot: Pilot[int]) -> None:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+async def test_the_layout_follows_a_live_resize(tmp_path: Path) -> None:
+    from devtui.ui.widgets.key_bar import KeyBar
+
+    session = FakeSession(stack_config(tmp_path))
+    app = DevtuiApp(session, "demo")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await run_story(session)(pilot)
+        split = app.dashboard.query_one("#split")
+        convex, vite = app.dashboard.view("convex"), app.dashboard.view("vite")
+        assert not split.has_class("-stacked") and convex.region.y == vite.region.y
+        wide_keys = len(app.dashboard.query_one(KeyBar).shown)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert split.has_class("-stacked") and convex.region.x == vite.region.x
+        assert convex.region.width > 70, "stacked panes take the whole width"
+        assert len(app.dashboard.query_one(KeyBar).shown) < wide_keys
+        await pilot.press("l")  # by hand: side by side even at 80 columns
+        await pilot.resize_terminal(90, 30)  # still narrow: the hand-picked layout holds
+        await pilot.pause()
+        assert not split.has_class("-stacked")
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause()
+        assert not split.has_class("-stacked") and convex.region.y == vite.region.y
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert split.has_class("-stacked")

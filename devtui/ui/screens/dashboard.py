@@ -397,6 +397,8 @@ class DashboardScreen(Screen[None]):
                         merged.add(note)
                 if event.process == INSTALL_PROCESS:
                     self.refresh_bindings()  # `i` is offered while the install waits or failed
+                    if event.state is ProcessState.EXITED and event.status.exit_code == 0:
+                        self.devtui.hand_off_first_run()  # (when one is pending)
                 self._notify_state(event)
             elif isinstance(event, MemorySampled):
                 if event.process in views:
@@ -569,6 +571,18 @@ class DashboardScreen(Screen[None]):
             return
         self._layout_by_hand = None
         self.query_one("#split").set_class(not wide, "-stacked")
+
+    def action_wrap(self) -> None:
+        """Wrap long lines in every pane, or cut them again (←/→ then scroll sideways)."""
+        wrap = not self.current_view.wrap
+        for view in self.query(LogView):
+            view.wrap = wrap
+        self.notify(
+            "Long lines wrap (w cuts them again)"
+            if wrap
+            else "Long lines are cut: ←/→ scroll sideways (w wraps them)",
+            timeout=3,
+        )
 
     def action_zoom(self) -> None:
         view = self.current_view

@@ -241,6 +241,7 @@ class TriageScreen(Screen[None]):
         self._search_mask: bytearray | None = None
         self._last_progress = 0.0
         self.reports_dir = reports_folder(session.path, Path.cwd())
+        self._shown_columns: list[tuple[str, int]] = []
         """Where `x` writes report files."""
 
     # ----------------------------------------------------------------- layout
@@ -263,13 +264,11 @@ class TriageScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#session-query", Input).display = False
-        table = self.query_one("#triage-problems", DataTable)
-        table.add_columns("", "problem", "process", "where", "count", "first seen", "last seen")
         self._fill_table()
         self._update_title()
         self._update_keys()
         if self.problems:
-            table.focus()
+            self.query_one("#triage-problems", DataTable).focus()
         else:
             self.query_one(TabbedContent).active = "session"
             self.query_one(SessionLines).focus()
@@ -313,11 +312,35 @@ class TriageScreen(Screen[None]):
 
     # ----------------------------------------------------------------- problems
 
+    def _columns(self) -> list[tuple[str, int]]:
+        """(label, width) of the problems table for the screen's width: every column
+        whole (a cut `first seen` read `fir`); narrower, the last-seen time goes and the
+        titles give way."""
+        width = self.app.size.width
+        shown = [("", 1), ("problem", 0), ("process", 8), ("where", 20), ("count", 5)]
+        shown.append(("first seen", 10))
+        if width >= 100:
+            shown.append(("last seen", 9))
+        used = sum(w for _, w in shown) + 2 * len(shown) + 2  # cell padding, border
+        title = max(12, min(48, width - used))
+        return [(label, w or title) for label, w in shown]
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self._columns() != self._shown_columns:
+            self._fill_table()
+
     def _fill_table(self) -> None:
         table = self.query_one("#triage-problems", DataTable)
         chosen = self.chosen
         self.problems = sort_problems(self.session.problems, self.sort_key)
+        columns = self._columns()
+        if columns != self._shown_columns:
+            table.clear(columns=True)
+            for label, width in columns:
+                table.add_column(label, width=width)
+            self._shown_columns = columns
         table.clear()
+        last_seen = len(columns) == 7
         for problem in self.problems:
             mark, style = SEVERITY_SYMBOL[problem.severity], SEVERITY_STYLE[problem.severity]
             if problem.resolved:
@@ -329,7 +352,7 @@ class TriageScreen(Screen[None]):
                 Text(problem.location or "-"),  # `app/[id]/page.tsx` is no markup
                 str(problem.count),
                 _clock(problem.first_seen),
-                _clock(problem.last_seen),
+                *([_clock(problem.last_seen)] if last_seen else []),
                 key=problem.fingerprint,
             )
         if chosen is not None and chosen in self.problems:

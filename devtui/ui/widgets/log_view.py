@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
+from bisect import bisect_right
 from typing import ClassVar, Final
 
 from rich.segment import Segment
@@ -89,6 +91,9 @@ class LogView(ScrollView, can_focus=True):
 
     following: var[bool] = var(True)
     """Whether new output scrolls the view to the end."""
+    wrap: var[bool] = var(False)
+    """Long lines continue on the next rows instead of being cut (then no sideways
+    scrolling); the gutter mark and the merged view's name stay at the left either way."""
     unseen: var[int] = var(0)
     """Lines added while not following."""
 
@@ -129,6 +134,8 @@ class LogView(ScrollView, can_focus=True):
         self._pending_unseen = 0
         self.current_match: int | None = None
         """Line number of the search match `n`/`N` last moved to."""
+        self._wrap_starts: array[int] = array("l")
+        """While wrapping: the first view row of each shown line (ascending)."""
 
     # ------------------------------------------------------------------ content
 
@@ -172,7 +179,7 @@ class LogView(ScrollView, can_focus=True):
         if number is None:
             return False
         self.following = False
-        row = self.buffer.row_of(number)
+        row = self.row_of_line(self.buffer.row_of(number))
         self.scroll_to(y=max(0, row - 2), animate=False, immediate=True, force=True)
         self.refresh()
         return True
@@ -195,11 +202,32 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Changed(self))
 
+    @property
+    def lead_cells(self) -> int:
+        """Cells at the left that never scroll or wrap: the gutter (mark or stderr bar),
+        and in the merged view the process name."""
+        return 1 + (self._prefix_width + 3 if self.prefixes else 0)
+
+    @property
+    def wrap_width(self) -> int:
+        """Cells of a line's text per row while wrapping."""
+        return max(10, self.scrollable_content_region.width - self.lead_cells)
+
     def _resize(self) -> None:
-        width = min(self.buffer.width, MAX_SHOWN_CHARS + 40) + 1
-        if self.prefixes:
-            width += self._prefix_width + 3
-        size = Size(width, len(self.buffer))
+        if self.wrap:
+            body = self.wrap_width
+            starts = array("l")
+            row = 0
+            for length in self.buffer.text_lengths():
+                starts.append(row)
+                row += max(1, -(-min(length, MAX_SHOWN_CHARS + 80) // body))
+            self._wrap_starts = starts
+            size = Size(self.scrollable_content_region.width, row)
+        else:
+            width = min(self.buffer.width, MAX_SHOWN_CHARS + 40) + 1
+            if self.prefixes:
+                width += self._prefix_width + 3
+            size = Size(width, len(self.buffer))
         old = self.virtual_size
         if size == old:
             return
@@ -216,6 +244,30 @@ class LogView(ScrollView, can_focus=True):
             self._scroll_update(size)
         else:
             self.virtual_size = size
+
+    # ------------------------------------------------------------------ rows
+
+    def row_of_line(self, view_row: int) -> int:
+        """The first screen row (of the virtual height) of the line at `view_row`."""
+        if not self.wrap or not self._wrap_starts:
+            return view_row
+        return self._wrap_starts[min(view_row, len(self._wrap_starts) - 1)]
+
+    def line_at_row(self, row: int) -> tuple[int, int]:
+        """(view row of the line shown at screen row `row`, which of its rows it is)."""
+        if not self.wrap or not self._wrap_starts:
+            return row, 0
+        index = max(0, bisect_right(self._wrap_starts, row) - 1)
+        return index, row - self._wrap_starts[index]
+
+    def watch_wrap(self) -> None:
+        self.scroll_to(x=0, animate=False, immediate=True, force=True)
+        self._cache.clear()
+        self._resize()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.refresh()
+        self.post_message(self.Changed(self))
 
     # ------------------------------------------------------------------ following
 
@@ -251,11 +303,17 @@ class LogView(ScrollView, can_focus=True):
     def position(self) -> tuple[int, int, int]:
         """(first row shown, last row shown, rows in the view), 1-based, for the title."""
         total = len(self.buffer)
-        first = min(total, int(self.scroll_y) + 1)
-        return first, min(total, int(self.scroll_y) + self.size.height), total
+        top = int(self.scroll_y)
+        first = min(total, self.line_at_row(top)[0] + 1)
+        bottom = max(top, min(self.virtual_size.height, top + self.size.height) - 1)
+        return first, min(total, self.line_at_row(bottom)[0] + 1), total
 
     def on_resize(self) -> None:
-        """Zoom, a layout toggle or a terminal resize keep a following pane at the end."""
+        """Zoom, a layout toggle or a terminal resize keep a following pane at the end
+        (and wrapped lines take the new width)."""
+        if self.wrap:
+            self._cache.clear()
+            self._resize()
         if self.following:
             self.call_after_refresh(self.follow)
 
@@ -273,7 +331,8 @@ class LogView(ScrollView, can_focus=True):
         """Move to the next (or previous) search match; returns its line number."""
         after = self.current_match
         if after is None and len(self.buffer):  # the first time, start from the top row shown
-            top = self.buffer.number_at(min(int(self.scroll_y), len(self.buffer) - 1))
+            view_row = self.line_at_row(int(self.scroll_y))[0]
+            top = self.buffer.number_at(min(view_row, len(self.buffer) - 1))
             after = top if backwards else top - 1
         target = self.buffer.next_match(after, backwards)
         if target is None:
@@ -282,7 +341,7 @@ class LogView(ScrollView, can_focus=True):
             if number is not None:
                 self._cache.discard(number)
         self.current_match = target
-        row = self.buffer.row_of(target)
+        row = self.row_of_line(self.buffer.row_of(target))
         self.following = False
         self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
@@ -312,9 +371,10 @@ class LogView(ScrollView, can_focus=True):
         row = scroll_y + y
         width = self.size.width
         rich_style = self._style("base")
-        if row >= len(self.buffer):
+        view_row, part = self.line_at_row(row)
+        if view_row >= len(self.buffer) or row >= self.virtual_size.height:
             return Strip.blank(width, rich_style)
-        number = self.buffer.number_at(row)
+        number = self.buffer.number_at(view_row)
         cached = self._cache.get(number)
         if cached is None:
             entry = self.buffer.entry(number)
@@ -325,7 +385,17 @@ class LogView(ScrollView, can_focus=True):
             segments, cell_length = self._render_entry(number, entry)
             cached = KeptRow(segments, cell_length, pad)
             self._cache[number] = cached
-        return cached.shown(scroll_x, width).apply_offsets(scroll_x, row)
+        lead = self.lead_cells
+        if self.wrap:  # this row's part of the line, after the lead (blank after the first)
+            body = self.wrap_width
+            start = cached.shown(0, lead) if part == 0 else Strip.blank(lead, cached.pad)
+            strip = Strip.join([start, cached.shown(lead + part * body, width - lead)])
+            return strip.apply_offsets(0, row)
+        if scroll_x == 0 or width <= lead:
+            return cached.shown(scroll_x, width).apply_offsets(scroll_x, row)
+        # Sideways: the lead (the ✖ mark, the process name) stays where it is.
+        strip = Strip.join([cached.shown(0, lead), cached.shown(lead + scroll_x, width - lead)])
+        return strip.apply_offsets(scroll_x, row)
 
     def _render_entry(self, number: int, entry: Entry) -> tuple[list[Segment], int]:
         """The line's segments and its width in cells."""
@@ -382,8 +452,12 @@ class LogView(ScrollView, can_focus=True):
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected rows as whole lines of text (what `y` copies)."""
-        start = selection.start.y if selection.start is not None else 0
-        end = selection.end.y + 1 if selection.end is not None else len(self.buffer)
+        start = self.line_at_row(selection.start.y)[0] if selection.start is not None else 0
+        end = (
+            self.line_at_row(selection.end.y)[0] + 1
+            if selection.end is not None
+            else len(self.buffer)
+        )
         lines = [entry.text for entry in self.buffer.entries(start, end)]
         return "\n".join(lines), "\n"
 

@@ -68,25 +68,39 @@ class StatusEntry(Static):
         self.refresh()
 
     def render(self) -> Text:
+        """The entry, fitted to its width: what matters most is never cut (the state,
+        the stale marker with its time and reason, the URL); the memory figure and then
+        the push summary give way first on a narrow terminal."""
         status = self.status
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(f"{STATE_SYMBOL[status.state]} ")
-        text.append(status.name, self._name_style + Style(bold=True))
-        text.append(f"  {state_detail(status, time.time(), self.since)}")
+        parts: list[tuple[int, Text]] = []  # (importance: 0 most, Text), in display order
+        head = Text(f"{STATE_SYMBOL[status.state]} ")
+        head.append(status.name, self._name_style + Style(bold=True))
+        parts.append((0, head))
+        # What it waits on (starting… 12 s) matters; "ready in 78ms" gives way to the URL.
+        detail = Text(state_detail(status, time.time(), self.since))
+        parts.append((1 if is_waiting(status) else 2, detail))
+        if status.stale_since is not None and status.state.is_running:
+            stale = f"stale since {clock_time(status.stale_since)}: {status.stale_cause}"
+            parts.append((0, Text(stale, Style(bold=True))))
+        if status.url:
+            parts.append((1, Text(status.url, Style(link=status.url, underline=True))))
         if self.memory is not None and status.state.is_running:
-            text.append("  ")
-            text.append(memory_summary(self.memory), MEMORY_STYLE[self.memory.level])
+            parts.append((4, Text(memory_summary(self.memory), MEMORY_STYLE[self.memory.level])))
         pushes = push_summary(status) if status.kind == "convex" else ""
         if pushes:
-            text.append(f"  {pushes}", Style(dim=True))
-        if status.url:
-            text.append("  ")
-            text.append(status.url, Style(link=status.url, underline=True))
-        if status.stale_since is not None and status.state.is_running:
-            text.append(
-                f"  stale since {clock_time(status.stale_since)}: {status.stale_cause}",
-                Style(bold=True),
-            )
+            parts.append((3, Text(pushes, Style(dim=True))))
+        width = self.size.width or 10_000
+        while len(parts) > 1 and sum(p.cell_len + 2 for _, p in parts) - 2 > width:
+            least = max(importance for importance, _ in parts)
+            if least == 0:
+                break
+            index = max(i for i, (importance, _) in enumerate(parts) if importance == least)
+            del parts[index]
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        for index, (_, part) in enumerate(parts):
+            if index:
+                text.append("  ")
+            text.append_text(part)
         return text
 
     def on_click(self) -> None:
