@@ -24,7 +24,8 @@ def intro(process: ProcessConfig) -> str:
     """What devtui says before handing the terminal over."""
     shown = " ".join(first_run_command(process))
     return (
-        f"devtui: no Convex deployment is configured for {process.cwd} yet.\n"
+        f"devtui: no Convex deployment is configured for {process.cwd} yet (or this machine "
+        "is not logged in to it).\n"
         f"devtui: running `{shown}` here first, so it can ask its first-run questions "
         "(as the Convex template's predev does); the dashboard opens when it is done.\n\n"
     )

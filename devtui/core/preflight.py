@@ -166,7 +166,22 @@ def unconfigured_convex(config: Config, environ: Mapping[str, str]) -> ProcessCo
         values = {**env_file_values(process.cwd), **environ, **dict(process.env)}
         if not any(values.get(name, "").strip() for name in DEPLOYMENT_VARIABLES):
             return process
+        if _needs_login(values, environ):
+            return process
     return None
+
+
+def _needs_login(values: Mapping[str, str], environ: Mapping[str, str]) -> bool:
+    """A cloud deployment named (`dev:happy-animal-123`) with no deploy key, on a machine
+    the CLI has never logged in on (no access token in ~/.convex/config.json): its first
+    `convex dev` asks to log in."""
+    deployment = values.get("CONVEX_DEPLOYMENT", "").strip()
+    if not deployment.startswith(("dev:", "prod:", "preview:")):
+        return False  # local and anonymous deployments need no login
+    if values.get("CONVEX_DEPLOY_KEY", "").strip():
+        return False
+    home = Path(environ.get("HOME") or Path.home())
+    return not (home / ".convex" / "config.json").is_file()
 
 
 def runs_package(command: tuple[str, ...], package: str) -> bool:
@@ -188,8 +203,9 @@ def no_deployment_message(process: ProcessConfig) -> str:
     """What `ci` says (exit 2) when `process` has no deployment configured."""
     return (
         f"{process.name}: no Convex deployment is configured for {process.cwd} (no "
-        "CONVEX_DEPLOYMENT in the environment, .env.local or .env), and `convex dev` cannot "
-        "ask its first-run questions without a terminal.\n"
+        "CONVEX_DEPLOYMENT in the environment, .env.local or .env), or this machine is not "
+        "logged in to the one named (no ~/.convex/config.json), and `convex dev` cannot ask "
+        "its first-run questions without a terminal.\n"
         "Set one of: CONVEX_DEPLOY_KEY (a deploy key from the Convex dashboard, for CI), "
         "CONVEX_DEPLOYMENT (e.g. dev:happy-animal-123), or for a self-hosted backend "
         f"{' and '.join(SELF_HOSTED_VARIABLES)}; or run `npx convex dev --once` once in a "

@@ -142,7 +142,15 @@ def test_no_deployment_stops_ci_naming_what_to_set(tmp_path: Path) -> None:
     config = discover(cwd=root, environ={})
     assert unconfigured_convex(config, {}) is not None
     (root / ".env.local").write_text("CONVEX_DEPLOYMENT=dev:happy-animal-123\n")
-    assert unconfigured_convex(config, {}) is None
+    home = tmp_path / "home"
+    home.mkdir()
+    # A cloud deployment, but never logged in on this machine: the CLI would ask to log in.
+    assert unconfigured_convex(config, {"HOME": str(home)}) is not None
+    (home / ".convex").mkdir()
+    (home / ".convex" / "config.json").write_text('{"accessToken": "x"}')
+    assert unconfigured_convex(config, {"HOME": str(home)}) is None
+    (root / ".env.local").write_text("CONVEX_DEPLOYMENT=anonymous:anonymous-app\n")
+    assert unconfigured_convex(config, {"HOME": str(tmp_path)}) is None, "local: no login"
     (root / ".env.local").unlink()
     assert unconfigured_convex(config, {"CONVEX_DEPLOY_KEY": "prod:x|y"}) is None
 
@@ -186,3 +194,18 @@ def test_headless_up_without_a_terminal_refuses_to_let_convex_ask(tmp_path: Path
     code, _, err = cli("up", "--headless")
     assert code == ExitCode.USAGE
     assert "no Convex deployment is configured" in err
+
+
+def test_npx_refusing_to_download_is_named_with_the_install_hint() -> None:
+    from devtui.core.config.discover import demo_config
+
+    config = demo_config(Path.cwd(), "ok")
+    detector = ProblemDetector("convex", config.rules_for(config.processes["convex"]))
+    line = 'npm error npx canceled due to missing packages and no YES option: ["convex@1.48.0"]'
+    found = [f.problem for f in detector.feed("stderr", [line], 1, 1.0)] + detector.flush()
+    [problem] = found
+    assert problem.rule == "npx-missing-packages"
+    assert problem.message == (
+        'npx would have to download "convex@1.48.0": the project\'s packages are not installed'
+    )
+    assert "npm install" in problem.fix and "pnpm install" in problem.fix

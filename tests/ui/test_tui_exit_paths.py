@@ -141,6 +141,9 @@ def test_leaving_the_tui_leaves_nothing_behind(tmp_path: Path, path: str) -> Non
             terminal.pump()
         assert devtui.poll() == code
         assert survivors(processes) == []
+        if path in ("q", "Ctrl-C"):  # the last line says the stop had to kill
+            terminal.pump()
+            assert b"needed SIGKILL (it ignored SIGINT and SIGTERM)" in terminal.screen
         leftovers = logged_leftovers(tmp_path / ".devtui" / "logs")
         for mode in ("setsid", "daemon", "wiped"):
             assert f'"{escapees[mode]} ' in leftovers, f"the {mode} escapee was not named"
