@@ -14,13 +14,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from devtui.core.memory import MemoryTrack, mib
 from devtui.ui.format import MEMORY_STYLE, memory_summary
-from devtui.ui.keys import PALETTE, BarKey, bar_keys, bindings_of, from_screen
 from devtui.ui.plot import LABEL_WIDTH, bar_plot
+from devtui.ui.screens.keyed import KeyedScreen
 from devtui.ui.widgets.key_bar import KeyBar
 
 PLOT_HEIGHT = 4
@@ -30,8 +29,10 @@ if TYPE_CHECKING:
     from devtui.ui.app import DevtuiApp
 
 
-class MemoryScreen(Screen[None]):
+class MemoryScreen(KeyedScreen):
     """Plots and numbers of every process's memory; the chosen one's process tree."""
+
+    HELP_TITLE = "memory keys"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "close", "Back", key_display="Esc", tooltip="Back to the dashboard"),
@@ -66,21 +67,7 @@ class MemoryScreen(Screen[None]):
                     yield Static(id=f"memory-head-{name}", classes="memory-head")
                     yield Static(id=f"memory-plot-{name}", classes="memory-plot")
         yield DataTable(id="memory-children", cursor_type="row", zebra_stripes=True)
-        yield KeyBar(self._bar_keys, id="memory-keys")
-
-    def key_bindings(self) -> list[Binding]:
-        """This screen's keys and the app's: its help, bar and palette are built from them."""
-        return bindings_of(self.BINDINGS) + from_screen(
-            [*bindings_of(type(self.app).BINDINGS), PALETTE]
-        )
-
-    def _bar_keys(self) -> list[BarKey]:
-        return bar_keys(self.key_bindings(), frozenset({"close", "help"}), lambda _: True)
-
-    def action_help(self) -> None:
-        from devtui.ui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen("memory keys", self.key_bindings()))
+        yield KeyBar(self.bar_keys, id="memory-keys")
 
     def on_mount(self) -> None:
         table = self.query_one("#memory-children", DataTable)

@@ -13,13 +13,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from devtui.core.problems import Problem
-from devtui.ui.keys import PALETTE, BarKey, bar_keys, bindings_of, from_screen
 from devtui.ui.problem_text import counts_text, open_problems, problem_details, problem_row
+from devtui.ui.screens.keyed import KeyedScreen
 from devtui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -29,8 +28,10 @@ WIDE = 120
 """From this many columns the list and the details sit side by side."""
 
 
-class ProblemsScreen(Screen[None]):
+class ProblemsScreen(KeyedScreen):
     """The list of problems with the chosen one's explanation and fix."""
+
+    HELP_TITLE = "problems keys"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,p", "close", "Back", key_display="Esc", tooltip="Back to the dashboard"),
@@ -66,21 +67,7 @@ class ProblemsScreen(Screen[None]):
             yield OptionList(id="problem-list")
             with VerticalScroll(id="problem-details-scroll"):
                 yield Static(id="problem-details")
-        yield KeyBar(self._bar_keys, id="problems-keys")
-
-    def key_bindings(self) -> list[Binding]:
-        """This screen's keys and the app's: its help, bar and palette are built from them."""
-        return bindings_of(self.BINDINGS) + from_screen(
-            [*bindings_of(type(self.app).BINDINGS), PALETTE]
-        )
-
-    def _bar_keys(self) -> list[BarKey]:
-        return bar_keys(self.key_bindings(), frozenset({"close", "help"}), lambda _: True)
-
-    def action_help(self) -> None:
-        from devtui.ui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen("problems keys", self.key_bindings()))
+        yield KeyBar(self.bar_keys, id="problems-keys")
 
     def on_mount(self) -> None:
         self.refresh_problems()

@@ -23,7 +23,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -40,15 +39,9 @@ from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
 from devtui.ui.format import name_styles
-from devtui.ui.keys import (
-    APP_KEYS,
-    PALETTE,
-    BarKey,
-    bar_keys,
-    bindings_of,
-    from_screen,
-)
+from devtui.ui.keys import APP_KEYS, BarKey, bar_keys
 from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
+from devtui.ui.screens.keyed import KeyedScreen
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.log_view import coloured_text
 from devtui.ui.widgets.session_lines import SessionLines
@@ -64,7 +57,7 @@ FILTERS: Final = Binding.Group("Filters (session)")
 PROBLEM: Final = Binding.Group("The chosen problem")
 
 
-class TriageScreen(Screen[None]):
+class TriageScreen(KeyedScreen):
     """Problems table with occurrences in context, and the session's lines."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -559,11 +552,6 @@ class TriageScreen(Screen[None]):
             text.append(f"  {self.status_note}", style="dim")
         self.query_one("#session-status", Static).update(text)
 
-    def key_bindings(self) -> list[Binding]:
-        """This screen's keys and the app's (quit, the palette): help, bar and palette."""
-        app = from_screen(bindings_of(type(self.app).BINDINGS)) + from_screen([PALETTE])
-        return bindings_of(self.BINDINGS) + app
-
     def bar_keys(self) -> list[BarKey]:
         """The key bar of the tab shown (every key works in both tabs)."""
         shown = self.BAR[self.query_one(TabbedContent).active or "problems"]
@@ -580,11 +568,8 @@ class TriageScreen(Screen[None]):
             keys = [replace(k, word="quit") if k.action == "screen.back" else k for k in keys]
         return keys
 
-    def action_help(self) -> None:
-        from devtui.ui.screens.help import HelpScreen
-
-        title = "devtui triage keys" if not self.live else "triage keys"
-        self.app.push_screen(HelpScreen(title, self.key_bindings()))
+    def help_title(self) -> str:
+        return "triage keys" if self.live else "devtui triage keys"
 
     def _update_keys(self) -> None:
         self.query_one("#triage-bar", KeyBar).refresh_keys()

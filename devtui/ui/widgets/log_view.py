@@ -194,7 +194,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def rebuild(self) -> None:
-        """Re-render after the filter or search changed."""
+        """Re-render after the filter, the search or wrapping changed."""
         self._cache.clear()
         self._resize()
         if self.following:
@@ -262,12 +262,7 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_wrap(self) -> None:
         self.scroll_to(x=0, animate=False, immediate=True, force=True)
-        self._cache.clear()
-        self._resize()
-        if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        self.refresh()
-        self.post_message(self.Changed(self))
+        self.rebuild()  # every row renders again, at its new height
 
     # ------------------------------------------------------------------ following
 
