@@ -723,7 +723,12 @@ async def test_notices_take_their_own_line_and_never_cover_the_panes(
         await pilot.pause()
         notice = dash(app).query_one(NoticeBar)
         assert notice.display and notice.text.startswith("✖ convex ran out of memory")
-        assert notice.text.endswith("(+1 earlier)")
+        app.notify("x " * 60, title="A long one")  # two rows of text under its rule
+        await pilot.pause()
+        assert notice.region.height == 3
+        app.notify("convex ran out of memory. Press H to restart it.", severity="error")
+        await pilot.pause()
+        assert notice.text.endswith("(+3 earlier)")
         assert not app._notifications, "no toast (it would cover the panes)"
         for name in ("convex", "vite"):
             assert not dash(app).view(name).region.overlaps(notice.region), name

@@ -14,6 +14,7 @@ from devtui.core.events import ProcessState
 from devtui.core.preflight import INSTALL_PROCESS, MissingPackages, with_install_step
 from devtui.core.session import RunSession
 from devtui.ui.app import DevtuiApp
+from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.status_strip import StatusStrip
 from tests.helpers import child, make_config
 
@@ -54,6 +55,10 @@ async def test_i_runs_the_install_in_a_pane_and_the_stack_starts_after_it(
         assert problem.rule == "dependencies-not-installed" and "npm install" in problem.fix
         assert "press i to run npm install" in str(strip.entry(INSTALL_PROCESS).render())
         assert not (tmp_path / "node_modules").exists(), "nothing ran before the key"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        bar = app.dashboard.query_one(KeyBar)
+        assert ("i", "install") in [(k.key, k.word) for k in bar.shown], "kept while offered"
         await pilot.press("i")
         await wait_until(pilot, lambda: supervisor.status("web").state is S.READY)
         assert supervisor.status(INSTALL_PROCESS).state is S.EXITED
@@ -62,6 +67,7 @@ async def test_i_runs_the_install_in_a_pane_and_the_stack_starts_after_it(
         assert "added 1 packages in 0.2s" in pane
         assert supervisor.problems.all()[0].resolved
         assert app.dashboard.check_action("install", ()) is False, "i is offered no more"
+        assert "i" not in [k.key for k in bar.shown]
         await pilot.press("q")
         await wait_until(pilot, lambda: app.return_value is not None, timeout=30)
     assert app.return_value == 0

@@ -59,8 +59,8 @@ PANES: Final = Binding.Group("Panes")
 SEARCH: Final = Binding.Group("Search and filter")
 PROCESSES: Final = Binding.Group("Processes (the selected one)")
 SCREENS: Final = Binding.Group("Problems, memory and triage")
-KEPT_KEYS: Final = frozenset({"help", "app.quit", "problems", "app.command_palette"})
-"""The key bar keeps these at any width."""
+KEPT_KEYS: Final = frozenset({"help", "app.quit", "problems", "app.command_palette", "install"})
+"""The key bar keeps these at any width (`install` only shows while it is offered)."""
 
 
 NOTED_STATES: Final = frozenset(
