@@ -403,6 +403,10 @@ class DevtuiApp(App[int]):
             timeout=6,
         )
 
+    def show_problem_lines(self, problem: Problem) -> None:
+        """Back on the dashboard, with the problem's lines shown in its pane."""
+        self.dashboard.show_problem_lines(problem)
+
     def open_in_editor(self, problem: Problem) -> None:
         """Open the problem's file at its line in $VISUAL / $EDITOR."""
         if not problem.file:

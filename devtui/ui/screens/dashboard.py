@@ -6,7 +6,7 @@ it keeps no process state of its own beyond what it displays.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final, cast
 
 from rich.style import Style
 from textual import events, on, work
@@ -46,9 +46,6 @@ from devtui.ui.widgets.notice_bar import NoticeBar
 from devtui.ui.widgets.problems_bar import ProblemsBar
 from devtui.ui.widgets.query_bar import QueryBar
 from devtui.ui.widgets.status_strip import StatusEntry, StatusStrip
-
-if TYPE_CHECKING:
-    from devtui.ui.app import DevtuiApp
 
 ALL = "all"
 """The merged view's pane name."""
@@ -111,6 +108,10 @@ def newest_error_block(problems: list[Problem], process: str) -> Problem | None:
     return max(
         printed, key=lambda p: (not p.resolved, max(p.occurrence_seqs, default=0), p.last_seen)
     )
+
+
+if TYPE_CHECKING:
+    from devtui.ui.host import ScreenHost
 
 
 class DashboardScreen(Screen[None]):
@@ -322,12 +323,9 @@ class DashboardScreen(Screen[None]):
             bar.refresh_keys()
 
     @property
-    def devtui(self) -> DevtuiApp:
-        """The app, typed."""
-        from devtui.ui.app import DevtuiApp
-
-        assert isinstance(self.app, DevtuiApp)
-        return self.app
+    def devtui(self) -> ScreenHost:
+        """The app, as this screen may use it."""
+        return cast("ScreenHost", self.app)
 
     # ------------------------------------------------------------------ layout
 

@@ -7,7 +7,7 @@ itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -25,8 +25,9 @@ from devtui.ui.widgets.key_bar import KeyBar
 PLOT_HEIGHT = 4
 """Rows of each process's plot."""
 
+
 if TYPE_CHECKING:
-    from devtui.ui.app import DevtuiApp
+    from devtui.ui.host import ScreenHost
 
 
 class MemoryScreen(KeyedScreen):
@@ -52,12 +53,9 @@ class MemoryScreen(KeyedScreen):
         self.chosen = chosen if chosen in names else (names[0] if names else None)
 
     @property
-    def devtui(self) -> DevtuiApp:
-        """The app, typed."""
-        from devtui.ui.app import DevtuiApp
-
-        assert isinstance(self.app, DevtuiApp)
-        return self.app
+    def devtui(self) -> ScreenHost:
+        """The app, as this screen may use it."""
+        return cast("ScreenHost", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="memory-title")

@@ -7,7 +7,7 @@ or jump to the problem's lines in its pane. It changes nothing in the core.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,11 +21,12 @@ from devtui.ui.problem_text import counts_text, open_problems, problem_details, 
 from devtui.ui.screens.keyed import KeyedScreen
 from devtui.ui.widgets.key_bar import KeyBar
 
-if TYPE_CHECKING:
-    from devtui.ui.app import DevtuiApp
-
 WIDE = 120
 """From this many columns the list and the details sit side by side."""
+
+
+if TYPE_CHECKING:
+    from devtui.ui.host import ScreenHost
 
 
 class ProblemsScreen(KeyedScreen):
@@ -54,12 +55,9 @@ class ProblemsScreen(KeyedScreen):
         self._problems: list[Problem] = []
 
     @property
-    def devtui(self) -> DevtuiApp:
-        """The app, typed."""
-        from devtui.ui.app import DevtuiApp
-
-        assert isinstance(self.app, DevtuiApp)
-        return self.app
+    def devtui(self) -> ScreenHost:
+        """The app, as this screen may use it."""
+        return cast("ScreenHost", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="problems-title")
@@ -145,7 +143,7 @@ class ProblemsScreen(KeyedScreen):
             self.notify(f"{problem.rule} did not come from output lines", timeout=3)
             return
         self.dismiss()
-        self.devtui.dashboard.show_problem_lines(problem)
+        self.devtui.show_problem_lines(problem)
 
     def action_copy(self) -> None:
         problem = self.chosen
