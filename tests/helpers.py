@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from devtui.core.bus import EventBus, Subscription
@@ -28,14 +28,14 @@ def replay(case: str, *extra: str, stem: str = "convex-dev") -> list[str]:
 
 
 def make_config(
-    processes: dict[str, dict[str, object]],
-    settings: dict[str, object] | None = None,
+    processes: Mapping[str, Mapping[str, object]],
+    settings: Mapping[str, object] | None = None,
     root: Path | None = None,
 ) -> Config:
     """A validated config from Python dicts (as if parsed from TOML)."""
-    data: dict[str, object] = {"processes": processes}
+    data: dict[str, object] = {"processes": {k: dict(v) for k, v in processes.items()}}
     if settings is not None:
-        data["settings"] = settings
+        data["settings"] = dict(settings)
     return build_config(data, file="test.toml", root=root or Path.cwd(), origin="test")
 
 

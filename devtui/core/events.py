@@ -134,11 +134,6 @@ class OutputLines:
     def __len__(self) -> int:
         return len(self.raws)
 
-    @property
-    def last_seq(self) -> int:
-        """Sequence number of the last line."""
-        return self.first_seq + len(self.raws) - 1
-
     def lines(self) -> list[OutputLine]:
         """One `OutputLine` per line."""
         process, stream, at, first = self.process, self.stream, self.at, self.first_seq

@@ -98,8 +98,6 @@ class LiveLint:
         """Fingerprint → finding of each lint problem open now."""
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.checks = 0
-        """How many lint passes have completed (tests wait on it)."""
 
     @property
     def folder(self) -> str:
@@ -168,7 +166,6 @@ class LiveLint:
     async def _check(self, changed: tuple[str, ...]) -> None:
         report = await asyncio.to_thread(self._linter.lint)
         self._apply(report, changed)
-        self.checks += 1
 
     def _apply(self, report: LintReport, changed: tuple[str, ...]) -> None:
         at = self._clock()

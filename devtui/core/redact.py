@@ -211,7 +211,7 @@ class PemTracker:
     def lines(self, stream: tuple[str, str], raws: list[str]) -> list[str]:
         """`raws` of `stream` (process, pipe) with the lines inside a key replaced."""
         inside = stream in self._inside
-        if not inside and not any("PRIVATE KEY-----" in raw for raw in raws):
+        if not inside and not any("PRIVATE KEY" in raw for raw in raws):  # (… BLOCK too)
             return raws
         kept: list[str] = []
         for raw in raws:

@@ -33,6 +33,7 @@ from devtui.core.problems import Problem, ProblemBook
 from devtui.core.process import ChildProcess
 from devtui.core.push_attempts import PushAttempts
 from devtui.core.readiness import OutputWatcher, ReadySignal
+from devtui.core.redact import PemTracker
 from devtui.core.sightings import report_sighting
 from devtui.core.units import format_seconds
 
@@ -98,6 +99,8 @@ class ProcessSlot:
         self.healthy = False
         """Ready, and has not failed since (a push failure or an exit clears it)."""
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._keys = PemTracker()
+        """Follows private keys printed over several lines, per stream."""
         """The last output lines (ANSI-stripped), both streams, in arrival order."""
         self.on_state_change: Callable[[], None] = lambda: None
         """Called after every state change (the supervisor recomputes staleness)."""
@@ -294,10 +297,13 @@ class ProcessSlot:
         texts = strip_ansi_lines(raws)
         first = self._seq + 1
         self._seq += len(raws)
-        self.tail.extend(texts[-TAIL_LINES:])
+        # What problems and last lines quote never holds a private key's body (its lines
+        # look like nothing alone); the panes and readiness see the output as it came.
+        quoted = self._keys.lines((self.name, stream), texts)
+        self.tail.extend(quoted[-TAIL_LINES:])
         watcher = self._watcher
         signals = watcher.scan(texts, stream) if watcher is not None and not watcher.idle else []
-        findings = self._detector.feed(stream, texts, first, at)
+        findings = self._detector.feed(stream, quoted, first, at)
         steps: list[tuple[int, Finding | ReadySignal]] = [(f.after, f) for f in findings]
         if signals:
             steps += [(signal.index + 1, signal) for signal in signals]

@@ -25,6 +25,13 @@ from devtui.core.events import (
 )
 from devtui.core.problems import Problem, Severity
 from devtui.core.units import clock_time, format_seconds
+from devtui.core.vocabulary import (
+    SEVERITY_SYMBOL,
+    SEVERITY_TONE,
+    STATE_SYMBOL,
+    STATE_TONE,
+    Tone,
+)
 from devtui.headless.colour import BLUE, DIM, GREEN, RED, YELLOW
 
 
@@ -40,28 +47,21 @@ class Diagnostic:
     """Indented lines under the headline (e.g. a process's last output)."""
 
 
+TONE_COLOUR: dict[Tone, str] = {
+    "good": GREEN,
+    "bad": RED,
+    "warn": YELLOW,
+    "busy": BLUE,
+    "quiet": DIM,
+    "plain": "",
+}
+"""The core's tones in the headless printer's colours."""
 _STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
-    ProcessState.WAITING: ("…", DIM),
-    ProcessState.STARTING: ("▶", BLUE),
-    ProcessState.CONNECTING: ("…", YELLOW),
-    ProcessState.UNREACHABLE: ("✖", RED),
-    ProcessState.PUSHING: ("●", BLUE),
-    ProcessState.READY: ("✔", GREEN),
-    ProcessState.PUSH_FAILED: ("✖", RED),
-    ProcessState.RESTARTING: ("↻", YELLOW),
-    ProcessState.STOPPING: ("■", DIM),
-    ProcessState.EXITED: ("■", ""),
-    ProcessState.CRASHED: ("✖", RED),
-    ProcessState.OOM: ("✖", RED),
-    ProcessState.STOPPED: ("■", DIM),
-    ProcessState.CRASH_LOOP: ("✖", RED),
-    ProcessState.BLOCKED: ("✖", RED),
-    ProcessState.FAILED: ("✖", RED),
+    state: (STATE_SYMBOL[state], TONE_COLOUR[STATE_TONE[state]]) for state in ProcessState
 }
 SEVERITY_LOOK: dict[Severity, tuple[str, str]] = {  # (mark, colour) of a problem line
-    Severity.ERROR: ("✖", RED),
-    Severity.WARNING: ("⚠", YELLOW),
-    Severity.INFO: ("ℹ", BLUE),
+    severity: (SEVERITY_SYMBOL[severity], TONE_COLOUR[SEVERITY_TONE[severity]])
+    for severity in Severity
 }
 
 

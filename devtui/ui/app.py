@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 from textual import events, work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -43,6 +43,7 @@ from devtui.core.signals import (
 )
 from devtui.errors import ExitCode
 from devtui.handoff import run_first_convex_dev_async
+from devtui.ui.compat import stop_input_thread
 from devtui.ui.editor import EditorCommand, EditorNotSet, editor_command
 from devtui.ui.format import name_styles
 from devtui.ui.keys import APP_KEYS, QUIT_WORDS, screen_commands, textual_extras
@@ -53,12 +54,7 @@ from devtui.ui.screens.memory import MemoryScreen
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
-from devtui.ui.terminal_guard import (
-    STALL_S,
-    StallWatchdog,
-    ignore_resume_on_dead_terminal,
-    stop_input_thread,
-)
+from devtui.ui.terminal_guard import STALL_S, StallWatchdog, ignore_resume_on_dead_terminal
 from devtui.ui.widgets.log_view import LogView
 from devtui.ui.widgets.notice_bar import NoticeBar
 
@@ -500,7 +496,7 @@ class DevtuiApp(App[int]):
         """Show every key of the dashboard and the app."""
         self.push_screen(HelpScreen("devtui keys", self.dashboard.key_bindings(), HELP_NOTES))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: the actions of the screen it was opened on, from its bindings
         (their descriptions, never Textual's key names), then one Quit, Theme and
         Screenshot (Textual's Keys panel and Maximize are devtui's ? and z)."""

@@ -15,27 +15,12 @@ from rich.style import Style
 from devtui.core.events import MemorySampled, ProcessState, ProcessStatus
 from devtui.core.memory import mib
 from devtui.core.units import clock_time, format_seconds
+from devtui.core.vocabulary import STATE_SYMBOL as CORE_STATE_SYMBOL
 
 SPARK: Final = "▁▂▃▄▅▆▇█"
 
-STATE_SYMBOL: Final[dict[ProcessState, str]] = {
-    ProcessState.WAITING: "…",
-    ProcessState.STARTING: "◌",
-    ProcessState.CONNECTING: "◌",
-    ProcessState.UNREACHABLE: "✖",
-    ProcessState.PUSHING: "◌",
-    ProcessState.READY: "●",
-    ProcessState.PUSH_FAILED: "✖",
-    ProcessState.RESTARTING: "↻",
-    ProcessState.STOPPING: "■",
-    ProcessState.EXITED: "■",
-    ProcessState.CRASHED: "✖",
-    ProcessState.OOM: "✖",
-    ProcessState.STOPPED: "■",
-    ProcessState.CRASH_LOOP: "✖",
-    ProcessState.BLOCKED: "✖",
-    ProcessState.FAILED: "✖",
-}
+STATE_SYMBOL: Final = CORE_STATE_SYMBOL
+"""The core's vocabulary (the strip, pane notes and titles use it)."""
 
 
 NAME_COLOURS: Final = ("cyan", "magenta", "green", "yellow", "blue", "red")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -202,7 +202,7 @@ def fit_bar(keys: list[BarKey], width: int, gap: int = 2) -> list[BarKey]:
     return [key for key in keys if id(key) in chosen]
 
 
-def screen_commands(screen: Screen[object]) -> Iterator[SystemCommand]:
+def screen_commands(screen: Screen[Any]) -> Iterator[SystemCommand]:
     """Palette commands for `screen`'s own actions (not the app's: those come once),
     from `key_bindings()` where the screen has it, else its BINDINGS; actions the screen
     turns off now (`check_action`) are left out."""

@@ -15,8 +15,10 @@ from rich.text import Text
 
 from devtui.core.problems import SEVERITY_RANK, Problem, Severity
 from devtui.core.units import clock_time
+from devtui.core.vocabulary import SEVERITY_SYMBOL as CORE_SEVERITY_SYMBOL
 
-SEVERITY_SYMBOL: Final = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "•"}
+SEVERITY_SYMBOL: Final = CORE_SEVERITY_SYMBOL
+"""The core's vocabulary."""
 SEVERITY_STYLE: Final = {
     Severity.ERROR: Style(color="red", bold=True),
     Severity.WARNING: Style(color="yellow", bold=True),

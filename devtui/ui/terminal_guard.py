@@ -35,15 +35,6 @@ POLL_S: Final = 1.0
 """How often the watchdog looks."""
 
 
-def stop_input_thread(app: object) -> None:
-    """Stop Textual's input thread: on a closed terminal its `select` says stdin is ready
-    and `read` returns nothing, for ever, a core spinning while devtui shuts down."""
-    driver = getattr(app, "_driver", None)  # Textual's: the driver of a running app
-    exit_event = getattr(driver, "exit_event", None)  # LinuxDriver ends its loop on it
-    if exit_event is not None and hasattr(exit_event, "set"):
-        exit_event.set()
-
-
 def ignore_resume_on_dead_terminal(fd: int) -> None:
     """Wrap the SIGCONT handler in place (Textual's) so it runs only while `fd` answers.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,7 +34,7 @@ class TriageApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.triage)
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: the triage screen's actions (from its bindings), Quit, Theme."""
         yield from screen_commands(screen)
         yield SystemCommand("Quit", "Quit triage", self.action_quit)

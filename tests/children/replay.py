@@ -95,7 +95,7 @@ def main() -> int:
         time.sleep(args.line_delay)
     while args.hold:
         time.sleep(3600)
-    return args.exit
+    return int(args.exit)
 
 
 def repeat_first_failure(plan: list[tuple[int, bytes]], times: int) -> list[tuple[int, bytes]]:

@@ -11,7 +11,9 @@ import time
 
 
 def main() -> int:
-    write = lambda data: os.write(1, data)  # noqa: E731 - raw writes, no buffering
+    def write(data: bytes) -> None:  # raw writes, no buffering
+        os.write(1, data)
+
     write(b"crlf line\r\n")
     write(b"progress 10%\rprogress 50%\rprogress 100%\n")
     write(b"bad utf8 \xff\xfe end\n")

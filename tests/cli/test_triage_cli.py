@@ -73,7 +73,7 @@ def test_text_summary_lists_each_problem(tmp_path: Path) -> None:
     assert lines[1] == "  test stack"
     assert lines[3] == "  15 output lines from convex, vite"
     assert lines[5] == "2 problems: 1 warning, 1 resolved"
-    assert "⚠ convex  deployment-retrying  ×1" in out
+    assert "▲ convex  deployment-retrying  ×1" in out
     assert "✔ convex  node-builtin-in-v8  convex/ai.ts:1:27  ×2  (resolved)" in out
     assert "    Retrying request (attempt 2/6)" in out
     assert "\x1b" not in out

@@ -112,3 +112,38 @@ async def test_a_stop_shows_its_steps_and_the_end_says_sigkill_was_needed(
     assert final.state is S.STOPPED and final.killed
     assert final.reason == "stopped by devtui with SIGKILL (it ignored SIGINT and SIGTERM)"
     assert (final.stop_signal, final.kill_at) == (None, None)
+
+
+async def test_a_problem_never_quotes_the_body_of_a_private_key(
+    tmp_path: Path, run: StartStack
+) -> None:
+    from devtui.core.config.validate import build_config
+    from devtui.core.events import ProblemDetected
+    from tests.secrets_corpus import PGP_KEY, PGP_SECRET
+
+    steps = ["out:BOOM the next lines belong to this problem", *(f"out:{line}" for line in PGP_KEY)]
+    config = build_config(
+        {
+            "processes": {"app": {"command": child("scripted.py", *steps, "hold")}},
+            "rules": [
+                {
+                    "id": "boom",
+                    "title": "Boom",
+                    "start": "BOOM",
+                    "continue": ".*",  # a block that takes in whatever follows
+                    "message": "boom",
+                    "max_lines": 20,
+                }
+            ],
+        },
+        file="devtui.toml",
+        root=tmp_path,
+        origin="test",
+    )
+    supervisor, recorder = await run(config)
+    detected = await recorder.wait_for(lambda e: isinstance(e, ProblemDetected), timeout=10)
+    assert isinstance(detected, ProblemDetected)
+    lines = "\n".join(detected.problem.lines)
+    assert "BOOM" in lines and "-----BEGIN" in lines
+    assert PGP_SECRET not in lines
+    assert PGP_SECRET not in "\n".join(supervisor.last_lines("app"))

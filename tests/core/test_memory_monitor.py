@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 
@@ -34,10 +34,11 @@ def output(recorder: EventRecorder, process: str) -> list[str]:
     return [line.text for line in recorder.lines(process)]
 
 
-def is_state(process: str, state: ProcessState) -> Callable[[Any], bool]:
-    return lambda e: (
-        isinstance(e, ProcessStateChanged) and e.process == process and e.state is state
-    )
+def is_state(process: str, state: ProcessState) -> Callable[[Any], TypeGuard[ProcessStateChanged]]:
+    def matches(e: Any) -> TypeGuard[ProcessStateChanged]:
+        return isinstance(e, ProcessStateChanged) and e.process == process and e.state is state
+
+    return matches
 
 
 async def test_a_growing_process_crosses_its_warning_then_its_limit(run: StartStack) -> None:
@@ -145,7 +146,8 @@ async def test_a_healthy_stack_with_a_64_mib_heap_limit_raises_no_warning(
         timeout=20,
     )
     await recorder.wait_for(
-        lambda e: isinstance(e, MemorySampled) and e.at > recorder.events[0].at + 4, timeout=20
+        lambda e: isinstance(e, MemorySampled) and e.at > getattr(recorder.events[0], "at", 0) + 4,
+        timeout=20,
     )
     sampled = samples(recorder, "convex")
     last = sampled[-1]

@@ -19,6 +19,7 @@ from devtui.core.events import (
     ProblemResolved,
     ProblemUpdated,
     ProcessState,
+    ProcessStateChanged,
     PushSettled,
 )
 from devtui.core.problems import Problem
@@ -224,7 +225,7 @@ async def test_a_transient_deployment_error_is_one_warning_resolved_at_ready(
     retrying = [
         e.reason
         for e in recorder.events
-        if getattr(e, "state", None) is S.PUSHING and "failed" in getattr(e, "reason", "")
+        if isinstance(e, ProcessStateChanged) and e.state is S.PUSHING and "failed" in e.reason
     ]
     assert retrying == [
         "the deployment http://127.0.0.1:40629 failed; the CLI pushes again in 331.47ms",
@@ -278,7 +279,11 @@ async def test_unreachable_before_any_push_is_connecting_then_unreachable(
     states = recorder.states("convex")
     assert S.PUSH_FAILED not in states and S.PUSHING not in states
     assert states == [S.STARTING] + [S.CONNECTING] * 4 + [S.UNREACHABLE, S.EXITED]
-    reasons = [e.reason for e in recorder.events if getattr(e, "state", None) is S.CONNECTING]
+    reasons = [
+        e.reason
+        for e in recorder.events
+        if isinstance(e, ProcessStateChanged) and e.state is S.CONNECTING
+    ]
     assert reasons[0] == (
         "cannot reach the deployment http://127.0.0.1:9 yet; the CLI is retrying (attempt 3/6)"
     )

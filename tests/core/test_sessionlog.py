@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
@@ -103,7 +104,6 @@ def test_rotation_keeps_the_newest_and_deletes_only_devtuis_own_logs(tmp_path: P
 
 
 def test_rotation_never_deletes_a_log_a_running_devtui_writes(tmp_path: Path) -> None:
-    import fcntl
 
     live = tmp_path / "session-20261120-000000-1.jsonl"
     live.write_text('{"kind":"session","version":1}\n')
@@ -125,7 +125,6 @@ def test_another_rotation_never_deletes_a_log_being_created(
 ) -> None:
     """Another devtui's rotation runs at the worst moment: the new file exists but is not
     locked yet. It must not see it (it used to delete it: 10 of 6,000 in a race run)."""
-    import fcntl
 
     from devtui.core import sessionlog
 
@@ -137,7 +136,7 @@ def test_another_rotation_never_deletes_a_log_being_created(
             rotated.append(rotate(tmp_path, 0))  # keep none: delete all it may
         real_flock(fd, operation)
 
-    monkeypatch.setattr(sessionlog.fcntl, "flock", flock_after_a_rotation)
+    monkeypatch.setattr(fcntl, "flock", flock_after_a_rotation)  # the module sessionlog uses
     path, fd = sessionlog._create_file(tmp_path)
     try:
         assert rotated == [[]], "the rotation saw the new file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,10 @@ from tests.triage_log import LogBuilder, story
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> TriageSession:
+def session(tmp_path: Path) -> Iterator[TriageSession]:
     opened = TriageSession(story(tmp_path / "session-1.jsonl"))
     opened.build()
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

@@ -11,10 +11,7 @@ from devtui.core.events import (
     ChildMemory,
     Event,
     OutputLines,
-    ProblemDetected,
-    ProblemRepeated,
     ProblemResolved,
-    ProblemUpdated,
     ProcessState,
     ProcessStateChanged,
     ProcessStatus,
@@ -24,6 +21,8 @@ from devtui.core.memory import MIB, Thresholds, TreeMemory
 from devtui.core.memory_monitor import MemoryMonitor
 from devtui.core.problems import Problem, ProblemBook, Severity
 from devtui.core.redact import Redactor
+from devtui.core.sessionlog import SessionLog
+from devtui.core.sightings import report_sighting
 from tests.helpers import make_config
 
 
@@ -85,7 +84,7 @@ class FakeSession:
         ]
         self.supervisor = FakeSupervisor(statuses, self.bus, config)
         self.warnings: list[str] = []
-        self.log = None
+        self.log: SessionLog | None = None
         self.closed: tuple[int | None, str] | None = None
         self._seq: dict[str, int] = {}
 
@@ -120,7 +119,7 @@ class FakeSession:
             "reason": reason,
             **changes,
         }
-        status = ProcessStatus(**fields)  # type: ignore[arg-type]
+        status = ProcessStatus(**fields)
         self.supervisor._statuses[name] = status
         event = ProcessStateChanged(name, state, old.state, reason, at, status)
         self.publish(event)
@@ -152,10 +151,7 @@ class FakeSession:
 
     def problem(self, problem: Problem) -> Problem:
         """Record a sighting in the book and publish it, as a process slot does."""
-        stored, change = self.supervisor.problems.record(problem)
-        events = {"new": ProblemDetected, "repeat": ProblemRepeated, "update": ProblemUpdated}
-        self.publish(events[change](stored))
-        return stored
+        return report_sighting(self.supervisor.problems, self.bus, problem)
 
     def resolve(self, problem: Problem) -> None:
         """Resolve a problem in the book and publish it."""

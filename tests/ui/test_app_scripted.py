@@ -12,6 +12,7 @@ from rich.segment import Segment
 from textual import events
 from textual.geometry import Region
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, Static
 
@@ -41,12 +42,12 @@ class RecordingApp(DevtuiApp):
         message: str,
         *,
         title: str = "",
-        severity: str = "information",  # type: ignore[override]
+        severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
         self.notes.append((title, message, severity))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)  # type: ignore[arg-type]
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
 
 @pytest.fixture
@@ -706,7 +707,7 @@ async def test_panes_note_stops_restarts_and_out_of_memory_and_the_strip_follows
     convex = [e.text for e in dash(app).view("convex").buffer.entries(0, 10)]
     assert convex == [
         "── ✖ out of memory at its heap limit 4096 MiB (killed by SIGABRT)",
-        "── ◌ starting: npx convex dev (NODE_OPTIONS=--max-old-space-size=8192)",
+        "── ▶ starting: npx convex dev (NODE_OPTIONS=--max-old-space-size=8192)",
     ]
     assert len(dash(app).view("all").buffer) == 4  # the merged view tells the story too
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -51,7 +52,10 @@ async def test_the_status_strip_shows_tree_memory_coloured_by_threshold(
     text = entry.render()
     # 208 + 30 MiB, +2 MiB a second once start-up (the first 30 s) is over
     assert "238 MiB ↗ 120 MiB/min" in text.plain
-    assert any(span.style.color and span.style.color.name == "yellow" for span in text.spans)
+    assert any(
+        isinstance(span.style, Style) and span.style.color and span.style.color.name == "yellow"
+        for span in text.spans
+    )
     # The crossing is a warning problem.
     assert [p.rule for p in session.supervisor.problems.all()] == ["memory-high"]
     # No figure for a process that is not running.

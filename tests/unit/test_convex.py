@@ -19,7 +19,7 @@ def stderr_lines(case: str) -> list[str]:
 
 def steps(case: str) -> list[tuple[str, float | None]]:
     cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
-    found = []
+    found: list[tuple[str, float | None]] = []
     for line in stderr_lines(case):
         signal = cycle.observe(line)
         if signal is not None and signal.kind != "deployment":
@@ -61,7 +61,8 @@ def test_coloured_output_gives_the_same_cycle_once_stripped() -> None:
 
 
 def test_slow_push_duration() -> None:
-    assert steps("slow")[-1] == ("ready", pytest.approx(21.02))
+    kind, seconds = steps("slow")[-1]
+    assert kind == "ready" and seconds == pytest.approx(21.02)
 
 
 def test_failed_push_then_fix_then_ready() -> None:

@@ -123,6 +123,7 @@ def test_the_same_failure_on_every_push_is_one_problem_counted_per_push() -> Non
     [problem] = detect([("stderr", three_pushes)], "convex")
     assert (problem.rule, problem.count) == ("node-builtin-in-v8", 3)
     assert problem.first_seen < problem.last_seen
+    assert problem.first_seq is not None
     assert problem.occurrence_seqs[0] > problem.first_seq  # the latest push's lines
 
 

@@ -115,7 +115,9 @@ def test_summary_table_and_json_agree() -> None:
     ]
     assert lines[2].split() == ["vite", "waiting", "-", "-", "0", "-", "-"]
     document = json_summary(4, "problem: x", statuses, [], None, peaks)
-    convex, vite = document["processes"]  # type: ignore[misc]
+    processes = document["processes"]
+    assert isinstance(processes, list)
+    convex, vite = processes
     assert convex == {
         "name": "convex",
         "kind": "convex",

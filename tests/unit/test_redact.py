@@ -7,7 +7,7 @@ import json
 import pytest
 
 from devtui.core.redact import REDACTED, PemTracker, Redactor, secret_values
-from tests.secrets_corpus import CORPUS, PEM_KEY, PEM_SECRET
+from tests.secrets_corpus import CORPUS, PEM_KEY, PEM_SECRET, PGP_KEY, PGP_SECRET
 
 
 def test_convex_deploy_and_admin_keys() -> None:
@@ -72,6 +72,10 @@ def test_a_private_key_over_several_lines_is_redacted_whole() -> None:
     assert kept[0] == "before" and kept[-1] == "after"
     assert not any(PEM_SECRET in line or PEM_KEY[2] in line for line in kept)
     assert "\n".join(PEM_KEY) not in Redactor().redact("\n".join(PEM_KEY))
+    # An OpenPGP block (`… PRIVATE KEY BLOCK-----`), a line at a time as a child prints it.
+    pgp = PemTracker()
+    shown = [line for raw in PGP_KEY for line in pgp.lines(("app", "stdout"), [raw])]
+    assert PGP_SECRET not in "\n".join(shown) and shown[-1] == REDACTED
     assert PEM_SECRET not in Redactor().redact("key: " + "\n".join(PEM_KEY))
 
 

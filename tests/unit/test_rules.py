@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,16 @@ from tests.helpers import child
 PROCESSES: dict[str, object] = {"convex": {"kind": "convex", "command": child("scripted.py")}}
 
 
-def config_with_rules(rules: list[dict[str, object]], tmp_path: Path) -> object:
+def config_with_rules(rules: Sequence[object], tmp_path: Path) -> object:
     return build_config(
-        {"processes": PROCESSES, "rules": rules}, file="devtui.toml", root=tmp_path, origin="t"
+        {"processes": PROCESSES, "rules": list(rules)},
+        file="devtui.toml",
+        root=tmp_path,
+        origin="t",
     )
 
 
-def problems_of(rules: list[dict[str, object]], tmp_path: Path) -> list[str]:
+def problems_of(rules: Sequence[object], tmp_path: Path) -> list[str]:
     with pytest.raises(ConfigError) as raised:
         config_with_rules(rules, tmp_path)
     return [str(p) for p in raised.value.problems]

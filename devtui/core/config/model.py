@@ -162,10 +162,6 @@ class Config:
         """The absolute session-log folder."""
         return (self.root / self.settings.log_dir).resolve()
 
-    def dependents_of(self, name: str) -> list[str]:
-        """Processes that list `name` in `depends_on`."""
-        return [p.name for p in self.processes.values() if name in p.depends_on]
-
     def start_levels(self) -> list[list[str]]:
         """Processes grouped by dependency depth: level 0 depends on nothing."""
         depth: dict[str, int] = {}

@@ -59,7 +59,6 @@ BUILTIN_FIELDS: Final = ("process", "deployment", "on_oom_restarts")
 name, (Convex) the deployment URL the CLI talks to, when known, and, only when the process
 has `on_oom = "restart-with-more-heap"`, how often devtui raises its heap per run (so a
 fix text can fit the configuration: its first template names it, the next does not)."""
-LOCATION_FIELDS: Final = ("file", "line", "column", "symbol")
 MAX_BLOCK_LINES: Final = 200
 MAX_STAGE: Final = 4
 """The last step of a Convex push a rule can name (tsc)."""

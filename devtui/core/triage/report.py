@@ -19,10 +19,11 @@ from devtui.core.redact import Redactor
 from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.problems import TriageProblem, occurrence_context
 from devtui.core.triage.session import TriageSession
+from devtui.core.vocabulary import SEVERITY_SYMBOL
 
 MAX_OCCURRENCES: Final = 3
 """A report shows this many of a problem's sightings (the latest), and says how many more."""
-SEVERITY_MARK: Final = {"error": "✖", "warning": "⚠", "info": "•"}
+SEVERITY_MARK: Final = {severity.value: mark for severity, mark in SEVERITY_SYMBOL.items()}
 
 
 def reports_folder(log: Path, cwd: Path) -> Path:

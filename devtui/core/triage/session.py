@@ -91,10 +91,6 @@ class TriageSession:
             names,
         )
 
-    def problem_at(self, fingerprint: str) -> TriageProblem | None:
-        """The problem with this fingerprint, if any."""
-        return next((p for p in self.problems if p.fingerprint == fingerprint), None)
-
     def close(self) -> None:
         """Release the files."""
         self.index.close()

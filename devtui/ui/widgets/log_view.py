@@ -31,6 +31,7 @@ from devtui.core.events import OutputLines
 from devtui.core.problems import Severity
 from devtui.core.terminal_text import visible_controls
 from devtui.ui.buffer import Entry, LineBuffer
+from devtui.ui.compat import grow_virtual_size
 from devtui.ui.kept_row import KeptRow
 from devtui.ui.problem_text import SEVERITY_SYMBOL
 
@@ -240,8 +241,7 @@ class LogView(ScrollView, can_focus=True):
             # Only taller, scrollbars already as they will stay: update without a layout
             # pass (as Textual's own _size_updated(layout=False) does). A layout per chunk
             # of output made the whole screen lay out again at every frame of a flood.
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
+            grow_virtual_size(self, size)
         else:
             self.virtual_size = size
 
