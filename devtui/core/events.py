@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias, TypedDict
 
 if TYPE_CHECKING:
     from devtui.core.problems import Problem
@@ -206,6 +206,38 @@ class ProcessStatus:
     """While `stopping`: when SIGKILL follows (wall clock), None once it was sent."""
     killed: bool = False
     """Its last stop needed SIGKILL (it ignored SIGINT and SIGTERM for the whole grace)."""
+
+
+class StatusChanges(TypedDict, total=False):
+    """The fields of a `ProcessStatus` a change may set (all but name, kind, state and
+    reason, which `set_state` takes by name):
+    `ProcessSlot`'s writers take them as typed keywords, so a misspelt or mistyped field
+    fails the type check instead of the line that runs it."""
+
+    pid: int | None
+    started_at: float | None
+    ready_at: float | None
+    ready_after_s: float | None
+    launch_ready_s: float | None
+    pushes: int
+    failed_pushes: int
+    push_started_at: float | None
+    last_push_s: float | None
+    push_durations: tuple[float, ...]
+    restarts: int
+    restart_at: float | None
+    exit_code: int | None
+    url: str | None
+    stale_since: float | None
+    stale_cause: str
+    ready_timed_out: bool
+    heap_mb: int | None
+    retry_in: str | None
+    oom_restarts: int
+    heap_raised: bool
+    stop_signal: str | None
+    kill_at: float | None
+    killed: bool
 
 
 @dataclass(frozen=True, slots=True)

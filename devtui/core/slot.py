@@ -13,7 +13,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Final, Literal
+from typing import Final, Literal, Unpack
 
 from devtui.core.bus import EventBus
 from devtui.core.config.model import ProcessConfig, ProcessKind
@@ -26,6 +26,7 @@ from devtui.core.events import (
     ProcessStatus,
     ProcessUpdated,
     ReadyTimedOut,
+    StatusChanges,
     Stream,
 )
 from devtui.core.lines import LineAssembler, strip_ansi_lines
@@ -121,7 +122,11 @@ class ProcessSlot:
     # ------------------------------------------------------------------ status
 
     def set_state(
-        self, state: ProcessState, reason: str, last_lines: bool = False, **changes: Any
+        self,
+        state: ProcessState,
+        reason: str,
+        last_lines: bool = False,
+        **changes: Unpack[StatusChanges],
     ) -> None:
         """Move to `state` and publish the change."""
         previous = self.status.state
@@ -149,7 +154,9 @@ class ProcessSlot:
         self.on_state_change()
 
     def update(
-        self, what: Literal["url", "stale", "stale-cause", "fresh", "stopping"], **changes: Any
+        self,
+        what: Literal["url", "stale", "stale-cause", "fresh", "stopping"],
+        **changes: Unpack[StatusChanges],
     ) -> None:
         """Change details other than the state and publish a `ProcessUpdated`."""
         self.status = replace(self.status, **changes)
@@ -244,6 +251,10 @@ class ProcessSlot:
         for problem in self._problems.resolve(self.name, at):
             self._bus.publish(ProblemResolved(problem))
         self.on_state_change()
+
+    def count_restart(self) -> None:
+        """The next launch is a restart (no event: the launch that follows says it)."""
+        self.status = replace(self.status, restarts=self.status.restarts + 1, restart_at=None)
 
     def ended(self) -> None:
         """The child and its pipes are gone: settle what the output left open."""
@@ -408,7 +419,7 @@ class ProcessSlot:
         if self.config.oneshot:
             return
         now = self._clock()
-        changes: dict[str, Any] = {"ready_at": now, "retry_in": None}
+        changes: StatusChanges = {"ready_at": now, "retry_in": None}
         if self.status.ready_after_s is None:
             changes["ready_after_s"] = round(now - self._devtui_started_at, 3)
         if self.status.launch_ready_s is None:
@@ -420,12 +431,10 @@ class ProcessSlot:
                 if push_s is not None
                 else (self.status.push_durations)
             )
-            changes.update(
-                pushes=self.status.pushes + 1,
-                last_push_s=push_s,
-                push_durations=durations[-MAX_PUSH_HISTORY:],
-                push_started_at=None,
-            )
+            changes["pushes"] = self.status.pushes + 1
+            changes["last_push_s"] = push_s
+            changes["push_durations"] = durations[-MAX_PUSH_HISTORY:]
+            changes["push_started_at"] = None
             took = f" in {format_seconds(push_s)}" if push_s is not None else ""
             attempt = self.status.pushes + self.status.failed_pushes + 1
             reason = f"push {attempt} succeeded{took}"

@@ -14,7 +14,6 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import replace
 from typing import Any, Final, Self
 
 from devtui.core.bus import EventBus
@@ -415,7 +414,7 @@ class Supervisor:
                 slot.ended()
                 if name in self._restart_requested:
                     self._restart_requested.discard(name)
-                    slot.status = _with_restart(slot.status)
+                    slot.count_restart()
                     continue
                 if caused or self._should_stay_down(name):
                     reason = _stopped_reason(code, killed=slot.status.killed)
@@ -560,7 +559,7 @@ class Supervisor:
                 ProcessState.STOPPED, "stopped while waiting to restart", restart_at=None
             )
             return False
-        slot.status = _with_restart(slot.status)
+        slot.count_restart()
         return True
 
     async def _restart_after_oom(self, slot: ProcessSlot, reason: str, code: int) -> bool:
@@ -586,7 +585,7 @@ class Supervisor:
         if self._should_stay_down(slot.name):
             slot.set_state(ProcessState.STOPPED, "stopped while waiting to restart")
             return False
-        slot.status = _with_restart(slot.status)
+        slot.count_restart()
         return True
 
     def _check_all_ended(self) -> None:
@@ -717,10 +716,6 @@ class Supervisor:
         levels = self.config.start_levels()
         extra = [n for n in self._slots if n not in self.config.processes]
         return [*levels, extra] if extra else levels
-
-
-def _with_restart(status: ProcessStatus) -> ProcessStatus:
-    return replace(status, restarts=status.restarts + 1, restart_at=None)
 
 
 def _exit_state(code: int, was_ready: bool) -> tuple[ProcessState, str]:
