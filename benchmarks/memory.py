@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from devtui.core.memory import TreeMeasurer
+from devtui.core.memory.figures import TreeMeasurer
 
 SLEEPER = "import time; time.sleep(3600)"
 PARENT = (

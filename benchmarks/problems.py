@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devtui.core.config.rules import builtin_rules
-from devtui.core.detector import ProblemDetector
-from devtui.core.lint import ConvexLinter
-from devtui.core.problems import ProblemBook
+from devtui.core.lint.linter import ConvexLinter
+from devtui.core.problems.book import ProblemBook
+from devtui.core.problems.detector import ProblemDetector
 
 REPO = Path(__file__).resolve().parents[1]
 CHUNK = 500

@@ -28,7 +28,7 @@ from typing import Any
 from textual import events
 
 from devtui.core.config import build_config
-from devtui.core.session import RunSession
+from devtui.core.run.session import RunSession
 from devtui.ui.app import DevtuiApp
 from devtui.ui.screens.dashboard import DashboardScreen
 

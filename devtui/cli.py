@@ -26,9 +26,9 @@ from devtui.core.config.checker import suggest
 from devtui.core.config.discover import display_path
 from devtui.core.config.model import ProcessConfig
 from devtui.core.config.project_files import functions_dir
-from devtui.core.descendants import kill_all_runs
-from devtui.core.groups import LIVE_GROUPS
-from devtui.core.preflight import (
+from devtui.core.run.descendants import kill_all_runs
+from devtui.core.run.groups import LIVE_GROUPS
+from devtui.core.run.preflight import (
     MissingPackages,
     hold_for_first_run,
     missing_packages,
@@ -350,8 +350,8 @@ def _run_tui(
     first_run: ProcessConfig | None = None,
 ) -> int:
     """The dashboard; imported only here, so the other commands never load Textual."""
-    from devtui.core.outcome import killed_note
-    from devtui.core.session import RunSession
+    from devtui.core.run.outcome import killed_note
+    from devtui.core.run.session import RunSession
     from devtui.ui.app import DevtuiApp
 
     session = RunSession(config, interactive=True)
@@ -446,8 +446,8 @@ def _cmd_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from devtui.core.lint import ConvexLinter
-    from devtui.core.problems import Severity
+    from devtui.core.lint.linter import ConvexLinter
+    from devtui.core.problems.book import Severity
     from devtui.headless.colour import use_colour
     from devtui.headless.lint_output import lint_annotation, lint_json, lint_text
 

@@ -16,7 +16,7 @@ import subprocess
 from typing import TextIO
 
 from devtui.core.config.model import ProcessConfig
-from devtui.core.preflight import first_run_command
+from devtui.core.run.preflight import first_run_command
 from devtui.errors import ExitCode
 
 

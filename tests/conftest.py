@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devtui.core.groups import LIVE_GROUPS
+from devtui.core.run.groups import LIVE_GROUPS
 
 
 @pytest.fixture(autouse=True)

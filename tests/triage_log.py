@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from devtui.core.logwriter import line_records
-from devtui.core.problems import Problem, Severity
-from devtui.core.sessionlog import problem_record
+from devtui.core.problems.book import Problem, Severity
+from devtui.core.sessionlog.log import problem_record
+from devtui.core.sessionlog.logwriter import line_records
 
 START = 1_795_000_000.0
 

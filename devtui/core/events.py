@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeAlias, TypedDict
 
 if TYPE_CHECKING:
-    from devtui.core.problems import Problem
+    from devtui.core.problems.book import Problem
 
 Stream: TypeAlias = Literal["stdout", "stderr"]
 """Which pipe a line came from."""

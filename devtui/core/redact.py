@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring
 from typing import Final
 
-from devtui.core.lines import strip_ansi
+from devtui.core.run.lines import strip_ansi
 
 REDACTED: Final = "[REDACTED]"
 SECRET_NAME: Final = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from devtui.core.events import ProcessState
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 
 Tone = Literal["good", "bad", "warn", "busy", "quiet", "plain"]
 """How a mark should look: good (green), bad (red), warn (yellow), busy (blue, something is

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems.book import Problem, Severity
 
 AnnotationChoice = Literal["auto", "github", "none"]
 

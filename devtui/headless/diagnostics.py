@@ -23,7 +23,7 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems.book import Problem, Severity
 from devtui.core.units import clock_time, format_seconds
 from devtui.core.vocabulary import (
     SEVERITY_SYMBOL,

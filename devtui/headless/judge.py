@@ -23,8 +23,8 @@ from devtui.core.events import (
     PushSettled,
     ReadyTimedOut,
 )
-from devtui.core.problems import SEVERITY_RANK, Problem, Severity
-from devtui.core.slot import OOM_RULE
+from devtui.core.problems.book import SEVERITY_RANK, Problem, Severity
+from devtui.core.run.slot import OOM_RULE
 from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
 from devtui.headless.diagnostics import problem_headline

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from devtui.core.lint import LintFinding, LintReport
-from devtui.core.problems import Severity
+from devtui.core.lint.linter import LintFinding, LintReport
+from devtui.core.problems.book import Severity
 from devtui.headless.annotations import workflow_command
 from devtui.headless.colour import BOLD, DIM, RED, RESET, YELLOW
 

@@ -20,9 +20,9 @@ from typing import Any, Literal, TextIO
 from devtui.core.bus import Subscription
 from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
-from devtui.core.outcome import killed_note, up_outcome
-from devtui.core.session import RunSession
-from devtui.core.signals import (
+from devtui.core.run.outcome import killed_note, up_outcome
+from devtui.core.run.session import RunSession
+from devtui.core.run.signals import (
     STDOUT_GONE,
     STOP_CODES,
     ShutdownRequests,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 from devtui.headless.colour import BOLD, DIM, GREEN, Palette
 from devtui.headless.diagnostics import SEVERITY_LOOK
 

@@ -33,9 +33,9 @@ from devtui.core.events import (
     ProblemResolved,
     ProblemUpdated,
 )
-from devtui.core.outcome import up_outcome
-from devtui.core.problems import Problem
-from devtui.core.signals import (
+from devtui.core.problems.book import Problem
+from devtui.core.run.outcome import up_outcome
+from devtui.core.run.signals import (
     QUIT_REQUEST,
     ShutdownRequests,
     StopRequest,

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final, NamedTuple
 
 from devtui.core.events import OutputLines, Stream
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 from devtui.core.query import FilterQuery, SearchQuery
 
 MAX_MARKS: Final = 20_000

@@ -13,7 +13,7 @@ from typing import Final
 from rich.style import Style
 
 from devtui.core.events import MemorySampled, ProcessState, ProcessStatus
-from devtui.core.memory import mib
+from devtui.core.memory.figures import mib
 from devtui.core.units import clock_time, format_seconds
 from devtui.core.vocabulary import STATE_SYMBOL as CORE_STATE_SYMBOL
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from devtui.core.problems import Problem
+from devtui.core.problems.book import Problem
 from devtui.ui.session import StackSession
 
 

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from devtui.core.problems import SEVERITY_RANK, Problem, Severity
+from devtui.core.problems.book import SEVERITY_RANK, Problem, Severity
 from devtui.core.units import clock_time
 from devtui.core.vocabulary import SEVERITY_SYMBOL as CORE_SEVERITY_SYMBOL
 

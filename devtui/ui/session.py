@@ -12,10 +12,10 @@ from typing import Protocol
 from devtui.core.bus import EventBus
 from devtui.core.config.model import Config
 from devtui.core.events import ProcessStatus
-from devtui.core.memory_monitor import MemoryMonitor
-from devtui.core.problems import ProblemBook
+from devtui.core.memory.monitor import MemoryMonitor
+from devtui.core.problems.book import ProblemBook
 from devtui.core.redact import Redactor
-from devtui.core.sessionlog import SessionLog
+from devtui.core.sessionlog.log import SessionLog
 
 
 class StackControls(Protocol):

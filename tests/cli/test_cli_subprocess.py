@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from devtui.core.signals import REPEAT_WINDOW_S
+from devtui.core.run.signals import REPEAT_WINDOW_S
 from tests.helpers import CHILDREN, REPO
 
 

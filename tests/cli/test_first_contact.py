@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from devtui.core.config.discover import discover
-from devtui.core.detector import ProblemDetector
-from devtui.core.preflight import missing_packages, runs_convex_dev, unconfigured_convex
+from devtui.core.problems.detector import ProblemDetector
+from devtui.core.run.preflight import missing_packages, runs_convex_dev, unconfigured_convex
 from devtui.errors import ExitCode
 from tests.cli.test_cli import cli
 from tests.helpers import CHILDREN

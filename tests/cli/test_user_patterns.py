@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from devtui.core.patterns import TextPattern, TimeLimitedPattern, compile_user_pattern
+from devtui.core.problems.patterns import TextPattern, TimeLimitedPattern, compile_user_pattern
 from devtui.errors import ExitCode
 from tests.cli.test_cli import cli, scripted_cmd
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from devtui.core.config import Config
-from devtui.core.supervisor import Supervisor
+from devtui.core.run.supervisor import Supervisor
 from tests.helpers import EventRecorder
 
 StartStack = Callable[..., Awaitable[tuple[Supervisor, EventRecorder]]]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psutil
 
-from devtui.core.descendants import Descendants
 from devtui.core.events import DescendantsLeft, ProcessState
+from devtui.core.run.descendants import Descendants
 from tests.core.conftest import StartStack
 from tests.escape_stack import ESCAPEE
 from tests.helpers import EventRecorder, make_config
@@ -164,7 +164,7 @@ def test_marks_of_another_run_are_not_ours(tmp_path: Path) -> None:
 def test_a_pid_now_held_by_another_process_is_never_signalled() -> None:
     """Descendants are remembered with their start time: once one died and its pid went
     to a stranger, the stranger must not get the stop signals."""
-    from devtui.core.groups import started_at, the_same
+    from devtui.core.run.groups import started_at, the_same
 
     stranger = psutil.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

@@ -18,9 +18,9 @@ from devtui.core.events import (
     ProblemRepeated,
     ProblemResolved,
 )
-from devtui.core.livelint import LiveLint
-from devtui.core.problems import ProblemBook
-from devtui.core.session import RunSession
+from devtui.core.lint.live import LiveLint
+from devtui.core.problems.book import ProblemBook
+from devtui.core.run.session import RunSession
 from tests.helpers import EventRecorder, child, make_config
 
 BROKEN = 'import { createHash } from "crypto";\nexport const h = createHash;\n'

@@ -18,7 +18,7 @@ from devtui.core.events import (
     ProcessState,
     ProcessStateChanged,
 )
-from devtui.core.memory import MIB
+from devtui.core.memory.figures import MIB
 from tests.core.conftest import StartStack
 from tests.helpers import CHILDREN, EventRecorder, child, make_config
 

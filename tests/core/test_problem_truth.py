@@ -22,7 +22,7 @@ from devtui.core.events import (
     ProcessStateChanged,
     PushSettled,
 )
-from devtui.core.problems import Problem
+from devtui.core.problems.book import Problem
 from tests.core.conftest import StartStack
 from tests.helpers import EventRecorder, child, make_config, replay
 
@@ -309,7 +309,7 @@ async def test_lint_and_the_push_are_one_problem_with_two_sources(
         settings={"keep_logs": 0, "memory_interval": 0},
         root=tmp_path,
     )
-    from devtui.core.session import RunSession
+    from devtui.core.run.session import RunSession
 
     session = RunSession(config)
     recorder = EventRecorder(session.bus)

@@ -12,8 +12,8 @@ from pathlib import Path
 import psutil
 
 from devtui.core.events import Stream
-from devtui.core.lines import LineAssembler
-from devtui.core.process import ChildProcess
+from devtui.core.run.lines import LineAssembler
+from devtui.core.run.process import ChildProcess
 from tests.helpers import child
 
 
@@ -152,7 +152,7 @@ async def test_a_child_that_exits_at_once_is_not_an_error() -> None:
 def test_the_safety_net_kills_and_names_live_groups_only() -> None:
     import subprocess
 
-    from devtui.core.groups import GroupRegistry
+    from devtui.core.run.groups import GroupRegistry
 
     registry = GroupRegistry()
     sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)

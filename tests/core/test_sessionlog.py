@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from devtui.core.events import ProcessState
-from devtui.core.session import RunSession
-from devtui.core.sessionlog import rotate
+from devtui.core.run.session import RunSession
+from devtui.core.sessionlog.log import rotate
 from tests.helpers import EventRecorder, child, make_config
 
 
@@ -126,7 +126,7 @@ def test_another_rotation_never_deletes_a_log_being_created(
     """Another devtui's rotation runs at the worst moment: the new file exists but is not
     locked yet. It must not see it (it used to delete it: 10 of 6,000 in a race run)."""
 
-    from devtui.core import sessionlog
+    from devtui.core.sessionlog import log as sessionlog
 
     real_flock = fcntl.flock
     rotated: list[list[Path]] = []
@@ -248,7 +248,7 @@ def test_devtuis_folder_ignores_itself_so_the_repository_stays_clean(tmp_path: P
     import shutil
     import subprocess
 
-    from devtui.core.sessionlog import private_folder
+    from devtui.core.sessionlog.log import private_folder
 
     if shutil.which("git") is None:
         pytest.skip("git is not installed")

@@ -19,8 +19,8 @@ from devtui.core.events import (
     ReadyTimedOut,
     SignalSent,
 )
-from devtui.core.restart import RestartTiming
-from devtui.core.supervisor import Supervisor
+from devtui.core.run.restart import RestartTiming
+from devtui.core.run.supervisor import Supervisor
 from tests.core.conftest import StartStack
 from tests.helpers import EventRecorder, child, make_config, replay
 

@@ -17,12 +17,12 @@ from devtui.core.events import (
     ProcessStatus,
     Stream,
 )
-from devtui.core.memory import MIB, Thresholds, TreeMemory
-from devtui.core.memory_monitor import MemoryMonitor
-from devtui.core.problems import Problem, ProblemBook, Severity
+from devtui.core.memory.figures import MIB, Thresholds, TreeMemory
+from devtui.core.memory.monitor import MemoryMonitor
+from devtui.core.problems.book import Problem, ProblemBook, Severity
+from devtui.core.problems.sightings import report_sighting
 from devtui.core.redact import Redactor
-from devtui.core.sessionlog import SessionLog
-from devtui.core.sightings import report_sighting
+from devtui.core.sessionlog.log import SessionLog
 from tests.helpers import make_config
 
 

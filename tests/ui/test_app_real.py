@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from devtui.core.config import demo_config
 from devtui.core.events import ProcessState
-from devtui.core.session import RunSession
+from devtui.core.run.session import RunSession
 from devtui.demo.project import prepare
 from devtui.ui.app import DevtuiApp
 from devtui.ui.screens.triage import TriageScreen

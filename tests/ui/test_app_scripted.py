@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, Static
 
 from devtui.core.events import DescendantsLeft, ProblemDetected, ProcessState, ProcessUpdated
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems.book import Problem, Severity
 from devtui.ui.app import DevtuiApp
 from devtui.ui.keys import help_sections
 from devtui.ui.screens.dashboard import DashboardScreen

@@ -11,8 +11,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from devtui.core.events import ProcessState
-from devtui.core.preflight import INSTALL_PROCESS, MissingPackages, with_install_step
-from devtui.core.session import RunSession
+from devtui.core.run.preflight import INSTALL_PROCESS, MissingPackages, with_install_step
+from devtui.core.run.session import RunSession
 from devtui.ui.app import DevtuiApp
 from devtui.ui.widgets.key_bar import KeyBar
 from devtui.ui.widgets.status_strip import StatusStrip

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from devtui.core.events import ProcessState
-from devtui.core.memory import MIB
+from devtui.core.memory.figures import MIB
 from devtui.ui.plot import bar_plot
 from devtui.ui.screens.memory import MemoryScreen
 from devtui.ui.widgets.status_strip import StatusStrip

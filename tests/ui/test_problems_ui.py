@@ -17,7 +17,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 from devtui.ui.editor import EditorNotSet, editor_command
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.widgets.problems_bar import ProblemsBar

@@ -16,7 +16,7 @@ from devtui.core.config import (
     missing_executables,
     render_config,
 )
-from devtui.core.restart import RestartPolicy
+from devtui.core.run.restart import RestartPolicy
 from devtui.errors import DevtuiError, ExitCode
 from tests.helpers import REPO, make_config
 

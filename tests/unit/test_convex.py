@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from devtui.core.convex import PushCycle, parse_push_duration
-from devtui.core.lines import strip_ansi
-from devtui.core.readiness import DEFAULT_CONVEX_READY
+from devtui.core.run.convex import PushCycle, parse_push_duration
+from devtui.core.run.lines import strip_ansi
+from devtui.core.run.readiness import DEFAULT_CONVEX_READY
 from tests.helpers import FIXTURES
 
 
@@ -113,7 +113,7 @@ def test_ready_on_an_excluded_stream_does_not_count() -> None:
 )
 def test_the_unreachable_state_and_its_problem_read_the_same_lines(line: str) -> None:
     from devtui.core.config.rules import builtin_rules
-    from devtui.core.detector import ProblemDetector
+    from devtui.core.problems.detector import ProblemDetector
 
     cycle = PushCycle(re.compile(re.escape(DEFAULT_CONVEX_READY)))
     signal = cycle.observe(line)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from devtui.core.config.rules import builtin_rules
-from devtui.core.detector import ProblemDetector
 from devtui.core.events import Stream
-from devtui.core.lines import strip_ansi
-from devtui.core.locate import SourceLocator
-from devtui.core.problems import Problem, ProblemBook
+from devtui.core.problems.book import Problem, ProblemBook
+from devtui.core.problems.detector import ProblemDetector
+from devtui.core.problems.locate import SourceLocator
+from devtui.core.run.lines import strip_ansi
 from tests.helpers import FIXTURES
 
 CAPTURE_ROOT = Path("/home/dev/app")

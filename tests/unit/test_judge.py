@@ -10,7 +10,7 @@ from devtui.core.events import (
     ProcessStatus,
     ReadyTimedOut,
 )
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems.book import Problem, Severity
 from devtui.errors import ExitCode
 from devtui.headless.judge import CiJudge, Verdict
 
@@ -90,7 +90,7 @@ def test_ready_timeout_is_exit_3() -> None:
 def test_a_repeated_signal_within_the_window_is_an_echo_not_a_second_request() -> None:
     import signal
 
-    from devtui.core.signals import ShutdownRequests, signal_request
+    from devtui.core.run.signals import ShutdownRequests, signal_request
 
     now = [0.0]
     requests = ShutdownRequests(lambda: now[0])
@@ -103,7 +103,7 @@ def test_a_repeated_signal_within_the_window_is_an_echo_not_a_second_request() -
 
 
 def test_a_second_quit_key_means_now_however_soon() -> None:
-    from devtui.core.signals import QUIT_REQUEST, ShutdownRequests
+    from devtui.core.run.signals import QUIT_REQUEST, ShutdownRequests
 
     now = [0.0]
     requests = ShutdownRequests(lambda: now[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devtui.core.lines import LineAssembler, strip_ansi, strip_ansi_lines
+from devtui.core.run.lines import LineAssembler, strip_ansi, strip_ansi_lines
 
 
 def assemble(*chunks: bytes, limit: int | None = None) -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from devtui.core.jsmodule import read_module
-from devtui.core.lint import ConvexLinter, LintFinding
+from devtui.core.lint.jsmodule import read_module
+from devtui.core.lint.linter import ConvexLinter, LintFinding
 from tests.helpers import FIXTURES
 
 CORPUS = FIXTURES / "lint-corpus"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from devtui.core.logwriter import copy_frames
+from devtui.core.sessionlog.logwriter import copy_frames
 
 
 def frame(header: dict[str, object], payload: bytes = b"") -> bytes:

@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
-from devtui.core.memory import MIB, MemoryTrack, ParentScanner, Thresholds, TreeMeasurer, mib
+from devtui.core.memory.figures import (
+    MIB,
+    MemoryTrack,
+    ParentScanner,
+    Thresholds,
+    TreeMeasurer,
+    mib,
+)
+from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 
 
 @pytest.mark.parametrize(

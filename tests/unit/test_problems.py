@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint, stable_text
+from devtui.core.problems.book import Problem, ProblemBook, Severity, fingerprint, stable_text
 
 
 def crypto_problem(at: float = 10.0, **changes: object) -> Problem:

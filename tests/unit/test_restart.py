@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devtui.core.restart import RestartPolicy, RestartTracker
+from devtui.core.run.restart import RestartPolicy, RestartTracker
 
 
 def test_never_does_not_restart() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from devtui.core.config import ConfigError, build_config, render_config
 from devtui.core.config.rules import builtin_rules, render
-from devtui.core.node_builtins import is_node_builtin
+from devtui.core.lint.node_builtins import is_node_builtin
 from tests.helpers import child
 
 PROCESSES: dict[str, object] = {"convex": {"kind": "convex", "command": child("scripted.py")}}
@@ -237,7 +237,7 @@ def test_column_base_within_and_superseded_by_are_checked(tmp_path: Path) -> Non
 
 
 def test_lint_reports_under_the_push_rules_ids_and_titles() -> None:
-    from devtui.core.lint import RULE_TITLES
+    from devtui.core.lint.linter import RULE_TITLES
 
     rules = {rule.id: rule for rule in builtin_rules()}
     for rule_id, title in RULE_TITLES.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devtui.core.events import ProcessState
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 from devtui.core.vocabulary import SEVERITY_SYMBOL, STATE_SYMBOL, STATE_TONE
 from devtui.headless.diagnostics import _STATE_LOOK, SEVERITY_LOOK
 from devtui.ui.format import STATE_SYMBOL as TUI_STATE_SYMBOL

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar, cast
 
-from devtui.core.patterns import (
+from devtui.core.problems.patterns import (
     BUDGET_S,
     TIME_LIMIT_S,
     PatternError,

@@ -14,8 +14,8 @@ from typing import Final
 
 from devtui.core.config.rules import Rule
 from devtui.core.events import Stream
-from devtui.core.patterns import TextPattern
-from devtui.core.restart import RestartPolicy
+from devtui.core.problems.patterns import TextPattern
+from devtui.core.run.restart import RestartPolicy
 
 
 class OomPolicy(StrEnum):

@@ -19,8 +19,8 @@ from typing import Final, Literal
 
 from devtui.core.config.checker import Checker, ConfigError, describe, suggest
 from devtui.core.config.presets import presets_dir
-from devtui.core.patterns import TextPattern, compile_user_pattern
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
+from devtui.core.problems.patterns import TextPattern, compile_user_pattern
 
 RULE_KEYS: Final = (
     "id",

@@ -32,7 +32,7 @@ from devtui.core.config.model import (
 from devtui.core.config.project_files import functions_dir
 from devtui.core.config.rules import builtin_rules, merge_rules
 from devtui.core.events import Stream
-from devtui.core.restart import RestartPolicy
+from devtui.core.run.restart import RestartPolicy
 
 TOP_LEVEL_KEYS: Final = ("settings", "processes", "rules")
 SETTINGS_KEYS: Final = tuple(f.name for f in fields(Settings))

@@ -24,8 +24,8 @@ from itertools import accumulate, compress, repeat
 from pathlib import Path
 from typing import IO, Final
 
-from devtui.core.lines import strip_ansi
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
+from devtui.core.run.lines import strip_ansi
 from devtui.core.triage.records import LINE_RECORD_PREFIX
 from devtui.core.triage.sessionfile import read_header
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from devtui.core.problems import SEVERITY_RANK, Severity, location_text
+from devtui.core.problems.book import SEVERITY_RANK, Severity, location_text
 from devtui.core.triage.index import SEVERITY_LEVEL, SessionIndex
 from devtui.core.triage.records import EventRecord
 

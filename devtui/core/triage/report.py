@@ -41,7 +41,7 @@ def write_report(folder: Path, report: str) -> Path:
     Raises:
         OSError: the folder or file cannot be written.
     """
-    from devtui.core.sessionlog import PRIVATE_FILE, private_folder
+    from devtui.core.sessionlog.log import PRIVATE_FILE, private_folder
 
     private_folder(folder)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from devtui.core.sessionlog import LOG_FORMAT_VERSION, session_logs
+from devtui.core.sessionlog.log import LOG_FORMAT_VERSION, session_logs
 from devtui.errors import UsageError
 
 HEADER_LIMIT: Final = 1 << 20

@@ -31,11 +31,11 @@ from devtui.core.events import (
     ProcessUpdated,
     ReadyTimedOut,
 )
-from devtui.core.heap import doubled_heap_mb
-from devtui.core.outcome import ended_badly
-from devtui.core.preflight import INSTALL_PROCESS
-from devtui.core.problems import Problem, Severity
+from devtui.core.problems.book import Problem, Severity
 from devtui.core.query import QueryError, compile_filter, compile_search
+from devtui.core.run.heap import doubled_heap_mb
+from devtui.core.run.outcome import ended_badly
+from devtui.core.run.preflight import INSTALL_PROCESS
 from devtui.core.units import format_seconds
 from devtui.ui.buffer import LineBuffer
 from devtui.ui.format import STATE_SYMBOL, display_state

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from devtui.core.memory import MemoryTrack, mib
+from devtui.core.memory.figures import MemoryTrack, mib
 from devtui.ui.format import MEMORY_STYLE, memory_summary
 from devtui.ui.plot import LABEL_WIDTH, bar_plot
 from devtui.ui.screens.keyed import KeyedScreen

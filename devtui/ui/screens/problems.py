@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from devtui.core.problems import Problem
+from devtui.core.problems.book import Problem
 from devtui.ui.problem_text import counts_text, open_problems, problem_details, problem_row
 from devtui.ui.screens.keyed import KeyedScreen
 from devtui.ui.widgets.key_bar import KeyBar

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from devtui.core.events import OutputLines
-from devtui.core.problems import Severity
+from devtui.core.problems.book import Severity
 from devtui.core.terminal_text import visible_controls
 from devtui.ui.buffer import Entry, LineBuffer
 from devtui.ui.compat import grow_virtual_size

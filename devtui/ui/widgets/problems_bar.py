@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.style import Style
 from textual.widgets import Static
 
-from devtui.core.problems import Problem
+from devtui.core.problems.book import Problem
 from devtui.ui.problem_text import SEVERITY_STYLE, counts_text, open_problems
 
 

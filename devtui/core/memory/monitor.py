@@ -16,7 +16,7 @@ from typing import Final
 
 from devtui.core.bus import EventBus
 from devtui.core.events import MemorySampled, MemoryThresholdCrossed, ProblemResolved
-from devtui.core.memory import (
+from devtui.core.memory.figures import (
     MemoryTrack,
     Threshold,
     Thresholds,
@@ -24,8 +24,8 @@ from devtui.core.memory import (
     TreeMemory,
     mib,
 )
-from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
-from devtui.core.sightings import report_sighting
+from devtui.core.problems.book import Problem, ProblemBook, Severity, fingerprint
+from devtui.core.problems.sightings import report_sighting
 
 RULES: Final = {"warn": "memory-high", "limit": "memory-limit"}
 """The problem each threshold makes."""

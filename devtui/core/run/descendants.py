@@ -325,7 +325,7 @@ class Descendants:
             By process, `pid command` of each one killed outside `groups` (the process
             groups and sessions the caller kills itself), so it can name them.
         """
-        from devtui.core.groups import describe
+        from devtui.core.run.groups import describe
 
         leaders = set(groups)
         killed: dict[str, list[str]] = {}

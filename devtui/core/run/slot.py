@@ -17,7 +17,6 @@ from typing import Final, Literal, Unpack
 
 from devtui.core.bus import EventBus
 from devtui.core.config.model import ProcessConfig, ProcessKind
-from devtui.core.detector import Finding, ProblemDetector
 from devtui.core.events import (
     OutputLines,
     ProblemResolved,
@@ -29,13 +28,14 @@ from devtui.core.events import (
     StatusChanges,
     Stream,
 )
-from devtui.core.lines import LineAssembler, strip_ansi_lines
-from devtui.core.problems import Problem, ProblemBook
-from devtui.core.process import ChildProcess
-from devtui.core.push_attempts import PushAttempts
-from devtui.core.readiness import OutputWatcher, ReadySignal
+from devtui.core.problems.book import Problem, ProblemBook
+from devtui.core.problems.detector import Finding, ProblemDetector
+from devtui.core.problems.push_attempts import PushAttempts
+from devtui.core.problems.sightings import report_sighting
 from devtui.core.redact import PemTracker
-from devtui.core.sightings import report_sighting
+from devtui.core.run.lines import LineAssembler, strip_ansi_lines
+from devtui.core.run.process import ChildProcess
+from devtui.core.run.readiness import OutputWatcher, ReadySignal
 from devtui.core.units import format_seconds
 
 TAIL_LINES: Final = 200

@@ -19,9 +19,6 @@ from typing import Any, Final, Self
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
 from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
-from devtui.core.deployment import deployment_url
-from devtui.core.descendants import UNMARKED, Descendants, stack_environment
-from devtui.core.detector import ProblemDetector
 from devtui.core.events import (
     STACK,
     DescendantsLeft,
@@ -32,18 +29,21 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
-from devtui.core.groups import describe
-from devtui.core.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
-from devtui.core.locate import SourceLocator
-from devtui.core.memory import MIB, Thresholds
-from devtui.core.memory_monitor import MemoryMonitor
-from devtui.core.patterns import HOOKS
-from devtui.core.problems import Problem, ProblemBook, Severity, fingerprint
-from devtui.core.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
+from devtui.core.memory.figures import MIB, Thresholds
+from devtui.core.memory.monitor import MemoryMonitor
+from devtui.core.problems.book import Problem, ProblemBook, Severity, fingerprint
+from devtui.core.problems.detector import ProblemDetector
+from devtui.core.problems.locate import SourceLocator
+from devtui.core.problems.patterns import HOOKS
+from devtui.core.problems.sightings import report_sighting
 from devtui.core.redact import Redactor, secret_values
-from devtui.core.restart import RestartTiming, RestartTracker
-from devtui.core.sightings import report_sighting
-from devtui.core.slot import ProcessSlot
+from devtui.core.run.deployment import deployment_url
+from devtui.core.run.descendants import UNMARKED, Descendants, stack_environment
+from devtui.core.run.groups import describe
+from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
+from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
+from devtui.core.run.restart import RestartTiming, RestartTracker
+from devtui.core.run.slot import ProcessSlot
 from devtui.core.units import format_seconds
 
 CAUSED_BY_DEVTUI: Final = frozenset({130, 143, -signal.SIGINT, -signal.SIGTERM})
@@ -286,7 +286,7 @@ class Supervisor:
 
     async def _track(self) -> None:
         """Without memory sampling, walk the trees every second to track descendants."""
-        from devtui.core.memory import ParentScanner
+        from devtui.core.memory.figures import ParentScanner
 
         scanner = ParentScanner()
         while True:

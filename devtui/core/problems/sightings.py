@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from devtui.core.bus import EventBus
 from devtui.core.events import ProblemDetected, ProblemRepeated, ProblemUpdated
-from devtui.core.problems import Problem, ProblemBook
+from devtui.core.problems.book import Problem, ProblemBook
 
 
 def report_sighting(book: ProblemBook, bus: EventBus, problem: Problem) -> Problem:

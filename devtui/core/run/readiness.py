@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from devtui.core.convex import PushCycle, SignalKind
 from devtui.core.events import Stream
-from devtui.core.patterns import TextPattern
+from devtui.core.problems.patterns import TextPattern
+from devtui.core.run.convex import PushCycle, SignalKind
 
 DEFAULT_CONVEX_READY: Final = "Convex functions ready!"
 

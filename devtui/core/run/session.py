@@ -15,13 +15,13 @@ from devtui import __version__
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import missing_executables
 from devtui.core.config.model import Config
-from devtui.core.problems import Problem
-from devtui.core.sessionlog import SessionLog
-from devtui.core.sightings import report_sighting
-from devtui.core.supervisor import Supervisor
+from devtui.core.problems.book import Problem
+from devtui.core.problems.sightings import report_sighting
+from devtui.core.run.supervisor import Supervisor
+from devtui.core.sessionlog.log import SessionLog
 
 if TYPE_CHECKING:
-    from devtui.core.livelint import LiveLint
+    from devtui.core.lint.live import LiveLint
 
 INTERACTIVE_READ_SIZE: Final = 64 * 1024
 """Bytes per pipe read when a TUI is attached (measured: 256 KiB reads made key presses
@@ -50,7 +50,7 @@ class RunSession:
         if config.lints:
             # Imported here: only a stack that lints pays for watchfiles and the JS lexer
             # (about 50 ms of startup before the first child could be spawned).
-            from devtui.core.livelint import LiveLint
+            from devtui.core.lint.live import LiveLint
 
             self.live_lint = LiveLint(
                 config.functions_path,

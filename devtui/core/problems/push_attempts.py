@@ -19,8 +19,8 @@ from typing import Final
 
 from devtui.core.bus import EventBus
 from devtui.core.events import ProblemResolved, PushSettled
-from devtui.core.problems import Problem, ProblemBook
-from devtui.core.sightings import report_sighting
+from devtui.core.problems.book import Problem, ProblemBook
+from devtui.core.problems.sightings import report_sighting
 
 QUIET_S: Final = 0.6
 """A failed attempt is over once its errors have been quiet this long (the CLI prints an

@@ -1,6 +1,6 @@
 """The session-log writer process: turns framed output into redacted JSON lines on disk.
 
-Run as `python -m devtui.core.logwriter FD PATH` by `SessionLog`, with FD the session log
+Run as `python -m devtui.core.sessionlog.logwriter FD PATH` by `SessionLog`, with FD the session log
 devtui created and handed over (PATH only names it in messages: the writer never opens a
 path, so it can never create the file again); it reads frames on stdin until end of file,
 so it can never outlive devtui by more than its last writes. JSON

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Final
 
 from devtui.core.config.model import Config, ProcessConfig, ProcessKind
-from devtui.core.deployment import env_file_values
-from devtui.core.problems import Problem, Severity, fingerprint
+from devtui.core.problems.book import Problem, Severity, fingerprint
+from devtui.core.run.deployment import env_file_values
 
 INSTALL_PROCESS: Final = "install"
 """The name of the install step the TUI adds when packages are missing."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from devtui.core.jslex import Token, tokenize
+from devtui.core.lint.jslex import Token, tokenize
 
 FunctionType = Literal["Query", "Mutation", "Action", "HttpAction"]
 

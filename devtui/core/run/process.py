@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from devtui.core.events import Stream
-from devtui.core.groups import (
+from devtui.core.run.groups import (
     LIVE_GROUPS,
     descendants,
     describe,
@@ -372,6 +372,6 @@ async def stop_processes(
 
 
 def _alive(pid: int) -> bool:
-    from devtui.core.groups import _is_gone
+    from devtui.core.run.groups import _is_gone
 
     return not _is_gone(pid)

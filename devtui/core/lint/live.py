@@ -22,11 +22,17 @@ import watchfiles
 
 from devtui.core.bus import EventBus
 from devtui.core.config.rules import Rule
-from devtui.core.detector import rule_fingerprint
 from devtui.core.events import FilesChanged, LintChecked, ProblemResolved
-from devtui.core.lint import SKIPPED_DIRS, SOURCE_SUFFIXES, ConvexLinter, LintFinding, LintReport
-from devtui.core.problems import Problem, ProblemBook, Severity
-from devtui.core.sightings import report_sighting
+from devtui.core.lint.linter import (
+    SKIPPED_DIRS,
+    SOURCE_SUFFIXES,
+    ConvexLinter,
+    LintFinding,
+    LintReport,
+)
+from devtui.core.problems.book import Problem, ProblemBook, Severity
+from devtui.core.problems.detector import rule_fingerprint
+from devtui.core.problems.sightings import report_sighting
 
 LINT_PROCESS: Final = "lint"
 """The process name lint problems carry."""

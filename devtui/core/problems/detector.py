@@ -20,10 +20,10 @@ from typing import Final
 
 from devtui.core.config.rules import BlockPattern, Rule, render
 from devtui.core.events import Stream
-from devtui.core.locate import SourceLocator
-from devtui.core.node_builtins import is_node_builtin
-from devtui.core.patterns import TextPattern
-from devtui.core.problems import Problem, fingerprint, stable_text
+from devtui.core.lint.node_builtins import is_node_builtin
+from devtui.core.problems.book import Problem, fingerprint, stable_text
+from devtui.core.problems.locate import SourceLocator
+from devtui.core.problems.patterns import TextPattern
 from devtui.core.redact import Redactor
 
 LIST_TESTS: Final[dict[str, Callable[[str], bool]]] = {"node-builtin": is_node_builtin}

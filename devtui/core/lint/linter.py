@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from devtui.core.jslex import LineIndex
-from devtui.core.jsmodule import ModuleFacts, read_module
-from devtui.core.node_builtins import NODE_PREFIX, is_node_builtin
-from devtui.core.problems import Severity, location_text
+from devtui.core.lint.jslex import LineIndex
+from devtui.core.lint.jsmodule import ModuleFacts, read_module
+from devtui.core.lint.node_builtins import NODE_PREFIX, is_node_builtin
+from devtui.core.problems.book import Severity, location_text
 
 SOURCE_SUFFIXES: Final = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
 """What esbuild loads as code, and what Convex accepts as entry points."""

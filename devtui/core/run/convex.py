@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from devtui.core.patterns import TextPattern
+from devtui.core.problems.patterns import TextPattern
 
 PUSH_STARTED: Final = re.compile(r"Preparing Convex functions\.\.\.")
 """`- Preparing Convex functions...`: a push begins."""

@@ -2,10 +2,11 @@
 
 Invariant: the log holds one record per output line, in order, with secrets redacted, in a
 file only its owner can read (0600 in a 0700 folder, whatever the umask). A helper process
-(`devtui.core.logwriter`) does the JSON encoding, redaction and writing on another core; it
-writes to the file devtui created (the descriptor is handed over, never a path reopened, so
-nothing can make it create the file again). The event loop only frames each chunk of output
-(one C-level join) and writes it to the helper's pipe, whose pace bounds memory. Rotation
+(`devtui.core.sessionlog.logwriter`) does the JSON encoding, redaction and writing on
+another core; it writes to the file devtui created (the descriptor is handed over, never a
+path reopened, so nothing can make it create the file again). The event loop only frames
+each chunk of output (one C-level join) and writes it to the helper's pipe, whose pace
+bounds memory. Rotation
 deletes only devtui's own session logs (by name and first record), never one a running
 devtui still writes (it holds a lock on its file), never anything else.
 """
@@ -47,8 +48,8 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
-from devtui.core.problems import Problem
-from devtui.core.process import enlarge_pipe
+from devtui.core.problems.book import Problem
+from devtui.core.run.process import enlarge_pipe
 
 LOG_FORMAT_VERSION: Final = 1
 FILE_PREFIX: Final = "session-"
@@ -258,7 +259,7 @@ class SessionLog:
             writer = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "devtui.core.logwriter",
+                "devtui.core.sessionlog.logwriter",
                 str(fd),
                 str(path),
                 stdin=asyncio.subprocess.PIPE,

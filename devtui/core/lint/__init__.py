@@ -1,0 +1,3 @@
+"""Live and one-shot lint of the Convex functions folder (a JavaScript lexer,
+module facts, the rules).
+"""

@@ -1,0 +1,3 @@
+"""Memory of each process tree: figures, thresholds and the monitor that samples
+them.
+"""

@@ -1,0 +1,3 @@
+"""The session log: its file (private, rotated) and the helper process that
+writes it.
+"""
