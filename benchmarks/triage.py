@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from devtui.core.sessionlog.logwriter import line_records
+from devtui.core.sessionlog.records import line_records
 from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.ui.triage_app import TriageApp

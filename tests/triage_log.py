@@ -7,8 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from devtui.core.problems.book import Problem, Severity
-from devtui.core.sessionlog.log import problem_record
-from devtui.core.sessionlog.logwriter import line_records
+from devtui.core.sessionlog.records import line_records, problem_record
 
 START = 1_795_000_000.0
 

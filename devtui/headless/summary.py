@@ -14,7 +14,7 @@ from pathlib import Path
 from devtui.core.events import ProcessStatus
 from devtui.core.memory.figures import MIB, mib
 from devtui.core.problems.book import Problem, Severity
-from devtui.core.sessionlog.log import problem_record
+from devtui.core.sessionlog.records import problem_record
 from devtui.core.units import format_seconds
 
 COLUMNS = ("process", "state", "ready after", "pushes", "restarts", "exit", "peak memory")

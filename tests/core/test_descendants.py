@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -152,8 +153,14 @@ async def test_orphans_that_die_under_devtui_leave_no_zombie(
 def test_marks_of_another_run_are_not_ours(tmp_path: Path) -> None:
     mine, theirs = Descendants(subreaper=False), Descendants(subreaper=False)
     env = dict(os.environ, DEVTUI_OWNER=theirs.mark("web"))
-    other = psutil.Popen([sys.executable, "-c", "import time; time.sleep(30)"], env=env)
+    other = psutil.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
+        env=env,
+        stdout=subprocess.PIPE,
+    )
     try:
+        assert other.stdout is not None
+        assert other.stdout.readline() == b"up\n"  # exec'd: /proc shows its own environment
         assert other.pid in theirs.owned("web")
         assert other.pid not in mine.owned() and other.pid not in theirs.owned("api")
     finally:

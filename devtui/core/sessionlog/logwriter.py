@@ -18,22 +18,10 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Sequence
-from json.encoder import encode_basestring
 from typing import BinaryIO, TextIO
 
 from devtui.core.redact import PemTracker, Redactor
-
-
-def line_records(process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]) -> str:
-    """The JSON lines of one chunk of output, one record per line."""
-    head = (
-        f'{{"kind":"line","time":{at:.3f},"process":{encode_basestring(process)},'
-        f'"stream":{encode_basestring(stream)},"seq":'
-    )
-    return "".join(
-        f'{head}{seq},"raw":{encode_basestring(raw)}}}\n' for seq, raw in enumerate(raws, first_seq)
-    )
+from devtui.core.sessionlog.records import line_records
 
 
 def copy_frames(source: BinaryIO, out: TextIO) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import json
 import os
-import re
 import tempfile
 import threading
 from array import array
@@ -26,18 +25,11 @@ from typing import IO, Final
 
 from devtui.core.problems.book import Severity
 from devtui.core.run.lines import strip_ansi
-from devtui.core.triage.records import LINE_RECORD_PREFIX
+from devtui.core.sessionlog.records import LINE_RECORD, LINE_RECORD_PREFIX
 from devtui.core.triage.sessionfile import read_header
 
 CHUNK_BYTES: Final = 1 << 20
 """Bytes of log per indexing step: small enough that the worker never holds the GIL long."""
-_LINE_RECORD: Final = re.compile(
-    rb'^\{"kind":"line","time":([-+0-9.eE]+),"process":"([^"\\\n]*)",'
-    rb'"stream":"std(out|err)","seq":(\d+),"raw":"(.*)"\}$',
-    re.MULTILINE,
-)
-"""The writer's exact line-record layout (see `logwriter.line_records`); anything else takes
-the slow path, one `json.loads` per record."""
 _ERROR_WORDS: Final = ("✖", "✘", "error", "fatal", "uncaught", "failed", "exception")
 """A line holding one of these (any case) is an error line for `e`/`E`."""
 _WARNING_WORDS: Final = ("⚠", "▲", "warn", "retrying", "deprecat")
@@ -170,7 +162,7 @@ class SessionIndex:
             line_records = list(compress(records, is_line))
         if not offsets:
             return
-        fields = _LINE_RECORD.findall(chunk)
+        fields = LINE_RECORD.findall(chunk)
         if len(fields) != len(offsets):  # an unusual record: decode each one
             fields = [_fields_of(r) for r in line_records]
         first = len(self.offsets)
@@ -286,7 +278,7 @@ class SessionIndex:
 
 
 def _fields_of(record: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes]:
-    """The slow path: one line record's fields, as `_LINE_RECORD` would give them."""
+    """The slow path: one line record's fields, as `LINE_RECORD` would give them."""
     try:
         value = json.loads(record)
     except ValueError:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from devtui.core.sessionlog.records import LINE_RECORD_PREFIX
+
 KINDS: Final = ("problem", "state", "end", "lint")
 """The record kinds triage reads."""
 SCAN_CHUNK: Final = 8 << 20
-LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
-"""How every output-line record starts (`logwriter.line_records`); it cannot occur inside a
-record, whose quotes JSON escapes."""
 
 
 @dataclass(frozen=True, slots=True)

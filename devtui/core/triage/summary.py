@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from devtui.core.redact import Redactor
-from devtui.core.sessionlog.log import iso_time
+from devtui.core.sessionlog.records import iso_time
 from devtui.core.triage.session import TriageSession
 
 
