@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import ClassVar, Final
 
 from devtui.core.config.rules import Rule
 from devtui.core.events import Stream
@@ -50,13 +50,21 @@ KIND_DEFAULT_URL: Final[dict[ProcessKind, str | None]] = {
 """The `url` pattern a process of each kind gets when the config gives none."""
 
 
+READY_TIMEOUT_S: Final = 180.0
+"""The default of `ready_timeout` (settings, and a process that does not set it)."""
+SHUTDOWN_GRACE_S: Final = 5.0
+"""The default of `shutdown_grace`."""
+RETRY_TIMEOUT_S: Final = 60.0
+"""The default of `retry_timeout`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The `[settings]` table."""
 
-    ready_timeout: float = 180.0
+    ready_timeout: float = READY_TIMEOUT_S
     """Seconds a process may take to become ready; a process's own value wins."""
-    shutdown_grace: float = 5.0
+    shutdown_grace: float = SHUTDOWN_GRACE_S
     """Seconds from the first stop signal to SIGKILL (SIGINT, SIGTERM at half, SIGKILL)."""
     log_dir: str = ".devtui/logs"
     """Where session logs go, relative to the project root."""
@@ -71,7 +79,7 @@ class Settings:
     """Lint the functions folder at start and on every change (when a Convex process runs)."""
     memory_interval: float = 1.0
     """Seconds between memory samples of every process tree (0: no sampling)."""
-    retry_timeout: float = 60.0
+    retry_timeout: float = RETRY_TIMEOUT_S
     """Convex: seconds the deployment may keep failing while the CLI retries before
     `devtui ci` fails (exit 4); never more than the ready timeout."""
 
@@ -87,8 +95,8 @@ class ProcessConfig:
     ready: TextPattern | None = None
     """Matched against ANSI-stripped lines; None: ready as soon as started."""
     ready_streams: frozenset[Stream] = frozenset({"stdout", "stderr"})
-    ready_timeout: float = 180.0
-    retry_timeout: float = 60.0
+    ready_timeout: float = READY_TIMEOUT_S
+    retry_timeout: float = RETRY_TIMEOUT_S
     """Convex: how long the deployment may keep failing (the CLI retrying) before `ci`
     fails; at most `ready_timeout`."""
     depends_on: tuple[str, ...] = ()
@@ -98,7 +106,7 @@ class ProcessConfig:
     url: TextPattern | None = None
     """First group (or whole match) is the app URL."""
     restart: RestartPolicy = RestartPolicy.NEVER
-    shutdown_grace: float = 5.0
+    shutdown_grace: float = SHUTDOWN_GRACE_S
     memory_warn_mb: float | None = None
     """Warn above this tree RSS (default: 80% of NODE_OPTIONS' heap limit, else 1536)."""
     memory_limit_mb: float | None = None
@@ -110,6 +118,9 @@ class ProcessConfig:
     held_reason: str = ""
     """Not started with the stack: it waits, saying this, until started by hand (the TUI's
     install step). Not a config key."""
+
+    NOT_KEYS: ClassVar[frozenset[str]] = frozenset({"name", "oneshot", "held_reason"})
+    """Fields a `[processes.NAME]` table cannot set (every other field is a key of it)."""
 
     @property
     def command_text(self) -> str:

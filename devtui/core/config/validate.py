@@ -16,6 +16,7 @@ from typing import Final, cast
 
 from devtui.core.config.checker import (
     Checker,
+    ChoiceT,
     ConfigError,
     describe,
     suggest,
@@ -36,23 +37,11 @@ from devtui.core.run.restart import RestartPolicy
 
 TOP_LEVEL_KEYS: Final = ("settings", "processes", "rules")
 SETTINGS_KEYS: Final = tuple(f.name for f in fields(Settings))
-PROCESS_KEYS: Final = (
-    "command",
-    "kind",
-    "ready",
-    "ready_streams",
-    "ready_timeout",
-    "retry_timeout",
-    "depends_on",
-    "env",
-    "cwd",
-    "url",
-    "restart",
-    "shutdown_grace",
-    "memory_warn_mb",
-    "memory_limit_mb",
-    "on_oom",
+PROCESS_KEYS: Final = tuple(
+    f.name for f in fields(ProcessConfig) if f.name not in ProcessConfig.NOT_KEYS
 )
+"""The keys of a `[processes.NAME]` table: the fields of `ProcessConfig` (declared once)."""
+PROCESS_DEFAULTS: Final[dict[str, object]] = {f.name: f.default for f in fields(ProcessConfig)}
 MAX_SECONDS: Final = 7 * 24 * 3600
 """The longest timeout a setting may give (a week): anything longer is a typo, and an
 event loop cannot wait for 1e308 seconds."""
@@ -208,7 +197,7 @@ def _process(
     before = len(check.problems)
 
     command = _command(check, table, prefix)
-    kind = check.choice(table, "kind", f"{prefix}.kind", ProcessKind, ProcessKind.GENERIC)
+    kind = check.choice(table, "kind", f"{prefix}.kind", ProcessKind, _default("kind", ProcessKind))
     # `ready = ""` means "ready as soon as started", also for kinds that have a default.
     ready = None if table.get("ready") == "" else check.regex(table, "ready", f"{prefix}.ready")
     if ready is None and "ready" not in table and KIND_DEFAULT_READY[kind]:
@@ -227,7 +216,12 @@ def _process(
         if not streams:
             check.add(f"{prefix}.ready_streams", "must name at least one stream")
     restart = check.choice(
-        table, "restart", f"{prefix}.restart", RestartPolicy, RestartPolicy.NEVER, "policy"
+        table,
+        "restart",
+        f"{prefix}.restart",
+        RestartPolicy,
+        _default("restart", RestartPolicy),
+        "policy",
     )
     env = _env(check, table, prefix)
     cwd_text = check.path(table, "cwd", f"{prefix}.cwd")
@@ -256,7 +250,9 @@ def _process(
             f"{prefix}.memory_warn_mb",
             f"must be below memory_limit_mb ({limit_mb:g}), not {warn_mb:g}",
         )
-    on_oom = check.choice(table, "on_oom", f"{prefix}.on_oom", OomPolicy, OomPolicy.NONE, "policy")
+    on_oom = check.choice(
+        table, "on_oom", f"{prefix}.on_oom", OomPolicy, _default("on_oom", OomPolicy), "policy"
+    )
     depends = check.string_list(table, "depends_on", f"{prefix}.depends_on") or []
 
     if len(check.problems) > before or command is None:
@@ -282,6 +278,13 @@ def _process(
         memory_limit_mb=limit_mb,
         on_oom=on_oom,
     )
+
+
+def _default(key: str, kind: type[ChoiceT]) -> ChoiceT:
+    """`ProcessConfig`'s default for `key` (one declaration, in the model)."""
+    value = PROCESS_DEFAULTS[key]
+    assert isinstance(value, kind)
+    return value
 
 
 def _command(check: Checker, table: dict[str, object], prefix: str) -> list[str] | None:
