@@ -98,8 +98,14 @@ def bindings_of(declared: Iterable[BindingType]) -> list[Binding]:
 
 
 def is_numbered(binding: Binding) -> bool:
-    """`1` … `9`: one row in the help, no palette entries (they have named ones)."""
-    return binding.key.isdigit() and len(binding.key) == 1
+    """`1` … `9` choosing the Nth of something (`select(3)`): one row in the help, no
+    palette entries (they have named ones). A digit bound to something else (triage's
+    `1` for the problems tab) is an ordinary key."""
+    return (
+        binding.key.isdigit()
+        and len(binding.key) == 1
+        and binding.action.endswith(f"({binding.key})")
+    )
 
 
 @dataclass(frozen=True, slots=True)

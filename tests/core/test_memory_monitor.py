@@ -63,7 +63,7 @@ async def test_a_growing_process_crosses_its_warning_then_its_limit(run: StartSt
     problems = {p.rule: p for p in supervisor.problems.all()}
     assert problems["memory-high"].severity == "warning"
     assert problems["memory-limit"].severity == "error"
-    assert problems["memory-limit"].message.startswith("app: its process tree (1 process) holds ")
+    assert problems["memory-limit"].message.startswith("its process tree (1 process) holds ")
     assert "above its limit of 120 MiB (memory_limit_mb)" in problems["memory-limit"].message
     assert "(memory_warn_mb = 70)" in problems["memory-high"].message
     assert "memory_limit_mb" in problems["memory-limit"].fix

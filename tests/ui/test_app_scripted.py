@@ -223,6 +223,16 @@ async def test_an_invalid_regex_is_a_message_not_a_crash(
     assert "invalid regex '(': missing ), unterminated subpattern" in str(message.render())
     await pilot.press("backspace", *"ok")
     assert not message.has_class("-error")
+    # Enter on an invalid regex keeps the bar open on what was typed (it used to close
+    # and quietly search the last valid prefix); the input keeps room beside the error.
+    bar = dash(app).query_one(QueryBar)
+    await pilot.press(*" (x", "enter")
+    assert bar.has_class("-open") and message.has_class("-error")
+    field = bar.query_one("#query-input")
+    assert field.value == "ok (x" and field.size.width >= 20  # type: ignore[attr-defined]
+    await pilot.press("backspace", "backspace", "backspace", "enter")
+    assert not bar.has_class("-open")
+    assert dash(app).view("convex").buffer.search is not None
 
 
 async def test_filter_keeps_terms_and_hides_bang_terms(
@@ -345,7 +355,7 @@ async def test_notifications_for_what_must_not_be_missed(
     assert "convex: Convex push failed" in titles
     assert (
         "convex: Convex push failed",
-        'Could not resolve "crypto" at convex/ai.ts:1:27\np: why, and the fix',
+        'convex/ai.ts:1:27  Could not resolve "crypto" · p: why, and the fix',
         "error",
     ) in app.notes
     assert "Recovered" in titles
@@ -724,7 +734,7 @@ async def test_notices_take_their_own_line_and_never_cover_the_panes(
         await pilot.pause()
         notice = dash(app).query_one(NoticeBar)
         assert notice.display and notice.text.startswith("✖ convex ran out of memory")
-        app.notify("x " * 60, title="A long one")  # two rows of text under its rule
+        app.notify("x " * 60, title="A long one", severity="error")  # two rows under its rule
         await pilot.pause()
         assert notice.region.height == 3
         app.notify("convex ran out of memory. Press H to restart it.", severity="error")
@@ -761,6 +771,15 @@ async def test_w_wraps_long_lines_and_the_mark_stays_put_when_scrolling_sideways
         assert shown[-1].strip() == "after"
         assert view.virtual_size.height > len(view.buffer), "the long line takes several rows"
         assert view.position[2] == 3
+        await pilot.press("home")  # paused, as after a search
+        for size, keys in (((160, 45), ()), ((160, 45), ("l",)), ((80, 24), ())):
+            await pilot.resize_terminal(*size)  # the rows follow the new width: none blank
+            await pilot.press(*keys)
+            await settle(pilot)
+            rows = [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+            last = max(i for i, row in enumerate(rows) if row.strip())
+            assert all(row.strip() for row in rows[: last + 1]), (size, rows)
+            assert rows[last].strip() == "after"
         await pilot.press("w")
         await settle(pilot)
         assert not view.wrap and view.virtual_size.height == len(view.buffer)

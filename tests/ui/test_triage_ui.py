@@ -215,3 +215,22 @@ async def test_standalone_triage_has_help_and_its_actions_in_the_palette(tmp_pat
         assert rows["e"].startswith("Next error block") and rows["] / ."].startswith("Next occ")
         await pilot.press("escape")
         assert app.screen is screen
+
+
+async def test_standalone_triage_help_names_each_tab_key_and_offers_no_dashboard(
+    tmp_path: Path,
+) -> None:
+    from devtui.ui.keys import help_sections
+
+    app = TriageApp(TriageSession(story(tmp_path / "session-1.jsonl")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await indexed(app, pilot)
+        rows = {
+            row.keys: row.what
+            for rows in help_sections(screen.key_bindings()).values()
+            for row in rows
+        }
+        assert rows["1"] == "The problems tab" and rows["2"].startswith("Every line")
+        assert "1 … 9" not in rows and "t" not in rows, "no dashboard here"
+        titles = {c.title: c.help for c in app.get_system_commands(screen)}
+        assert titles["Export all"].startswith("A Markdown report of every problem")

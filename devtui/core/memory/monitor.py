@@ -188,7 +188,7 @@ class MemoryMonitor:
             rule=rule,
             severity=Severity.WARNING if level == "warn" else Severity.ERROR,
             title="Memory above the warning threshold" if level == "warn" else "Memory limit",
-            message=f"{name}: {what} holds {mib(held)}, above its {which} of "
+            message=f"{what} holds {mib(held)}, above its {which} of "  # (its process says whose)
             f"{mib(threshold)} ({source}){trend}",
             process=name,
             fingerprint=fingerprint(rule, [name]),

@@ -443,10 +443,11 @@ class DashboardScreen(Screen[None]):
                     # Once per problem until it is resolved: a push failing the same way
                     # again shows in the problems bar's count, not in another toast.
                     self._announced.add(problem.fingerprint)
-                    where = f" at {problem.location}" if problem.location else ""
+                    # The place first: on a narrow terminal the notice has two rows.
+                    where = f"{problem.location}  " if problem.location else ""
                     count = f" (×{problem.count})" if problem.count > 1 else ""
                     self.notify(
-                        f"{problem.message}{where}{count}\np: why, and the fix",
+                        f"{where}{problem.message}{count} · p: why, and the fix",
                         title=f"{problem.process}: {problem.title}",
                         severity="error",
                         timeout=8,
@@ -480,14 +481,13 @@ class DashboardScreen(Screen[None]):
                     severity="error",
                     timeout=20,
                 )
+            elif state is ProcessState.RESTARTING and status.oom_restarts:
+                self.notify(  # on_oom at work: said, but not as an error that needs you
+                    event.reason, title=f"{name} ran out of memory", severity="warning", timeout=10
+                )
             elif state is not ProcessState.PUSH_FAILED:
                 what = "out of memory" if state is ProcessState.OOM else state.value
-                self.notify(
-                    f"{name}: {event.reason}",
-                    title=f"{name}: {what}",
-                    severity="error",
-                    timeout=10,
-                )
+                self.notify(event.reason, title=f"{name}: {what}", severity="error", timeout=10)
 
     def _update_title(self, view: LogView) -> None:
         if view.pane == ALL:
@@ -638,7 +638,9 @@ class DashboardScreen(Screen[None]):
                 view.buffer.set_filter(compile_filter(message.text) if message.text else None)
         except QueryError as error:
             bar.tell(str(error), error=True)
-            return
+            return  # (Enter too: the bar stays open on what was typed)
+        if message.final:
+            bar.action_close()
         view.rebuild()
         if message.mode == "search" and view.buffer.search is not None:
             bar.tell(f"{len(view.buffer.matches):,} matching lines · Enter, then n / N")

@@ -25,7 +25,12 @@ class KeyedScreen(Screen[None]):
     def key_bindings(self) -> list[Binding]:
         """This screen's keys and the app's: its help, bar and palette are built from them."""
         app = [*bindings_of(type(self.app).BINDINGS), PALETTE]
-        return bindings_of(type(self).BINDINGS) + from_screen(app)
+        own = [  # what the screen turns off here (live triage's `t`) is not offered
+            b
+            for b in bindings_of(type(self).BINDINGS)
+            if self.check_action(b.action.split("(")[0], ()) is not False
+        ]
+        return own + from_screen(app)
 
     def bar_keys(self) -> list[BarKey]:
         """The key bar's keys."""

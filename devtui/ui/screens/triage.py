@@ -68,7 +68,8 @@ class TriageScreen(KeyedScreen):
             "Back",
             key_display="Esc",
             group=APP_KEYS,
-            tooltip="Close the query or cancel a search; else back to the dashboard (or quit)",
+            tooltip="Close the query or cancel a search; else back to the dashboard (live "
+            "triage) or quit",
         ),
         Binding(
             "t",
@@ -184,14 +185,21 @@ class TriageScreen(KeyedScreen):
             tooltip="A Markdown report of the problem (X: of all) to .devtui/reports/ "
             "and the clipboard",
         ),
-        Binding("X", "export(True)", "Export all", show=False, group=PROBLEM),
+        Binding(
+            "X",
+            "export(True)",
+            "Export all",
+            show=False,
+            group=PROBLEM,
+            tooltip="A Markdown report of every problem to .devtui/reports/ and the clipboard",
+        ),
         Binding(
             "r",
             "refresh_log",
             "Refresh",
             show=False,
             group=VIEWS,
-            tooltip="Read what the session log gained since",
+            tooltip="Read what the session log gained since it was opened",
         ),
     ]
     BAR: ClassVar[dict[str, frozenset[str]]] = {
@@ -567,6 +575,9 @@ class TriageScreen(KeyedScreen):
         if not self.live:  # standalone: Esc leaves the app too
             keys = [replace(k, word="quit") if k.action == "screen.back" else k for k in keys]
         return keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.live or action != "leave"  # `devtui triage` has no dashboard to go to
 
     def help_title(self) -> str:
         return "triage keys" if self.live else "devtui triage keys"

@@ -304,13 +304,14 @@ class LogView(ScrollView, can_focus=True):
         return first, min(total, self.line_at_row(bottom)[0] + 1), total
 
     def on_resize(self) -> None:
-        """Zoom, a layout toggle or a terminal resize keep a following pane at the end
-        (and wrapped lines take the new width)."""
+        """Zoom, a layout toggle or a terminal resize keep a following pane at the end;
+        wrapped lines take the new width once the layout has it; the title's position
+        follows either way."""
         if self.wrap:
-            self._cache.clear()
-            self._resize()
-        if self.following:
+            self.call_after_refresh(self.rebuild)
+        elif self.following:
             self.call_after_refresh(self.follow)
+        self.call_after_refresh(self.post_message, self.Changed(self))
 
     def watch_following(self, following: bool) -> None:
         if following:

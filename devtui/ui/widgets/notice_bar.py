@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "information": "bold"}
+RANK = {"information": 0, "warning": 1, "error": 2}
 
 
 class NoticeBar(Static):
@@ -25,12 +26,25 @@ class NoticeBar(Static):
         """What is shown now (plain), for tests and for a reader of the screen."""
         self._timer: Timer | None = None
         self._waiting = 0
+        self._severity = "information"
+        self._shown = Text()
+        self._newer = 0
+        """Less grave notices that came while a graver one showed."""
 
     def show(self, message: str, title: str, severity: str, timeout: float) -> None:
-        """Show a notice for `timeout` seconds (a newer one replaces it)."""
+        """Show a notice for `timeout` seconds. A newer one replaces it, unless it is less
+        grave than the one showing (an error stays its time; the newer is counted)."""
         if self._timer is not None:
+            if RANK.get(severity, 0) < RANK.get(self._severity, 0):
+                self._newer += 1
+                shown = self._shown.copy()
+                shown.append(f"  (+{self._newer} newer)", "dim")
+                self.text = shown.plain
+                self.update(shown)
+                return
             self._timer.stop()
-            self._waiting += 1
+            self._waiting += 1 + self._newer
+            self._newer = 0
         text = Text(no_wrap=False, overflow="fold", end="")
         symbol = {"error": "✖ ", "warning": "▲ "}.get(severity, "● ")
         text.append(symbol + (f"{title}: " if title else ""), SEVERITY_STYLE.get(severity, "bold"))
@@ -38,6 +52,8 @@ class NoticeBar(Static):
         if self._waiting:
             text.append(f"  (+{self._waiting} earlier)", "dim")
         self.text = text.plain
+        self._shown = text.copy()
+        self._severity = severity
         self.set_class(severity == "error", "-error")
         self.set_class(severity == "warning", "-warning")
         self.update(text)
@@ -48,5 +64,6 @@ class NoticeBar(Static):
         """Hide the line (its timeout passed)."""
         self._timer = None
         self._waiting = 0
+        self._newer = 0
         self.text = ""
         self.display = False

@@ -7,6 +7,7 @@ latest open problem, and a click (or `p`) opens the problems screen.
 from __future__ import annotations
 
 from rich.style import Style
+from rich.text import Text
 from textual.widgets import Static
 
 from devtui.core.problems.book import Problem
@@ -18,21 +19,37 @@ class ProblemsBar(Static):
 
     def __init__(self) -> None:
         super().__init__(id="problems-bar")
+        self._problems: list[Problem] = []
 
     def show(self, problems: list[Problem]) -> None:
         """Display the current problems (hidden when there are none)."""
         self.set_class(bool(problems), "-shown")
         if not problems:
             return
+        self._problems = problems
+        self._draw()
+
+    def on_resize(self) -> None:
+        if self._problems:
+            self._draw()
+
+    def _draw(self) -> None:
+        """Counts, the pressing problem cut to fit, and the hint, which is never cut."""
+        problems = self._problems
         text = counts_text(problems)
+        hint = Text("   p: details", Style(dim=True))
         pressing = open_problems(problems)
         if pressing:
             top = pressing[0]
             place = f"{top.location}  " if top.location else ""
-            text.append("   ")
-            text.append(f"{top.process}: ", SEVERITY_STYLE[top.severity])
-            text.append(f"{place}{top.message}")
-        text.append("   p: details", Style(dim=True))
+            line = Text("   ")
+            line.append(f"{top.process}: ", SEVERITY_STYLE[top.severity])
+            line.append(f"{place}{top.message}")
+            room = (self.size.width or 10_000) - text.cell_len - hint.cell_len - 2
+            if line.cell_len > room:
+                line.truncate(max(4, room), overflow="ellipsis")
+            text.append_text(line)
+        text.append_text(hint)
         text.no_wrap = True
         text.overflow = "ellipsis"
         self.update(text)

@@ -76,6 +76,7 @@ class QueryBar(HorizontalGroup):
         self.post_message(self.Changed(self.mode, event.value, final=False))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the screen applies the query and closes the bar, unless the regex is
+        invalid (then the bar stays, saying why, with what was typed)."""
         event.stop()
         self.post_message(self.Changed(self.mode, event.value, final=True))
-        self.action_close()
