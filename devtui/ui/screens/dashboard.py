@@ -487,7 +487,8 @@ class DashboardScreen(Screen[None]):
                 )
             elif state is not ProcessState.PUSH_FAILED:
                 what = "out of memory" if state is ProcessState.OOM else state.value
-                self.notify(event.reason, title=f"{name}: {what}", severity="error", timeout=10)
+                title = name if event.reason.startswith(what) else f"{name}: {what}"
+                self.notify(event.reason, title=title, severity="error", timeout=10)
 
     def _update_title(self, view: LogView) -> None:
         if view.pane == ALL:
