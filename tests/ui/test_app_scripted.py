@@ -806,3 +806,16 @@ async def test_at_80_columns_the_stale_marker_keeps_its_time_and_reason_and_the_
         shown = entry.render_lines(Region(0, 0, entry.size.width, 1))[0].text
         assert "stale since " in shown and ": convex push failed" in shown, shown
         assert "http://localhost:5173/" in shown and "…" not in shown, shown
+
+
+async def test_l_in_the_merged_view_says_so_instead_of_changing_the_hidden_layout(
+    running: tuple[RecordingApp, Pilot[int]],
+) -> None:
+    app, pilot = running
+    split = dash(app).query_one("#split")
+    before = split.has_class("-stacked")
+    await pilot.press("a", "l")
+    assert split.has_class("-stacked") == before
+    assert app.notes[-1][1] == "The layout is the split view's: press a to see the panes"
+    await pilot.press("a", "l")
+    assert split.has_class("-stacked") != before

@@ -557,6 +557,10 @@ class DashboardScreen(Screen[None]):
                 self.call_after_refresh(each.follow)
 
     def action_toggle_layout(self) -> None:
+        if self.query_one(ContentSwitcher).current != "split":
+            # The merged view has one pane: changing the hidden split silently surprised.
+            self.notify("The layout is the split view's: press a to see the panes", timeout=3)
+            return
         split = self.query_one("#split")
         split.toggle_class("-stacked")
         # A layout chosen by hand holds until the terminal crosses WIDE the other way.
