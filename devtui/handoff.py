@@ -20,15 +20,26 @@ from devtui.core.run.preflight import first_run_command
 from devtui.errors import ExitCode
 
 
-def intro(process: ProcessConfig) -> str:
-    """What devtui says before handing the terminal over."""
+def intro(process: ProcessConfig, dashboard: str = "opens") -> str:
+    """What devtui says before handing the terminal over (the dashboard then `opens`, or
+    `comes back` when it was suspended for this)."""
     shown = " ".join(first_run_command(process))
     return (
         f"devtui: no Convex deployment is configured for {process.cwd} yet (or this machine "
         "is not logged in to it).\n"
         f"devtui: running `{shown}` here first, so it can ask its first-run questions "
-        "(as the Convex template's predev does); the dashboard opens when it is done.\n\n"
+        f"(as the Convex template's predev does); the dashboard {dashboard} when it is "
+        "done.\n\n"
     )
+
+
+def _environment(process: ProcessConfig) -> dict[str, str]:
+    """What the CLI runs with: devtui's environment and the process's own variables."""
+    return {**os.environ, **dict(process.env)}
+
+
+def _cannot_run(process: ProcessConfig, error: OSError) -> str:
+    return f"devtui: cannot run {process.command[0]}: {error.strerror or error}\n"
 
 
 def outcome(process: ProcessConfig, code: int) -> tuple[int, str]:
@@ -49,7 +60,7 @@ def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
     0 when it succeeded, else the exit code devtui should end with (having said why)."""
     err.write(intro(process))
     err.flush()
-    env = {**os.environ, **dict(process.env)}
+    env = _environment(process)
     # While the CLI owns the terminal, Ctrl-C is for it; devtui only waits. A handler (not
     # SIG_IGN, which a child would inherit) keeps devtui alive to report the outcome.
     previous = signal.signal(signal.SIGINT, lambda *_: None)
@@ -57,7 +68,7 @@ def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
         try:
             code = subprocess.call(first_run_command(process), cwd=process.cwd, env=env)
         except OSError as error:
-            err.write(f"devtui: cannot run {process.command[0]}: {error.strerror or error}\n")
+            err.write(_cannot_run(process, error))
             return ExitCode.USAGE
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -69,15 +80,14 @@ def run_first_convex_dev(process: ProcessConfig, err: TextIO) -> int:
 async def run_first_convex_dev_async(process: ProcessConfig, err: TextIO) -> int:
     """The same, from inside the dashboard (suspended by the caller): the event loop goes
     on while the CLI has the terminal. Returns the CLI's exit code."""
-    err.write(intro(process).replace("the dashboard opens", "the dashboard comes back"))
+    err.write(intro(process, dashboard="comes back"))
     err.flush()
-    env = {**os.environ, **dict(process.env)}
     try:
         child = await asyncio.create_subprocess_exec(
-            *first_run_command(process), cwd=process.cwd, env=env
+            *first_run_command(process), cwd=process.cwd, env=_environment(process)
         )
     except OSError as error:
-        err.write(f"devtui: cannot run {process.command[0]}: {error.strerror or error}\n")
+        err.write(_cannot_run(process, error))
         return 127
     code = await child.wait()
     err.write(outcome(process, code)[1])

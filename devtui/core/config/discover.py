@@ -119,17 +119,23 @@ def detect_stack(root: Path) -> DetectedStack | None:
     if not package_json.is_file():
         return None
     package = read_json(package_json, display_path(package_json))
-    deps: dict[str, object] = {}
-    for section in ("dependencies", "devDependencies"):
-        table = package.get(section)
-        if isinstance(table, dict):
-            deps.update(table)
+    deps = declared_packages(package)
     functions = functions_dir(root, display_path(root))
     convex = "convex" in deps and (root / functions).is_dir()
     if not convex:
         return None
     manager, runner = package_manager(root, package)
     return DetectedStack(root, manager, runner, convex, "vite" in deps, functions)
+
+
+def declared_packages(package: dict[str, object]) -> set[str]:
+    """The packages a package.json depends on (`dependencies` and `devDependencies`)."""
+    declared: set[str] = set()
+    for section in ("dependencies", "devDependencies"):
+        table = package.get(section)
+        if isinstance(table, dict):
+            declared.update(str(name) for name in table)
+    return declared
 
 
 def package_manager(root: Path, package: dict[str, object]) -> tuple[str, str]:

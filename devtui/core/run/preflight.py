@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Final
 
+from devtui.core.config.checker import ConfigError
 from devtui.core.config.model import Config, ProcessConfig, ProcessKind
 from devtui.core.problems.book import Problem, Severity, fingerprint
 from devtui.core.run.deployment import env_file_values
@@ -20,7 +22,6 @@ from devtui.core.run.deployment import env_file_values
 INSTALL_PROCESS: Final = "install"
 """The name of the install step the TUI adds when packages are missing."""
 INSTALL_RULE: Final = "dependencies-not-installed"
-NO_DEPLOYMENT_RULE: Final = "convex-no-deployment"
 
 INSTALL_COMMANDS: Final = {
     "npm": ("npm", "install"),
@@ -90,7 +91,7 @@ def missing_packages(config: Config) -> MissingPackages | None:
     (workspaces hoist), so each of those counts. Only packages package.json declares are
     checked: a stack that runs tools some other way is not second-guessed.
     """
-    from devtui.core.config.discover import package_manager
+    from devtui.core.config.discover import declared_packages, package_manager
     from devtui.core.config.project_files import read_json
 
     root = config.root
@@ -99,13 +100,9 @@ def missing_packages(config: Config) -> MissingPackages | None:
         return None
     try:
         package = read_json(package_json, str(package_json))
-    except Exception:  # a broken package.json is discovery's to report
+    except (ConfigError, RecursionError):  # a broken package.json is discovery's to report
         return None
-    declared: set[str] = set()
-    for section in ("dependencies", "devDependencies"):
-        table = package.get(section)
-        if isinstance(table, dict):
-            declared.update(str(name) for name in table)
+    declared = declared_packages(package)
     wanted = [
         PACKAGE_OF_KIND[p.kind]
         for p in config.processes.values()
@@ -184,19 +181,23 @@ def _needs_login(values: Mapping[str, str], environ: Mapping[str, str]) -> bool:
     return not (home / ".convex" / "config.json").is_file()
 
 
+def _names_binary(word: str, package: str) -> bool:
+    """`convex` or `…/node_modules/.bin/convex`: the word runs `package`'s binary."""
+    return word == package or word.endswith(f"/{package}")
+
+
 def runs_package(command: tuple[str, ...], package: str) -> bool:
     """Whether `command` runs `package`'s binary (`npx convex dev`, `pnpm exec vite`,
     `node_modules/.bin/vite`), not a script standing in for it (the demo's)."""
-    return any(word == package or word.endswith(f"/{package}") for word in command)
+    return any(_names_binary(word, package) for word in command)
 
 
 def runs_convex_dev(command: tuple[str, ...]) -> bool:
     """Whether `command` runs the Convex CLI's `dev` (`npx convex dev`, `bunx convex dev`,
     `node_modules/.bin/convex dev …`), as opposed to a script standing in for it."""
-    for index, word in enumerate(command[:-1]):
-        if (word == "convex" or word.endswith("/convex")) and command[index + 1] == "dev":
-            return True
-    return False
+    return any(
+        _names_binary(word, "convex") and after == "dev" for word, after in pairwise(command)
+    )
 
 
 def no_deployment_message(process: ProcessConfig) -> str:

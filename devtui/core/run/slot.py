@@ -100,9 +100,10 @@ class ProcessSlot:
         self.healthy = False
         """Ready, and has not failed since (a push failure or an exit clears it)."""
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        """The last output lines (ANSI-stripped, keys masked), both streams, in arrival
+        order."""
         self._keys = PemTracker()
         """Follows private keys printed over several lines, per stream."""
-        """The last output lines (ANSI-stripped), both streams, in arrival order."""
         self.on_state_change: Callable[[], None] = lambda: None
         """Called after every state change (the supervisor recomputes staleness)."""
         self._seq = 0

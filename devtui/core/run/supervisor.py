@@ -45,6 +45,7 @@ from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_pr
 from devtui.core.run.restart import RestartTiming, RestartTracker
 from devtui.core.run.slot import ProcessSlot
 from devtui.core.units import format_seconds
+from devtui.core.vocabulary import state_words
 
 CAUSED_BY_DEVTUI: Final = frozenset({130, 143, -signal.SIGINT, -signal.SIGTERM})
 """Exit codes of a child stopped by SIGINT/SIGTERM; when devtui sent them they are clean."""
@@ -616,7 +617,7 @@ class Supervisor:
             if dep is None:
                 continue
             if not dep.healthy:
-                return f"{dep.name} {dep.status.state.value.replace('-', ' ')}"
+                return f"{dep.name} {state_words(dep.status.state)}"
             if dep.status.stale_since is not None:
                 return dep.status.stale_cause
         return ""

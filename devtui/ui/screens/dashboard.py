@@ -37,6 +37,7 @@ from devtui.core.run.heap import doubled_heap_mb
 from devtui.core.run.outcome import ended_badly
 from devtui.core.run.preflight import INSTALL_PROCESS
 from devtui.core.units import format_seconds
+from devtui.core.vocabulary import state_words
 from devtui.ui.buffer import LineBuffer
 from devtui.ui.format import STATE_SYMBOL, display_state
 from devtui.ui.keys import APP_KEYS, PALETTE, BarKey, bar_keys, bindings_of, from_screen
@@ -86,18 +87,17 @@ def pane_note(event: ProcessStateChanged) -> OutputLines | None:
     if event.state not in NOTED_STATES:
         return None
     symbol = STATE_SYMBOL[event.state]
-    text = f"{symbol} {event.state.value.replace('-', ' ')}: {event.reason}"
-    if event.state is ProcessState.STARTING:
-        text = f"{symbol} starting: {event.reason}"
-    elif event.state in (ProcessState.STOPPED, ProcessState.OOM):  # the reason says it
+    if event.state in (ProcessState.STOPPED, ProcessState.OOM):  # the reason says it
         text = f"{symbol} {event.reason}"
+    else:
+        text = f"{symbol} {state_words(event.state)}: {event.reason}"
     raw = f"\x1b[2;3m── {text}\x1b[0m"
     return OutputLines(event.process, "stdout", event.at, 0, (raw,), (f"── {text}",))
 
 
 def newest_error_block(problems: list[Problem], process: str) -> Problem | None:
     """The problem whose latest occurrence `process` printed last, open ones first: what
-    `e` copies. Its lines are that whole occurrence (the book keeps the latest one's).
+    `Y` copies. Its lines are that whole occurrence (the book keeps the latest one's).
 
     A problem's `last_seen` also moves when lint or another process reports the same
     cause again, so the pane's line numbers of the occurrence decide, not the time.

@@ -225,9 +225,7 @@ class LogView(ScrollView, can_focus=True):
             self._wrap_starts = starts
             size = Size(self.scrollable_content_region.width, row)
         else:
-            width = min(self.buffer.width, MAX_SHOWN_CHARS + 40) + 1
-            if self.prefixes:
-                width += self._prefix_width + 3
+            width = min(self.buffer.width, MAX_SHOWN_CHARS + 40) + self.lead_cells
             size = Size(width, len(self.buffer))
         old = self.virtual_size
         if size == old:

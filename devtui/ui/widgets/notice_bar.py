@@ -12,8 +12,13 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
+from devtui.core.problems.book import Severity
+from devtui.core.vocabulary import SEVERITY_SYMBOL
+
 SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "information": "bold"}
 RANK = {"information": 0, "warning": 1, "error": 2}
+NOTICE_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
+"""Textual's notification severities that are the core's problem severities (their mark)."""
 
 
 class NoticeBar(Static):
@@ -46,7 +51,8 @@ class NoticeBar(Static):
             self._waiting += 1 + self._newer
             self._newer = 0
         text = Text(no_wrap=False, overflow="fold", end="")
-        symbol = {"error": "✖ ", "warning": "▲ "}.get(severity, "● ")
+        symbol = SEVERITY_SYMBOL[NOTICE_SEVERITY[severity]] if severity in NOTICE_SEVERITY else "●"
+        symbol += " "
         text.append(symbol + (f"{title}: " if title else ""), SEVERITY_STYLE.get(severity, "bold"))
         text.append(message)  # output quoted literally: never markup
         if self._waiting:
