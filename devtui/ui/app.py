@@ -39,6 +39,7 @@ from devtui.core.run.signals import (
     QUIT_REQUEST,
     ShutdownRequests,
     StopRequest,
+    install_shutdown_signals,
     signal_request,
 )
 from devtui.errors import ExitCode
@@ -135,9 +136,7 @@ class DevtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_signal, sig)
+        install_shutdown_signals(self._on_signal)  # for the app's life: never removed
         self._freeze_startup_objects()
         if self._guard_exit and sys.__stderr__ is not None:
             self._guard_against_a_vanished_terminal(sys.__stderr__.fileno())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devtui.core.problems.line_levels import ERROR, WARNING
 from devtui.core.query import compile_filter, compile_search
-from devtui.core.triage.index import ERROR, WARNING
 from devtui.core.triage.problems import occurrence_context
 from devtui.core.triage.report import markdown_report
 from devtui.core.triage.search import Cancelled, matching_lines

@@ -1,5 +1,6 @@
-"""The line-record layout round-trips: what the writer writes, the fast pattern and JSON
-both read back, for the awkward lines output holds."""
+"""The session log's records round-trip: what the writer writes, the fast pattern and JSON
+both read back, for the awkward lines output holds; a problem record decodes to the
+`Problem` that wrote it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import json
 
 import pytest
 
-from devtui.core.sessionlog.records import LINE_RECORD, LINE_RECORD_PREFIX, line_records
+from devtui.core.problems.book import Problem, Severity
+from devtui.core.sessionlog.records import (
+    LINE_RECORD,
+    LINE_RECORD_PREFIX,
+    LineRecord,
+    line_from_record,
+    line_records,
+    problem_from_record,
+    problem_record,
+)
 
 AWKWARD = [
     "plain",
@@ -56,3 +66,54 @@ def test_a_process_name_json_must_escape_is_still_json() -> None:
     text = line_records('we"ird', "stdout", 1.0, 1, ["x"])
     assert LINE_RECORD.findall(text.encode()) == []  # the slow path takes it
     assert json.loads(text)["process"] == 'we"ird'
+
+
+def test_a_line_read_the_slow_way_decodes_to_the_same_fields() -> None:
+    text = line_records("vite", "stderr", 12.5, 7, ['a "quoted" line'])
+    line = line_from_record(json.loads(text))
+    assert line == LineRecord("vite", "stderr", 12.5, 7, 'a "quoted" line')
+    damaged = line_from_record({"kind": "line", "time": "soon", "seq": "x", "stream": "?"})
+    assert damaged == LineRecord("?", "stdout", 0.0, 0, "")
+
+
+def test_a_problem_record_decodes_to_the_problem_that_wrote_it() -> None:
+    problem = Problem(
+        rule="node-builtin-in-v8",
+        severity=Severity.ERROR,
+        title="Node built-in in a V8 file",
+        message='Could not resolve "crypto"',
+        process="convex",
+        fingerprint="node-builtin|convex/ai.ts|crypto",
+        first_seen=1_800_000_000.0,
+        last_seen=1_800_000_042.0,
+        count=3,
+        file="convex/ai.ts",
+        line=1,
+        column=28,
+        symbol="crypto",
+        explanation="why",
+        fix="fix",
+        docs="https://docs.convex.dev",
+        lines=("✘ [ERROR] Could not resolve", "  convex/ai.ts:1:28"),
+        first_seq=4,
+        occurrence_seqs=(9, 10),
+        resolved=True,
+        sources=("lint", "push"),
+        reporters=(),
+        attempt=2,
+        resolved_at=1_800_000_050.0,
+    )
+    written = json.loads(json.dumps(problem_record(problem)))
+    assert problem_from_record(written) == problem
+
+
+def test_an_old_or_damaged_problem_record_still_decodes() -> None:
+    decoded = problem_from_record(
+        {"rule": "push-failed", "message": "boom", "severity": "dire", "sources": ["x", "lint"]},
+        at=5.0,
+    )
+    assert decoded.fingerprint == "push-failed|boom"
+    assert decoded.severity is Severity.INFO  # unknown: the mildest
+    assert (decoded.first_seen, decoded.last_seen, decoded.count) == (5.0, 5.0, 1)
+    assert decoded.sources == ("lint",)
+    assert problem_from_record({"rule": "r"}).severity is Severity.ERROR  # before severities

@@ -116,8 +116,8 @@ class Supervisor:
         """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
         self.statuses_at_stop: dict[str, ProcessStatus] | None = None
-        """Every status as it was when the shutdown was announced (`SupervisorStopping`):
-        where each process stood when devtui decided to stop, as the output above says."""
+        """Every status as it was when devtui began stopping that process (at the latest
+        when the shutdown was announced): where each stood, as the output above says."""
         """Heap limits devtui raised after running out of memory, by process."""
         interval = config.settings.memory_interval
         self.memory = (
@@ -648,6 +648,10 @@ class Supervisor:
         return announce
 
     async def _stop_child(self, slot: ProcessSlot) -> None:
+        if self.statuses_at_stop is not None:
+            # Where it stood when devtui began stopping it: a state it reached after the
+            # announcement (its push began while others were stopped) was printed above.
+            self.statuses_at_stop[slot.name] = slot.status
         child = slot.child
         if child is None:
             return

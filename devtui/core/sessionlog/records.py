@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Final
+from typing import Final, assert_never, cast, get_args
 
 from devtui.core.events import (
     DescendantsLeft,
@@ -27,6 +28,7 @@ from devtui.core.events import (
     LintChecked,
     MemorySampled,
     MemoryThresholdCrossed,
+    OutputLines,
     ProblemDetected,
     ProblemRepeated,
     ProblemResolved,
@@ -39,7 +41,7 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
-from devtui.core.problems.book import Problem
+from devtui.core.problems.book import Problem, Severity, Source
 
 LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
 """How every output-line record starts; it cannot occur inside a record, whose quotes JSON
@@ -64,9 +66,114 @@ def line_records(process: str, stream: str, at: float, first_seq: int, raws: Seq
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """One output-line record, decoded."""
+
+    process: str
+    stream: str
+    time: float
+    seq: int
+    raw: str
+
+
+def line_from_record(record: Mapping[str, object]) -> LineRecord:
+    """`line_records`' inverse for one record read the slow way (damaged fields read as
+    an unnamed process's empty stdout line at time 0)."""
+    at, seq = record.get("time"), record.get("seq")
+    return LineRecord(
+        process=str(record.get("process", "?")),
+        stream="stderr" if record.get("stream") == "stderr" else "stdout",
+        time=float(at) if isinstance(at, int | float) else 0.0,
+        seq=seq if isinstance(seq, int) else 0,
+        raw=str(record.get("raw", "")),
+    )
+
+
+ISO_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+"""How the log writes wall-clock times (UTC, to the second)."""
+
+
 def iso_time(at: float) -> str:
     """Wall-clock epoch seconds as an ISO 8601 UTC timestamp (`2026-11-22T04:27:19Z`)."""
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(at, UTC).strftime(ISO_FORMAT)
+
+
+def parse_iso_time(text: object) -> float | None:
+    """`iso_time`'s inverse: epoch seconds, or None for anything that is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.strptime(text, ISO_FORMAT).replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+SOURCES: Final[frozenset[str]] = frozenset(get_args(Source))
+"""Every reporter a record may name."""
+
+
+def problem_from_record(data: Mapping[str, object], *, at: float = 0.0) -> Problem:
+    """`problem_record`'s inverse: the `Problem` a record describes.
+
+    Tolerant of what older devtuis wrote and of damage: a missing fingerprint is made from
+    the rule and message, a missing severity is an error (problems had none before
+    severities), an unknown one the mildest, a missing time is `at` (the record's own).
+    """
+
+    def text(name: str) -> str:
+        value = data.get(name)
+        return "" if value is None else str(value)
+
+    def number(name: str) -> int | None:
+        value = data.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def strings(name: str) -> tuple[str, ...]:
+        value = data.get(name)
+        return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+    def numbers(name: str) -> tuple[int, ...]:
+        value = data.get(name)
+        return tuple(n for n in value if isinstance(n, int)) if isinstance(value, list) else ()
+
+    first_seen = parse_iso_time(data.get("first_seen"))
+    last_seen = parse_iso_time(data.get("last_seen"))
+    sources = tuple(cast("Source", s) for s in strings("sources") if s in SOURCES)
+    return Problem(
+        rule=text("rule"),
+        severity=_recorded_severity(text("severity")),
+        title=text("title"),
+        message=text("message"),
+        process=text("process"),
+        fingerprint=text("fingerprint") or f"{text('rule')}|{text('message')}",
+        first_seen=first_seen if first_seen is not None else at,
+        last_seen=last_seen if last_seen is not None else at,
+        count=number("count") or 1,
+        file=text("file") or None,
+        line=number("line"),
+        column=number("column"),
+        symbol=text("symbol") or None,
+        explanation=text("explanation"),
+        fix=text("fix"),
+        docs=text("docs"),
+        lines=strings("lines"),
+        first_seq=number("first_seq"),
+        occurrence_seqs=numbers("occurrence"),
+        resolved=bool(data.get("resolved")),
+        sources=sources,
+        attempt=number("attempt"),
+        resolved_at=parse_iso_time(data.get("resolved_at")),
+    )
+
+
+def _recorded_severity(name: str) -> Severity:
+    if not name:
+        return Severity.ERROR
+    try:
+        return Severity(name)
+    except ValueError:
+        return Severity.INFO
 
 
 def problem_record(problem: Problem) -> dict[str, object]:
@@ -99,115 +206,128 @@ def problem_record(problem: Problem) -> dict[str, object]:
 
 
 def event_record(event: Event) -> dict[str, object]:
-    """Every event but `OutputLines` (which has a fast path) as a record."""
-    if isinstance(event, ProcessStateChanged):
-        return {
-            "kind": "state",
-            "time": event.at,
-            "process": event.process,
-            "state": event.state.value,
-            "previous": event.previous.value,
-            "reason": event.reason,
-            "exit_code": event.status.exit_code,
-            "pushes": event.status.pushes,
-            "push_s": event.status.last_push_s,
-        }
-    if isinstance(event, ProcessUpdated):
-        return {
-            "kind": "update",
-            "time": event.at,
-            "process": event.process,
-            "what": event.what,
-            "url": event.status.url,
-            "stale_since": event.status.stale_since,
-            "cause": event.status.stale_cause,
-        }
-    if isinstance(event, ReadyTimedOut):
-        return {
-            "kind": "ready-timeout",
-            "time": event.at,
-            "process": event.process,
-            "waited_for": event.waited_for,
-            "timeout_s": event.timeout_s,
-            "last_lines": list(event.last_lines),
-        }
-    if isinstance(event, SignalSent):
-        return {
-            "kind": "signal",
-            "time": event.at,
-            "process": event.process,
-            "signal": event.signal_name,
-            "pgid": event.pgid,
-            "kill_at": event.kill_at,
-        }
-    if isinstance(event, SurvivorsFound):
-        return {
-            "kind": "survivors",
-            "time": event.at,
-            "process": event.process,
-            "survivors": list(event.survivors),
-        }
-    if isinstance(event, DescendantsLeft):
-        return {
-            "kind": "descendants-left",
-            "time": event.at,
-            "process": event.process,
-            "cause": event.cause,
-            "descendants": list(event.descendants),
-        }
-    if isinstance(event, SupervisorStopping):
-        return {"kind": "stopping", "time": event.at, "reason": event.reason}
-    if isinstance(event, ProblemDetected | ProblemRepeated | ProblemUpdated | ProblemResolved):
-        what = {
-            ProblemDetected: "detected",
-            ProblemRepeated: "repeated",
-            ProblemUpdated: "updated",
-            ProblemResolved: "resolved",
-        }[type(event)]
-        problem = event.problem
-        if what == "resolved":
-            at = problem.resolved_at if problem.resolved_at is not None else time.time()
-        else:
-            at = problem.last_seen
-        return {"kind": "problem", "time": at, "event": what, "problem": problem_record(problem)}
-    if isinstance(event, PushSettled):
-        return {
-            "kind": "push",
-            "time": event.at,
-            "process": event.process,
-            "attempt": event.attempt,
-            "succeeded": event.succeeded,
-            "problems": [p.fingerprint for p in event.problems],
-        }
-    if isinstance(event, FilesChanged):
-        return {"kind": "files-changed", "time": event.at, "paths": list(event.paths)}
-    if isinstance(event, LintChecked):
-        return {
-            "kind": "lint",
-            "time": event.at,
-            "folder": event.folder,
-            "files": event.files,
-            "violations": event.violations,
-            "changed": list(event.changed),
-            "unreadable": list(event.unreadable),
-            "note": event.note,
-        }
-    if isinstance(event, MemorySampled):
-        return {
-            "kind": "memory",
-            "time": event.at,
-            "process": event.process,
-            "rss": event.rss_bytes,
-            "pids": len(event.pids),
-            "level": event.level,
-        }
-    if isinstance(event, MemoryThresholdCrossed):
-        return {
-            "kind": "memory-threshold",
-            "time": event.at,
-            "process": event.process,
-            "level": event.level,
-            "rss": event.rss_bytes,
-            "threshold": event.threshold_bytes,
-        }
-    raise TypeError(f"no session-log record for {type(event).__name__}")
+    """Every event but `OutputLines` (which has a fast path) as a record.
+
+    Exhaustive over `Event`: a new event type fails the type check here until it says
+    what it writes.
+    """
+    match event:
+        case ProcessStateChanged():
+            return {
+                "kind": "state",
+                "time": event.at,
+                "process": event.process,
+                "state": event.state.value,
+                "previous": event.previous.value,
+                "reason": event.reason,
+                "exit_code": event.status.exit_code,
+                "pushes": event.status.pushes,
+                "push_s": event.status.last_push_s,
+            }
+        case ProcessUpdated():
+            return {
+                "kind": "update",
+                "time": event.at,
+                "process": event.process,
+                "what": event.what,
+                "url": event.status.url,
+                "stale_since": event.status.stale_since,
+                "cause": event.status.stale_cause,
+            }
+        case ReadyTimedOut():
+            return {
+                "kind": "ready-timeout",
+                "time": event.at,
+                "process": event.process,
+                "waited_for": event.waited_for,
+                "timeout_s": event.timeout_s,
+                "last_lines": list(event.last_lines),
+            }
+        case SignalSent():
+            return {
+                "kind": "signal",
+                "time": event.at,
+                "process": event.process,
+                "signal": event.signal_name,
+                "pgid": event.pgid,
+                "kill_at": event.kill_at,
+            }
+        case SurvivorsFound():
+            return {
+                "kind": "survivors",
+                "time": event.at,
+                "process": event.process,
+                "survivors": list(event.survivors),
+            }
+        case DescendantsLeft():
+            return {
+                "kind": "descendants-left",
+                "time": event.at,
+                "process": event.process,
+                "cause": event.cause,
+                "descendants": list(event.descendants),
+            }
+        case SupervisorStopping():
+            return {"kind": "stopping", "time": event.at, "reason": event.reason}
+        case ProblemDetected() | ProblemRepeated() | ProblemUpdated() | ProblemResolved():
+            what = {
+                ProblemDetected: "detected",
+                ProblemRepeated: "repeated",
+                ProblemUpdated: "updated",
+                ProblemResolved: "resolved",
+            }[type(event)]
+            problem = event.problem
+            if what == "resolved":
+                at = problem.resolved_at if problem.resolved_at is not None else time.time()
+            else:
+                at = problem.last_seen
+            return {
+                "kind": "problem",
+                "time": at,
+                "event": what,
+                "problem": problem_record(problem),
+            }
+        case PushSettled():
+            return {
+                "kind": "push",
+                "time": event.at,
+                "process": event.process,
+                "attempt": event.attempt,
+                "succeeded": event.succeeded,
+                "problems": [p.fingerprint for p in event.problems],
+            }
+        case FilesChanged():
+            return {"kind": "files-changed", "time": event.at, "paths": list(event.paths)}
+        case LintChecked():
+            return {
+                "kind": "lint",
+                "time": event.at,
+                "folder": event.folder,
+                "files": event.files,
+                "violations": event.violations,
+                "changed": list(event.changed),
+                "unreadable": list(event.unreadable),
+                "note": event.note,
+            }
+        case MemorySampled():
+            return {
+                "kind": "memory",
+                "time": event.at,
+                "process": event.process,
+                "rss": event.rss_bytes,
+                "pids": len(event.pids),
+                "level": event.level,
+            }
+        case MemoryThresholdCrossed():
+            return {
+                "kind": "memory-threshold",
+                "time": event.at,
+                "process": event.process,
+                "level": event.level,
+                "rss": event.rss_bytes,
+                "threshold": event.threshold_bytes,
+            }
+        case OutputLines():
+            raise TypeError("output lines are written by line_records")
+        case _:
+            assert_never(event)

@@ -23,28 +23,17 @@ from itertools import accumulate, compress, repeat
 from pathlib import Path
 from typing import IO, Final
 
-from devtui.core.problems.book import Severity
+from devtui.core.problems.line_levels import (
+    word_levels,
+)
 from devtui.core.run.lines import strip_ansi
-from devtui.core.sessionlog.records import LINE_RECORD, LINE_RECORD_PREFIX
+from devtui.core.sessionlog.records import LINE_RECORD, LINE_RECORD_PREFIX, line_from_record
 from devtui.core.triage.sessionfile import read_header
 
 CHUNK_BYTES: Final = 1 << 20
 """Bytes of log per indexing step: small enough that the worker never holds the GIL long."""
-_ERROR_WORDS: Final = ("✖", "✘", "error", "fatal", "uncaught", "failed", "exception")
-"""A line holding one of these (any case) is an error line for `e`/`E`."""
-_WARNING_WORDS: Final = ("⚠", "▲", "warn", "retrying", "deprecat")
-"""… and these make a warning line for `w`/`W`."""
 _ONLY: Final = [bytes(p) + b"\x01" + bytes(255 - p) for p in range(256)]
 """Translation tables: `_ONLY[p]` maps byte p to 1 and every other byte to 0."""
-
-Level = int
-"""A line's level: 0 plain, 1 info, 2 warning, 3 error."""
-INFO: Final = 1
-WARNING: Final = 2
-ERROR: Final = 3
-SEVERITY_LEVEL: Final = {Severity.INFO: INFO, Severity.WARNING: WARNING, Severity.ERROR: ERROR}
-"""The level a problem's lines are marked with."""
-LEVEL_SEVERITY: Final = {level: severity for severity, level in SEVERITY_LEVEL.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +160,7 @@ class SessionIndex:
             self._id_of(name)
         ids = bytes(map(self._process_id.__getitem__, names))
         text = _plain_text(raws)
-        levels = _levels(text, len(raws))
+        levels = word_levels(text, len(raws))
         encoded = text.encode("utf-8", "surrogatepass") + b"\n"
         numbers = range(first, first + len(raws))
         with self._lock:
@@ -204,16 +193,15 @@ class SessionIndex:
 
     def line(self, number: int) -> LogLine:
         """Output line `number` (0-based), read from the log now."""
-        record = self.record_at(self.offsets[number])
-        raw = str(record.get("raw", ""))
+        record = line_from_record(self.record_at(self.offsets[number]))
         return LogLine(
             number,
-            str(record.get("process", "?")),
-            str(record.get("stream", "stdout")),
-            float(record.get("time", 0.0)),  # type: ignore[arg-type]
-            int(record.get("seq", 0)),  # type: ignore[call-overload]
-            raw,
-            strip_ansi(raw),
+            record.process,
+            record.stream,
+            record.time,
+            record.seq,
+            record.raw,
+            strip_ansi(record.raw),
         )
 
     def record_at(self, offset: int) -> dict[str, object]:
@@ -311,27 +299,3 @@ def _plain_text(raws: tuple[bytes, ...]) -> str:
 def streams_mask(streams: tuple[bytes, ...]) -> bytes:
     """1 for each stderr line, 0 for stdout."""
     return b"".join(streams).replace(b"out", b"\x00").replace(b"err", b"\x01")
-
-
-def _levels(text: str, count: int) -> bytearray:
-    """Each line's level by its words: error words, warning words, or plain.
-
-    Literal `find`s over the lower-cased chunk (C speed; a regex alternation with word
-    boundaries cost ten times more); a line with both kinds of words is an error line.
-    """
-    levels = bytearray(count)
-    lowered = text.lower()
-    for words, level in ((_WARNING_WORDS, WARNING), (_ERROR_WORDS, ERROR)):
-        for word in words:
-            line = 0
-            position = 0
-            found = lowered.find(word)
-            while found >= 0:
-                line += lowered.count("\n", position, found)
-                position = found
-                levels[line] = level
-                next_line = lowered.find("\n", found)
-                if next_line < 0:
-                    break
-                found = lowered.find(word, next_line)
-    return levels

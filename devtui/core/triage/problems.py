@@ -1,19 +1,22 @@
 """A saved session's problems, grouped by fingerprint, each with every sighting.
 
-Invariant: one fingerprint is one `TriageProblem`, whose fields are those of its latest
-record (count, last seen, resolved), and whose occurrences are its `detected` and
-`repeated` records in order, each naming the output lines it came from.
+Invariant: one fingerprint is one `TriageProblem`, the core's `Problem` as its latest
+record says (count, last seen, resolved; first seen from its first record), whose
+occurrences are its `detected` and `repeated` records in order, each naming the output
+lines it came from.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass, fields, replace
+from typing import Any, Final
 
-from devtui.core.problems.book import SEVERITY_RANK, Severity, location_text
-from devtui.core.triage.index import SEVERITY_LEVEL, SessionIndex
+from devtui.core.problems.book import SEVERITY_RANK, Problem
+from devtui.core.problems.line_levels import SEVERITY_LEVEL
+from devtui.core.sessionlog.records import problem_from_record
+from devtui.core.triage.index import SessionIndex
 from devtui.core.triage.records import EventRecord
 
 SORT_KEYS: Final = ("severity", "count", "last seen", "first seen", "process", "title")
@@ -34,36 +37,18 @@ class Occurrence:
     """Where its record sits in the log."""
 
 
-@dataclass(slots=True)
-class TriageProblem:
-    """One problem of the session, as the session log tells it."""
+@dataclass(frozen=True, slots=True)
+class TriageProblem(Problem):
+    """One problem of the session, as the session log tells it: the core's `Problem` (its
+    latest record, decoded by `problem_from_record`) with every sighting of it."""
 
-    fingerprint: str
-    rule: str
-    severity: Severity
-    title: str
-    message: str
-    process: str
-    count: int
-    first_seen: str
-    last_seen: str
-    resolved: bool
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    symbol: str | None = None
-    explanation: str = ""
-    fix: str = ""
-    docs: str = ""
-    lines: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    """Who reported it (`lint`, `push`, `output`, `memory`); empty in older logs."""
-    occurrences: list[Occurrence] = field(default_factory=list)
+    occurrences: tuple[Occurrence, ...] = ()
 
-    @property
-    def location(self) -> str:
-        """`file:line:col` as far as known, else ""."""
-        return location_text(self.file, self.line, self.column)
+    @classmethod
+    def of(cls, problem: Problem, occurrences: tuple[Occurrence, ...]) -> TriageProblem:
+        """`problem` with its sightings."""
+        values: dict[str, Any] = {f.name: getattr(problem, f.name) for f in fields(Problem)}
+        return cls(**values, occurrences=occurrences)
 
     @property
     def level(self) -> int:
@@ -80,22 +65,21 @@ def group_problems(records: Iterable[EventRecord]) -> list[TriageProblem]:
         data = event.record.get("problem")
         if not isinstance(data, dict):
             continue
-        key = str(data.get("fingerprint") or f"{data.get('rule')}|{data.get('message')}")
-        known = problems.get(key)
-        problem = _problem_of(key, data)
-        if known is not None:
-            problem.occurrences = known.occurrences
-            problem.first_seen = known.first_seen
-        problems[key] = problem
-        what = event.record.get("event")
+        decoded = problem_from_record(data, at=event.time or 0.0)
+        known = problems.get(decoded.fingerprint)
+        occurrences = known.occurrences if known is not None else ()
+        what = event.text("event")
         if what in ("detected", "repeated"):
-            problem.occurrences.append(_occurrence(event, data))
-        elif what == "updated" and problem.occurrences:
+            occurrences = (*occurrences, _occurrence(event, decoded))
+        elif what == "updated" and occurrences:
             # The same occurrence, seen by another source: a push's output lines give
             # context that a lint finding has none of.
-            seen = _occurrence(event, data)
-            if seen.seqs and not problem.occurrences[-1].seqs:
-                problem.occurrences[-1] = seen
+            seen = _occurrence(event, decoded)
+            if seen.seqs and not occurrences[-1].seqs:
+                occurrences = (*occurrences[:-1], seen)
+        if known is not None:
+            decoded = replace(decoded, first_seen=known.first_seen)
+        problems[decoded.fingerprint] = TriageProblem.of(decoded, occurrences)
     return sort_problems(list(problems.values()))
 
 
@@ -116,63 +100,15 @@ def sort_problems(problems: list[TriageProblem], by: str = "severity") -> list[T
     return sorted(ordered, key=keys[by], reverse=by == "last seen")
 
 
-def _problem_of(key: str, data: dict[str, object]) -> TriageProblem:
-    def text(name: str) -> str:
-        value = data.get(name)
-        return "" if value is None else str(value)
-
-    def number(name: str) -> int | None:
-        value = data.get(name)
-        return value if isinstance(value, int) else None
-
-    lines = data.get("lines")
-    sources = data.get("sources")
-    return TriageProblem(
-        fingerprint=key,
-        rule=text("rule"),
-        severity=_severity(text("severity")),
-        title=text("title"),
-        message=text("message"),
-        process=text("process"),
-        count=number("count") or 1,
-        first_seen=text("first_seen"),
-        last_seen=text("last_seen"),
-        resolved=bool(data.get("resolved")),
-        file=text("file") or None,
-        line=number("line"),
-        column=number("column"),
-        symbol=text("symbol") or None,
-        explanation=text("explanation"),
-        fix=text("fix"),
-        docs=text("docs"),
-        lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
-        sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
-    )
-
-
-def _severity(name: str) -> Severity:
-    """A recorded severity (none: an error, as problems were before severities; one this
-    devtui does not know: the mildest)."""
-    if not name:
-        return Severity.ERROR
-    try:
-        return Severity(name)
-    except ValueError:
-        return Severity.INFO
-
-
-def _occurrence(event: EventRecord, data: dict[str, object]) -> Occurrence:
-    seqs = data.get("occurrence")
-    if not isinstance(seqs, list) or not seqs:  # logs before `occurrence` was recorded
-        first = data.get("first_seq")
-        seqs = [first] if isinstance(first, int) and event.record.get("event") == "detected" else []
-    lines = data.get("lines")
-    at = event.record.get("time")
+def _occurrence(event: EventRecord, problem: Problem) -> Occurrence:
+    seqs = problem.occurrence_seqs
+    if not seqs and problem.first_seq is not None and event.text("event") == "detected":
+        seqs = (problem.first_seq,)  # logs before `occurrence` was recorded
     return Occurrence(
-        time=float(at) if isinstance(at, int | float) else 0.0,
-        process=str(data.get("process", "")),
-        seqs=tuple(s for s in seqs if isinstance(s, int)),
-        lines=tuple(str(line) for line in lines) if isinstance(lines, list) else (),
+        time=event.time or 0.0,
+        process=problem.process,
+        seqs=seqs,
+        lines=problem.lines,
         offset=event.offset,
     )
 

@@ -30,7 +30,23 @@ class EventRecord:
 
     @property
     def kind(self) -> str:
-        return str(self.record.get("kind", ""))
+        return self.text("kind")
+
+    @property
+    def time(self) -> float | None:
+        """When it was written (epoch seconds), if it says."""
+        at = self.record.get("time")
+        return float(at) if isinstance(at, int | float) else None
+
+    def text(self, key: str) -> str:
+        """Field `key` as text ("" when absent)."""
+        value = self.record.get(key)
+        return "" if value is None else str(value)
+
+    def integer(self, key: str) -> int | None:
+        """Field `key` when it is a whole number."""
+        value = self.record.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from devtui.core.redact import Redactor
+from devtui.core.sessionlog.records import iso_time
 from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.problems import TriageProblem, occurrence_context
 from devtui.core.triage.session import TriageSession
@@ -110,8 +111,8 @@ def _problem_section(
     lines = [
         f"## {mark} {redact(problem.title or problem.rule)} (`{problem.rule}`, {problem.severity})",
         "",
-        f"- `{problem.process}`{where} · seen {times}, first {problem.first_seen}, "
-        f"last {problem.last_seen} · {state}",
+        f"- `{problem.process}`{where} · seen {times}, first {iso_time(problem.first_seen)}, "
+        f"last {iso_time(problem.last_seen)} · {state}",
         f"- {redact(problem.message)}",
     ]
     if problem.explanation:

@@ -73,9 +73,7 @@ class TriageSession:
         exit_code: int | None = None
         for event in reversed(self.records):
             if event.kind == "end":
-                at, code = event.record.get("time"), event.record.get("exit_code")
-                ended = float(at) if isinstance(at, int | float) else None
-                exit_code = code if isinstance(code, int) else None
+                ended, exit_code = event.time, event.integer("exit_code")
                 break
         declared = header.get("processes")
         names = (

@@ -52,7 +52,7 @@ def window_start(index: SessionIndex, records: list[EventRecord], window: Window
     if window == "since-ready" or window == "this-push":
         wanted = "ready" if window == "since-ready" else "pushing"
         for event in reversed(records):
-            if event.kind == "state" and event.record.get("state") == wanted:
+            if event.kind == "state" and event.text("state") == wanted:
                 return index.line_at_offset(event.offset)
         return 0
     if window == "last-5-minutes" and index.indexed:

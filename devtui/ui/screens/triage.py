@@ -13,7 +13,7 @@ import threading
 import time
 from array import array
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Final
 
@@ -26,8 +26,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from devtui.core.problems.line_levels import ERROR, WARNING
 from devtui.core.query import FilterQuery, QueryError, compile_filter, compile_search
-from devtui.core.triage.index import ERROR, WARNING
 from devtui.core.triage.problems import (
     SORT_KEYS,
     TriageProblem,
@@ -38,6 +38,7 @@ from devtui.core.triage.report import markdown_report, reports_folder, write_rep
 from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.core.triage.view import WINDOW_LABELS, WINDOWS, ViewSpec, view_lines
+from devtui.core.units import clock_time
 from devtui.ui.format import name_styles
 from devtui.ui.keys import APP_KEYS, BarKey, bar_keys
 from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
@@ -352,8 +353,8 @@ class TriageScreen(KeyedScreen):
                 Text(problem.process),
                 Text(problem.location or "-"),  # `app/[id]/page.tsx` is no markup
                 str(problem.count),
-                _clock(problem.first_seen),
-                *([_clock(problem.last_seen)] if last_seen else []),
+                clock_time(problem.first_seen),
+                *([clock_time(problem.last_seen)] if last_seen else []),
                 key=problem.fingerprint,
             )
         if chosen is not None and chosen in self.problems:
@@ -396,8 +397,8 @@ class TriageScreen(KeyedScreen):
             text.append(f" · {problem.location}", style="bold")
         state = "resolved" if problem.resolved else "open"
         text.append(
-            f"\n{problem.count}× · first {_clock(problem.first_seen)} · last "
-            f"{_clock(problem.last_seen)} · {state}\n",
+            f"\n{problem.count}× · first {clock_time(problem.first_seen)} · last "
+            f"{clock_time(problem.last_seen)} · {state}\n",
             style="dim",
         )
         text.append(problem.message + "\n")
@@ -414,7 +415,7 @@ class TriageScreen(KeyedScreen):
         if occurrences:
             position = self.occurrence % len(occurrences)
             occurrence = occurrences[position]
-            when = datetime.fromtimestamp(occurrence.time).strftime("%H:%M:%S")
+            when = clock_time(occurrence.time)
             text.append(
                 f"\nOccurrence {position + 1} of {len(occurrences)} at {when}"
                 f"  ([ ] step · +/- context: {self.context} lines · g show in session)\n",
@@ -783,12 +784,3 @@ class TriageScreen(KeyedScreen):
 
     def action_refresh_log(self) -> None:
         self._build_index()
-
-
-def _clock(stamp: str) -> str:
-    """`2026-11-22T08:05:15Z` → `08:05:15` in local time, like the session's lines."""
-    try:
-        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return stamp
-    return moment.astimezone().strftime("%H:%M:%S")

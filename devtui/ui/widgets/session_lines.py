@@ -23,7 +23,8 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from devtui.core.triage.index import ERROR, LEVEL_SEVERITY, WARNING, SessionIndex
+from devtui.core.problems.line_levels import ERROR, LEVEL_SEVERITY, WARNING
+from devtui.core.triage.index import SessionIndex
 from devtui.ui.kept_row import KeptRow
 from devtui.ui.problem_text import SEVERITY_STYLE, SEVERITY_SYMBOL
 from devtui.ui.widgets.log_view import MAX_SHOWN_CHARS, coloured_text

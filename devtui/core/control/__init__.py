@@ -1,0 +1,1 @@
+"""The control endpoint: a running devtui answers other terminals, scripts and agents."""
