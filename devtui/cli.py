@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO, get_args
 
@@ -26,6 +28,7 @@ from devtui.core.config.checker import suggest
 from devtui.core.config.discover import display_path
 from devtui.core.config.model import ProcessConfig
 from devtui.core.config.project_files import functions_dir
+from devtui.core.control.place import AlreadyRunning, Instance, ProjectClaim
 from devtui.core.run.descendants import kill_all_runs
 from devtui.core.run.groups import LIVE_GROUPS
 from devtui.core.run.preflight import (
@@ -36,13 +39,15 @@ from devtui.core.run.preflight import (
     unconfigured_convex,
     with_install_step,
 )
+from devtui.core.units import clock_time
 from devtui.demo import DEFAULT_SCENARIO, SCENARIOS
 from devtui.errors import DevtuiError, ExitCode, UsageError
 from devtui.headless.annotations import annotations_wanted
 from devtui.headless.colour import ColorChoice
+from devtui.headless.control_cli import VERBS, add_control_parsers, run_verb
 from devtui.headless.runner import HeadlessOptions, run_headless
 
-COMMANDS = ("up", "ci", "demo", "lint", "triage", "config")
+COMMANDS = ("up", "ci", "demo", "lint", "triage", "config", *VERBS)
 
 EXIT_CODES_HELP = """exit codes:
   0    everything ready (ci), clean shutdown (up)
@@ -244,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument(
         "--check", action="store_true", help="validate; report every problem at once (exit 0 or 2)"
     )
+    add_control_parsers(commands)
     return parser
 
 
@@ -299,6 +305,44 @@ def _run(
     absent = missing_executables(config)  # said first: nothing else could help then
     if absent:
         raise absent[0]
+    claim = _claim_project(config, "tui" if tui else "ci" if mode == "ci" else "headless")
+    try:
+        return _run_claimed(config, args, mode, out, err, subtitle, tui, claim)
+    finally:
+        claim.release()
+
+
+def _claim_project(config: Config, front_end: str) -> ProjectClaim:
+    """Take the project for this run, or say who already has it (exit 2)."""
+    instance = Instance(os.getpid(), time.time(), front_end, str(config.root), config.origin)
+    claim = ProjectClaim(config.root, instance)
+    try:
+        claim.take()
+    except AlreadyRunning as running:
+        other = running.instance
+        who = (
+            f" (pid {other.pid}, {other.front_end}, since {clock_time(other.started)})"
+            if other is not None
+            else ""
+        )
+        raise UsageError(
+            f"a devtui already runs in {config.root}{who}: two would push the same Convex "
+            "deployment twice.\n  see it: devtui status · devtui logs -f · devtui problems"
+            "\n  stop it: devtui stop"
+        ) from None
+    return claim
+
+
+def _run_claimed(
+    config: Config,
+    args: argparse.Namespace,
+    mode: str,
+    out: TextIO,
+    err: TextIO,
+    subtitle: str,
+    tui: bool,
+    claim: ProjectClaim,
+) -> int:
     missing = missing_packages(config)
     if missing is not None and not tui:
         raise DevtuiError(
@@ -327,10 +371,10 @@ def _run(
                 first_run = unconfigured_convex(config, os.environ)
                 if first_run is not None:
                     config = hold_for_first_run(config, first_run.name)
-            return _run_tui(config, err, subtitle, missing, first_run)
+            return _run_tui(config, err, subtitle, claim, missing, first_run)
         which = "stdout" if not _is_tty(out) else "stderr"
         err.write(f"devtui: {which} is not a terminal: running headless (--headless)\n")
-    return run_headless(config, _headless_options(args, mode), out, err)
+    return run_headless(config, replace(_headless_options(args, mode), claim=claim), out, err)
 
 
 def _say_root(config: Config, err: TextIO) -> None:
@@ -346,6 +390,7 @@ def _run_tui(
     config: Config,
     err: TextIO,
     subtitle: str,
+    claim: ProjectClaim,
     missing: MissingPackages | None = None,
     first_run: ProcessConfig | None = None,
 ) -> int:
@@ -354,7 +399,7 @@ def _run_tui(
     from devtui.core.run.session import RunSession
     from devtui.ui.app import DevtuiApp
 
-    session = RunSession(config, interactive=True)
+    session = RunSession(config, interactive=True, claim=claim)
     if missing is not None:  # shown from the start; the install step resolves it
         session.preflight.append(missing.problem(session.supervisor.clock()))
     session.check_executables()
@@ -562,6 +607,7 @@ def _triage_log(given: Path | None, config_path: Path | None, err: TextIO) -> Pa
 
 
 HANDLERS = {
+    **dict.fromkeys(VERBS, run_verb),
     "up": _cmd_up,
     "ci": _cmd_ci,
     "demo": _cmd_demo,

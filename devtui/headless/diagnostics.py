@@ -23,7 +23,7 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
-from devtui.core.problems.book import Problem, Severity
+from devtui.core.problems.book import Severity, problem_headline
 from devtui.core.units import clock_time, format_seconds
 from devtui.core.vocabulary import (
     SEVERITY_SYMBOL,
@@ -56,22 +56,13 @@ TONE_COLOUR: dict[Tone, str] = {
     "plain": "",
 }
 """The core's tones in the headless printer's colours."""
-_STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
+STATE_LOOK: dict[ProcessState, tuple[str, str]] = {
     state: (STATE_SYMBOL[state], TONE_COLOUR[STATE_TONE[state]]) for state in ProcessState
 }
 SEVERITY_LOOK: dict[Severity, tuple[str, str]] = {  # (mark, colour) of a problem line
     severity: (SEVERITY_SYMBOL[severity], TONE_COLOUR[SEVERITY_TONE[severity]])
     for severity in Severity
 }
-
-
-def problem_headline(problem: Problem) -> str:
-    """`rule  file:line:col  message` as the headless line and CI messages show it."""
-    parts = [problem.rule]
-    if problem.location:
-        parts.append(problem.location)
-    parts.append(problem.message)
-    return "  ".join(parts)
 
 
 def describe(event: Event) -> Diagnostic | None:
@@ -132,7 +123,7 @@ def describe(event: Event) -> Diagnostic | None:
 
 
 def _state(event: ProcessStateChanged) -> Diagnostic | None:
-    symbol, style = _STATE_LOOK[event.state]
+    symbol, style = STATE_LOOK[event.state]
     status = event.status
     if event.state is ProcessState.STOPPING:
         return None  # each signal sent gets its own line

@@ -11,15 +11,17 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from devtui.core.bus import Subscription
-from devtui.core.config.model import Config, OomPolicy, ProcessConfig, ProcessKind
+from devtui.core.config.model import Config, ProcessConfig
+from devtui.core.control.place import ProjectClaim
 from devtui.core.events import ProcessState, ProcessStateChanged, ProcessStatus
+from devtui.core.run.judge import CiJudge, first_verdict
 from devtui.core.run.outcome import killed_note, up_outcome
 from devtui.core.run.session import RunSession
 from devtui.core.run.signals import (
@@ -27,6 +29,7 @@ from devtui.core.run.signals import (
     STOP_CODES,
     ShutdownRequests,
     StopRequest,
+    control_request,
     install_shutdown_signals,
     signal_request,
 )
@@ -35,7 +38,6 @@ from devtui.errors import ExitCode
 from devtui.headless.annotations import AnnotationChoice, annotations_wanted
 from devtui.headless.colour import DIM, GREEN, RED, YELLOW, ColorChoice, use_colour
 from devtui.headless.diagnostics import Diagnostic
-from devtui.headless.judge import CiJudge, Verdict
 from devtui.headless.printer import HeadlessPrinter
 from devtui.headless.summary import json_summary, summary_table, write_json
 
@@ -60,6 +62,8 @@ class HeadlessOptions:
     annotations: AnnotationChoice = "auto"
     """GitHub workflow commands for problems: auto (when GITHUB_ACTIONS=true), github, none."""
     environ: Mapping[str, str] = field(default_factory=dict)
+    claim: ProjectClaim | None = None
+    """This run's claim on its project (opens the control socket)."""
 
 
 @dataclass(slots=True)
@@ -75,7 +79,7 @@ class HeadlessRun:
     def __init__(self, config: Config, options: HeadlessOptions, out: TextIO, err: TextIO) -> None:
         self.config = config
         self.options = options
-        self.session = RunSession(config)
+        self.session = RunSession(config, claim=options.claim)
         self.printer = HeadlessPrinter(
             out,
             err,
@@ -130,6 +134,10 @@ class HeadlessRun:
         events = self.session.bus.subscribe("runner")
         uninstall = install_shutdown_signals(self._on_signal)
         await self.session.open(on_log_error=lambda message: self._note("!", message, YELLOW))
+        await self.session.serve_control(
+            lambda reason: self._request(control_request(reason), from_signal=False),
+            lambda note: self._note("!", note, YELLOW),
+        )
         for warning in self.session.warnings:
             self._note("!", warning, YELLOW)
         warned = len(self.session.warnings)
@@ -184,19 +192,9 @@ class HeadlessRun:
         return _ended_outcome(list(self.session.supervisor.statuses.values()))
 
     async def _ci(self, events: Subscription) -> _Outcome:
-        restart_on_oom = frozenset(
-            p.name
-            for p in self.config.processes.values()
-            if p.on_oom is OomPolicy.RESTART_WITH_MORE_HEAP
-        )
-        retry_bounds = {
-            p.name: p.retry_timeout
-            for p in self.config.processes.values()
-            if p.kind is ProcessKind.CONVEX
-        }
-        judge = CiJudge(list(self.config.processes), restart_on_oom, retry_bounds)
+        judge = CiJudge.for_config(self.config)
         clock = self.session.supervisor.clock
-        verdict_task = asyncio.ensure_future(_first_verdict(judge, events, clock))
+        verdict_task = asyncio.ensure_future(first_verdict(judge, events, clock))
         if not await self._race(verdict_task, self.options.timeout):
             if self._stop.is_set():
                 return _Outcome(ExitCode.INTERRUPTED)
@@ -297,30 +295,6 @@ class HeadlessRun:
                 write_json(self.options.json_path, document)
             except OSError as error:
                 self._note("!", f"cannot write {self.options.json_path}: {error.strerror}", YELLOW)
-
-
-async def _first_verdict(
-    judge: CiJudge, events: Subscription, clock: Callable[[], float]
-) -> Verdict | None:
-    """The judge's verdict on the events as they come (and on the time, for a deployment
-    the CLI keeps retrying); None if the event stream ends first."""
-    while True:
-        deadline = judge.deadline
-        wait = None if deadline is None else max(0.0, deadline - clock())
-        try:
-            async with asyncio.timeout(wait):
-                batch = await events.next_batch()
-        except TimeoutError:
-            verdict = judge.at_time(clock())
-            if verdict is not None:
-                return verdict
-            continue
-        if not batch:
-            return None
-        for event in batch:
-            verdict = judge.observe(event)
-            if verdict is not None:
-                return verdict
 
 
 async def _process_ended(events: Subscription, name: str) -> ProcessStatus:

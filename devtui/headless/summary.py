@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from devtui.core.events import ProcessStatus
-from devtui.core.memory.figures import MIB, mib
+from devtui.core.memory.figures import mib
 from devtui.core.problems.book import Problem, Severity
-from devtui.core.sessionlog.records import problem_record
+from devtui.core.sessionlog.records import problem_record, process_record
 from devtui.core.units import format_seconds
 
 COLUMNS = ("process", "state", "ready after", "pushes", "restarts", "exit", "peak memory")
@@ -71,27 +71,7 @@ def json_summary(
 ) -> dict[str, object]:
     """The `--json` document (field names are the contract; see design.md)."""
     peaks = peaks or {}
-    processes = []
-    for status in statuses:
-        convex = status.kind == "convex"
-        entry: dict[str, object] = {
-            "name": status.name,
-            "kind": status.kind,
-            "state": status.state.value,
-            "ready_after_s": status.ready_after_s,
-            "pushes": status.pushes if convex else None,
-            "restarts": status.restarts,
-            "exit_code": status.exit_code,
-            "peak_rss_mb": _megabytes(peaks.get(status.name)),
-            "stale_since": status.stale_since,
-            "killed": status.killed,
-        }
-        if status.kind == "vite" or status.url is not None:
-            entry["url"] = status.url
-        if convex:
-            entry["failed_pushes"] = status.failed_pushes
-            entry["last_push_s"] = status.last_push_s
-        processes.append(entry)
+    processes = [process_record(s, peaks.get(s.name)) for s in statuses]
     return {
         "exit_code": exit_code,
         "exit_reason": exit_reason,
@@ -99,10 +79,6 @@ def json_summary(
         "problems": [problem_record(p) for p in problems],
         "session_log": str(session_log) if session_log else None,
     }
-
-
-def _megabytes(value: int | None) -> float | None:
-    return round(value / MIB, 1) if value is not None else None
 
 
 def write_json(path: Path, document: dict[str, object]) -> None:

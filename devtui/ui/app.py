@@ -39,6 +39,7 @@ from devtui.core.run.signals import (
     QUIT_REQUEST,
     ShutdownRequests,
     StopRequest,
+    control_request,
     install_shutdown_signals,
     signal_request,
 )
@@ -180,6 +181,10 @@ class DevtuiApp(App[int]):
         """Start the stack and move its events to the UI, one batch in flight."""
         subscription = self.session.bus.subscribe("tui")
         await self.session.open(on_log_error=self._log_error)
+        await self.session.serve_control(
+            lambda reason: self._request(control_request(reason), from_signal=False),
+            lambda note: self.notify(note, severity="warning", timeout=10),
+        )
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
         await self.session.start()

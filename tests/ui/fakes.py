@@ -91,6 +91,11 @@ class FakeSession:
     async def open(self, on_log_error: Callable[[str], None] | None = None) -> None:
         return None
 
+    async def serve_control(
+        self, on_stop: Callable[[str], None], on_note: Callable[[str], None] | None = None
+    ) -> None:
+        return None
+
     async def start(self) -> None:
         await self.supervisor.start()
 

@@ -11,8 +11,8 @@ from devtui.core.events import (
     ReadyTimedOut,
 )
 from devtui.core.problems.book import Problem, Severity
+from devtui.core.run.judge import CiJudge, Verdict
 from devtui.errors import ExitCode
-from devtui.headless.judge import CiJudge, Verdict
 
 S = ProcessState
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -56,19 +56,35 @@ class ControlClient:
         return cls(sock, root)
 
     def request(
-        self, op: str, timeout: float | None = ANSWER_TIMEOUT_S, **args: object
+        self, op: str, /, answer_timeout: float | None = ANSWER_TIMEOUT_S, **args: object
     ) -> dict[str, object]:
-        """Send one request and return its result.
+        """`ask` with the protocol's arguments as keywords."""
+        return self.ask(op, args, answer_timeout)
+
+    def ask(
+        self,
+        op: str,
+        args: Mapping[str, object],
+        answer_timeout: float | None = ANSWER_TIMEOUT_S,
+    ) -> dict[str, object]:
+        """Send one request (`args` are the protocol's) and return its result. A `wait`
+        waits for its answer as long as its own `timeout` and a little more.
 
         Raises:
             ControlError: the server refused it (its code and message).
-            ConnectionError: the devtui went away (or took longer than `timeout`).
+            ConnectionError: the devtui went away (or took longer than `answer_timeout`).
         """
         request_id = self._send(op, args)
-        self._sock.settimeout(timeout)
+        waited = args.get("timeout")
+        if op == "wait" and answer_timeout is not None:
+            answer_timeout = max(
+                answer_timeout,
+                (float(waited) if isinstance(waited, int | float) else 60.0) + ANSWER_TIMEOUT_S,
+            )
+        self._sock.settimeout(answer_timeout)
         return self._result(request_id, self._read())
 
-    def stream(self, op: str, **args: object) -> Iterator[dict[str, object]]:
+    def stream(self, op: str, args: Mapping[str, object]) -> Iterator[dict[str, object]]:
         """Send a following request (`logs` with follow): its result first, then each
         pushed line's message, until devtui ends the stream or stops."""
         request_id = self._send(op, args)
@@ -96,7 +112,7 @@ class ControlClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _send(self, op: str, args: dict[str, object]) -> int:
+    def _send(self, op: str, args: Mapping[str, object]) -> int:
         request_id = next(self._ids)
         try:
             self._sock.sendall(encode({"v": VERSION, "id": request_id, "op": op, **args}))

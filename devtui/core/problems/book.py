@@ -98,6 +98,15 @@ def location_text(file: str | None, line: int | None, column: int | None) -> str
     return ":".join(parts)
 
 
+def problem_headline(problem: Problem) -> str:
+    """`rule  file:line:col  message` as the headless line and CI messages show it."""
+    parts = [problem.rule]
+    if problem.location:
+        parts.append(problem.location)
+    parts.append(problem.message)
+    return "  ".join(parts)
+
+
 _VOLATILE: Final = re.compile(r"[a-z]+://\S+|\d+(?:[.,:]\d+)*")
 """URLs and numbers (ports, attempt counts, durations): they differ between sightings."""
 

@@ -21,6 +21,8 @@ from devtui.core.run.supervisor import Supervisor
 from devtui.core.sessionlog.log import SessionLog
 
 if TYPE_CHECKING:
+    from devtui.core.control.place import ProjectClaim
+    from devtui.core.control.server import ControlServer
     from devtui.core.lint.live import LiveLint
 
 INTERACTIVE_READ_SIZE: Final = 64 * 1024
@@ -32,15 +34,25 @@ class RunSession:
     """Owns a `Supervisor` and the session-log writer for one run."""
 
     def __init__(
-        self, config: Config, *, bus: EventBus | None = None, interactive: bool = False
+        self,
+        config: Config,
+        *,
+        bus: EventBus | None = None,
+        interactive: bool = False,
+        claim: ProjectClaim | None = None,
     ) -> None:
         """Args:
         config: What to run.
         bus: The event bus (a new one by default).
         interactive: A TUI is watching: read output in smaller slices so key presses get
             their turn during a flood (headless runs read in big slices, for throughput).
+        claim: This devtui's claim on the project: with it, `serve_control` opens the
+            project's control socket.
         """
         self.config = config
+        self.claim = claim
+        self.control: ControlServer | None = None
+        """The control endpoint, once `serve_control` opened it."""
         self.supervisor = Supervisor(
             config, bus=bus, read_size=INTERACTIVE_READ_SIZE if interactive else None
         )
@@ -115,6 +127,30 @@ class RunSession:
         subscription = self.bus.subscribe("session-log")
         self._writer = asyncio.create_task(self.log.consume(subscription, on_log_error))
 
+    async def serve_control(
+        self, on_stop: Callable[[str], None], on_note: Callable[[str], None] | None = None
+    ) -> None:
+        """Open the project's control socket (with a claim; call after `open()`).
+
+        Args:
+            on_stop: Asks the front end to stop the stack, as its quit key would (the
+                reason in words).
+            on_note: Told of refused clients, once per kind.
+        """
+        if self.claim is None:
+            return
+        from devtui.core.control.server import ControlServer  # only a claimed run pays
+
+        server = ControlServer(self, self.claim, on_stop, on_note)
+        try:
+            await server.start()
+        except OSError as error:
+            self.warnings.append(
+                f"no control socket (devtui status/logs cannot reach this run): {error}"
+            )
+            return
+        self.control = server
+
     async def start(self) -> None:
         """Start live lint and the processes (call after `open()`)."""
         for problem in self.preflight:
@@ -131,6 +167,8 @@ class RunSession:
         self.bus.close()
         if self._writer is not None:
             await self._writer
+        if self.control is not None:
+            await self.control.close()
         if self.log is not None:
             await self.log.close(exit_code)
             if self.log.error is not None and self.log.error not in self.warnings:

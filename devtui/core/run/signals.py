@@ -2,11 +2,12 @@
 vanished output.
 
 Invariant: the first request starts an orderly shutdown and fixes the exit code and the
-reason (SIGINT 130, SIGTERM 143, SIGHUP 129, a quit key 0 or 1 by how the processes ended,
-stdout gone 141). A second signal within `REPEAT_WINDOW_S` of the first is the same request
-delivered twice (a closing terminal can send SIGHUP twice; GNU `timeout` and service
-managers signal both the process and its group) and is ignored. Any other later request, a
-signal or a second quit key, means "now": every process group is killed at once.
+reason (SIGINT 130, SIGTERM 143, SIGHUP 129, a quit key or `devtui stop` 0 or 1 by how the
+processes ended, stdout gone 141). A second signal within `REPEAT_WINDOW_S` of the first
+is the same request delivered twice (a closing terminal can send SIGHUP twice; GNU
+`timeout` and service managers signal both the process and its group) and is ignored. Any
+other later request, a signal or a second quit key, means "now": every process group is
+killed at once.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def signal_request(sig: signal.Signals) -> StopRequest:
 
 QUIT_REQUEST: Final = StopRequest(None, "quit")
 """The user pressed the quit key."""
+
+
+def control_request(reason: str) -> StopRequest:
+    """A stop asked for through the control socket (`devtui stop`): like a quit key, the
+    exit code follows from how the processes ended."""
+    return StopRequest(None, reason)
+
+
 STDOUT_GONE: Final = StopRequest(
     ExitCode.BROKEN_PIPE, "stdout was closed (whatever read it went away)"
 )

@@ -34,6 +34,7 @@ from devtui.core.events import (
     ProblemResolved,
     ProblemUpdated,
     ProcessStateChanged,
+    ProcessStatus,
     ProcessUpdated,
     PushSettled,
     ReadyTimedOut,
@@ -41,6 +42,7 @@ from devtui.core.events import (
     SupervisorStopping,
     SurvivorsFound,
 )
+from devtui.core.memory.figures import MIB
 from devtui.core.problems.book import Problem, Severity, Source
 
 LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
@@ -174,6 +176,30 @@ def _recorded_severity(name: str) -> Severity:
         return Severity(name)
     except ValueError:
         return Severity.INFO
+
+
+def process_record(status: ProcessStatus, rss_bytes: int | None = None) -> dict[str, object]:
+    """A process's status as a JSON-ready dict (`--json`'s `processes` and the control
+    endpoint's `status` share it; `peak_rss_mb` is `rss_bytes`, in MiB)."""
+    convex = status.kind == "convex"
+    entry: dict[str, object] = {
+        "name": status.name,
+        "kind": status.kind,
+        "state": status.state.value,
+        "ready_after_s": status.ready_after_s,
+        "pushes": status.pushes if convex else None,
+        "restarts": status.restarts,
+        "exit_code": status.exit_code,
+        "peak_rss_mb": round(rss_bytes / MIB, 1) if rss_bytes is not None else None,
+        "stale_since": status.stale_since,
+        "killed": status.killed,
+    }
+    if status.kind == "vite" or status.url is not None:
+        entry["url"] = status.url
+    if convex:
+        entry["failed_pushes"] = status.failed_pushes
+        entry["last_push_s"] = status.last_push_s
+    return entry
 
 
 def problem_record(problem: Problem) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""When `devtui ci` is done waiting, and with which exit code.
+"""When `devtui ci` (and a control client's `wait`) is done waiting, and with which exit
+code.
 
 Invariant: pure; fed the core events in order (and asked about the time in between), a
 `CiJudge` gives one verdict: every process ready (0), one ended before it was ready (1),
@@ -10,9 +11,12 @@ its header). A deployment the CLI keeps retrying fails only after `retry_bounds`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from devtui.core.bus import Subscription
+from devtui.core.config.model import Config, OomPolicy, ProcessKind
 from devtui.core.events import (
     Event,
     ProblemDetected,
@@ -20,14 +24,14 @@ from devtui.core.events import (
     ProblemResolved,
     ProcessState,
     ProcessStateChanged,
+    ProcessStatus,
     PushSettled,
     ReadyTimedOut,
 )
-from devtui.core.problems.book import SEVERITY_RANK, Problem, Severity
+from devtui.core.problems.book import SEVERITY_RANK, Problem, Severity, problem_headline
 from devtui.core.run.slot import OOM_RULE
 from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
-from devtui.headless.diagnostics import problem_headline
 
 RETRYING_RULE = "deployment-retrying"
 """The warning of a deployment the Convex CLI keeps retrying."""
@@ -42,6 +46,8 @@ class Verdict:
     """One line for the user and `exit_reason` in `--json`."""
     details: tuple[str, ...] = ()
     """Supporting lines (a process's last output)."""
+    problem: Problem | None = None
+    """The problem that failed it (code 4)."""
 
 
 @dataclass(slots=True)
@@ -74,6 +80,51 @@ class CiJudge:
         self._restart_on_oom = restart_on_oom
         self._retry_bounds = dict(retry_bounds or {})
         self._retrying: dict[str, _Retrying] = {}
+        self._present: Verdict | None = None
+
+    @classmethod
+    def for_config(cls, config: Config) -> CiJudge:
+        """A judge of every process of `config`, with its OOM and retry policies."""
+        return cls(
+            list(config.processes),
+            frozenset(
+                p.name
+                for p in config.processes.values()
+                if p.on_oom is OomPolicy.RESTART_WITH_MORE_HEAP
+            ),
+            {
+                p.name: p.retry_timeout
+                for p in config.processes.values()
+                if p.kind is ProcessKind.CONVEX
+            },
+        )
+
+    def seed(self, statuses: Iterable[ProcessStatus], problems: Iterable[Problem]) -> None:
+        """Start from a running stack's present (a control client's `wait` mid-run): who is
+        ready now, and what already failed it (see `at_present`)."""
+        for status in statuses:
+            if status.name not in self._waiting:
+                continue
+            if status.state is ProcessState.READY:
+                self._ready.add(status.name)
+            elif status.state.is_final and self._present is None:
+                self._present = Verdict(
+                    ExitCode.PROCESS_FAILED, f"{status.name} {status.state.value}: {status.reason}"
+                )
+        errors = sorted(
+            (p for p in problems if self._fails(p)),
+            key=lambda p: (SEVERITY_RANK[p.severity], -p.last_seen),
+        )
+        if errors and self._present is None:
+            others = tuple(f"also: {problem_headline(p)}" for p in errors[1:])
+            self._present = _failure(errors[0], others)
+
+    def at_present(self) -> Verdict | None:
+        """The verdict on the seeded present: ready if every process is ready now (open
+        problems or not), else what already failed it, else None (wait for events)."""
+        if self._ready >= self._waiting:
+            return Verdict(ExitCode.OK, "all processes ready")
+        return self._present
 
     @property
     def not_ready(self) -> list[str]:
@@ -157,5 +208,32 @@ class CiJudge:
 
 def _failure(problem: Problem, others: tuple[str, ...]) -> Verdict:
     return Verdict(
-        ExitCode.PROBLEM, f"problem: {problem_headline(problem)}", (*problem.lines[:12], *others)
+        ExitCode.PROBLEM,
+        f"problem: {problem_headline(problem)}",
+        (*problem.lines[:12], *others),
+        problem,
     )
+
+
+async def first_verdict(
+    judge: CiJudge, events: Subscription, clock: Callable[[], float]
+) -> Verdict | None:
+    """The judge's verdict on the events as they come (and on the time, for a deployment
+    the CLI keeps retrying); None if the event stream ends first."""
+    while True:
+        deadline = judge.deadline
+        wait = None if deadline is None else max(0.0, deadline - clock())
+        try:
+            async with asyncio.timeout(wait):
+                batch = await events.next_batch()
+        except TimeoutError:
+            verdict = judge.at_time(clock())
+            if verdict is not None:
+                return verdict
+            continue
+        if not batch:
+            return None
+        for event in batch:
+            verdict = judge.observe(event)
+            if verdict is not None:
+                return verdict

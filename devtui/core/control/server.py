@@ -1,0 +1,474 @@
+"""The control endpoint of a running devtui: a Unix socket other terminals, scripts and
+coding agents ask and steer the stack through (see `protocol` for the requests).
+
+Invariant: the server never slows supervision down. Requests are read with a size limit
+and an idle timeout, connections are capped, peers of another user are refused at
+accept (SO_PEERCRED), and answers are written without waiting on a reader: a follower
+that stops reading is dropped once `SLOW_READER_BYTES` pile up. It takes events from the
+bus only while someone follows or waits, through one subscription it always drains
+at once, so a client can never congest the bus (which would pause the children's pipes).
+Log queries run in a worker thread over the triage index. Whatever a client sends, the
+stack keeps running; refusals are counted and said once through `on_note`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from devtui import __version__
+from devtui.core.control.logs import LogQuery, LogReader, compile_grep, line_entry
+from devtui.core.control.place import ProjectClaim, reachable_path, socket_path
+from devtui.core.control.protocol import (
+    IDLE_TIMEOUT_S,
+    MAX_CONNECTIONS,
+    MAX_REQUEST_BYTES,
+    SLOW_READER_BYTES,
+    VERSION,
+    ControlError,
+    answer,
+    decode_request,
+    encode,
+    refusal,
+)
+from devtui.core.events import Event, OutputLines, ProcessState, ProcessStateChanged
+from devtui.core.problems.book import SEVERITY_RANK, Severity
+from devtui.core.run.judge import CiJudge, Verdict
+from devtui.core.run.lines import strip_ansi
+from devtui.core.sessionlog.records import problem_record, process_record
+from devtui.errors import ExitCode
+
+if TYPE_CHECKING:
+    from devtui.core.bus import Subscription
+    from devtui.core.run.session import RunSession
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT_S: Final = 5.0
+"""How long an answer may wait for its reader before the connection is dropped."""
+ACTION_TIMEOUT_S: Final = 60.0
+"""The longest a restart, start or stop is waited for before its answer gives the state
+it has then."""
+_ON_THE_WAY_DOWN: Final = frozenset(
+    {ProcessState.STOPPING, ProcessState.STOPPED, ProcessState.RESTARTING, ProcessState.EXITED}
+)
+"""States a restarted process passes through before its new launch."""
+DEFAULT_WAIT_S: Final = 60.0
+
+Listener = Callable[[Event], None]
+
+
+class ControlServer:
+    """Serves one running stack's control socket."""
+
+    def __init__(
+        self,
+        session: RunSession,
+        claim: ProjectClaim,
+        on_stop: Callable[[str], None],
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        """Args:
+        session: The stack it answers for.
+        claim: This devtui's claim on the project (where the socket goes, who it is).
+        on_stop: Asks the front end to stop the whole stack (its reason in words), as a
+            quit key would.
+        on_note: Told, once per kind, of clients refused (another user, garbage, too many).
+        """
+        self.session = session
+        self.claim = claim
+        self._on_stop = on_stop
+        self._on_note = on_note
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._listeners: set[Listener] = set()
+        self._events: Subscription | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._reader: LogReader | None = None
+        self._noted: set[str] = set()
+        self.refused: dict[str, int] = {}
+        """How many clients were refused, by reason (for tests and the log)."""
+        self._closing = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Listen on the project's socket (owner-only)."""
+        path = socket_path(self.claim.root)
+        with reachable_path(path) as where:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.bind(where)
+                os.chmod(where, 0o600)  # inside an owner-only folder: no window for others
+                sock.listen(128)
+            except BaseException:
+                sock.close()
+                raise
+        sock.setblocking(False)
+        self._server = await asyncio.start_unix_server(
+            self._accept, sock=sock, limit=MAX_REQUEST_BYTES
+        )
+
+    async def close(self) -> None:
+        """Stop listening, end every follow and wait, and close every connection."""
+        self._closing.set()
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        self._stop_pump()
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.close)
+
+    # ------------------------------------------------------------------ connections
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            if len(self._connections) >= MAX_CONNECTIONS:
+                self._refuse("busy", f"more than {MAX_CONNECTIONS} clients at once")
+                writer.write(refusal(None, "busy", "too many clients connected; try again"))
+                return
+            uid = _peer_uid(writer)
+            if uid != os.getuid():
+                self._refuse("uid", f"a client of user id {uid} (not this devtui's user)")
+                return
+            self._connections.add(task)
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        except Exception:  # a client must never take the server down
+            log.exception("control connection failed")
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                line = await asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT_S)
+            except (asyncio.LimitOverrunError, ValueError):
+                self._refuse("too-large", "a request longer than the limit")
+                writer.write(
+                    refusal(None, "too-large", f"a request is at most {MAX_REQUEST_BYTES} bytes")
+                )
+                return
+            except (asyncio.IncompleteReadError, TimeoutError):
+                return  # the client is done (or went quiet)
+            try:
+                request_id, op, args = decode_request(line)
+            except ControlError as error:
+                self._refuse("garbage", "a request that is not the protocol's")
+                await self._send(writer, refusal(None, error.code, error.message))
+                continue
+            try:
+                if op == "logs" and args.get("follow") is True:
+                    await self._follow(reader, writer, request_id, args)
+                    return
+                result = await self._answer(op, args)
+            except ControlError as error:
+                await self._send(writer, refusal(request_id, error.code, error.message))
+                continue
+            except Exception as error:  # a fault answering is the client's to hear about
+                log.exception("control request %s failed", op)
+                await self._send(writer, refusal(request_id, "internal", str(error)))
+                continue
+            await self._send(writer, answer(request_id, result))
+
+    async def _send(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data)
+        try:
+            await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+        except TimeoutError:
+            raise ConnectionError("the client does not read its answers") from None
+
+    def _refuse(self, kind: str, what: str) -> None:
+        self.refused[kind] = self.refused.get(kind, 0) + 1
+        if kind not in self._noted and self._on_note is not None:
+            self._noted.add(kind)
+            self._on_note(f"control socket: refused {what} (said once)")
+
+    # ------------------------------------------------------------------ answers
+
+    async def _answer(self, op: str, args: dict[str, object]) -> dict[str, object]:
+        if op == "hello":
+            return self.hello()
+        if op == "status":
+            return self.status()
+        if op == "problems":
+            return self.problems(all_of_them=args.get("all") is True)
+        if op == "logs":
+            return await self.logs(args)
+        if op == "wait":
+            return await self.wait(args)
+        if op == "stop" and args.get("process") is None:
+            self._on_stop("stopped by `devtui stop` (control socket)")
+            return {"stopping": True}
+        return await self.act(op, self._process(args))
+
+    def hello(self) -> dict[str, object]:
+        instance = self.claim.instance
+        log_file = self.session.log
+        return {
+            "devtui": __version__,
+            "protocol": VERSION,
+            **instance.as_record(),
+            "session_log": str(log_file.path) if log_file is not None else None,
+        }
+
+    def status(self) -> dict[str, object]:
+        supervisor = self.session.supervisor
+        monitor = supervisor.memory
+        processes = []
+        for status in supervisor.statuses.values():
+            sample = monitor.latest.get(status.name) if monitor is not None else None
+            entry = process_record(status, sample.rss_bytes if sample is not None else None)
+            entry.pop("peak_rss_mb")
+            entry["rss_mb"] = round(sample.rss_bytes / 2**20, 1) if sample is not None else None
+            entry["peak_rss_mb"] = process_record(
+                status, monitor.peak_bytes(status.name) if monitor else None
+            )["peak_rss_mb"]
+            entry["reason"] = status.reason
+            entry["pid"] = status.pid
+            processes.append(entry)
+        open_counts = {severity.value: 0 for severity in Severity}
+        resolved = 0
+        for problem in supervisor.problems.all():
+            if problem.resolved:
+                resolved += 1
+            else:
+                open_counts[problem.severity.value] += 1
+        ready = all(s.state is ProcessState.READY for s in supervisor.statuses.values())
+        return {
+            "devtui": self.hello(),
+            "ready": ready,
+            "stopping": supervisor.shutting_down,
+            "processes": processes,
+            "problems": {"open": open_counts, "resolved": resolved},
+        }
+
+    def problems(self, *, all_of_them: bool) -> dict[str, object]:
+        problems = [
+            p for p in self.session.supervisor.problems.all() if all_of_them or not p.resolved
+        ]
+        problems.sort(key=lambda p: (p.resolved, SEVERITY_RANK[p.severity], -p.last_seen))
+        return {"problems": [problem_record(p) for p in problems]}
+
+    async def logs(self, args: dict[str, object]) -> dict[str, object]:
+        query = LogQuery.of(args, list(self.session.supervisor.statuses))
+        log_file = self.session.log
+        if log_file is None or log_file.error is not None:
+            return self._logs_from_memory(query)
+        if self._reader is None:
+            self._reader = LogReader(log_file.path)
+        return (await asyncio.to_thread(self._reader.query, query)).as_result()
+
+    def _logs_from_memory(self, query: LogQuery) -> dict[str, object]:
+        """No session log: the last lines each process keeps (no stream or time known)."""
+        supervisor = self.session.supervisor
+        names = [query.process] if query.process else list(supervisor.statuses)
+        pattern = compile_grep(query.grep) if query.grep else None
+        lines: list[dict[str, object]] = []
+        for name in names:
+            for text in supervisor.last_lines(name, count=10_000):
+                if pattern is None or pattern.search(text):
+                    lines.append(line_entry(name, "", 0.0, 0, text))
+        chosen = lines[len(lines) - query.last :] if query.last else []
+        return {
+            "lines": chosen,
+            "matched": len(lines),
+            "truncated": len(lines) > len(chosen),
+            "source": "memory",
+        }
+
+    def _process(self, args: dict[str, object]) -> str:
+        name = args.get("process")
+        names = list(self.session.supervisor.statuses)
+        if not isinstance(name, str):
+            raise ControlError("bad-request", "name the `process`")
+        if name not in names:
+            known = ", ".join(names)
+            raise ControlError("unknown-process", f"no process {name!r} (known: {known})")
+        return name
+
+    async def act(self, op: str, name: str) -> dict[str, object]:
+        """Restart, start or stop process `name`; answers with its state afterwards: a
+        restart or start once the new launch has a state of its own (starting, waiting for
+        a dependency, or already failed), a stop once it has stopped."""
+        supervisor = self.session.supervisor
+        if supervisor.shutting_down:
+            raise ControlError("not-now", "devtui is stopping")
+        action = {
+            "restart": supervisor.restart_process,
+            "start": supervisor.start_process,
+            "stop": supervisor.stop_process,
+        }[op]
+        launched: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def listen(event: Event) -> None:
+            if (
+                type(event) is ProcessStateChanged
+                and event.process == name
+                and event.state not in _ON_THE_WAY_DOWN
+                and not launched.done()
+            ):
+                launched.set_result(None)
+
+        self._listen(listen)
+        try:
+            async with asyncio.timeout(ACTION_TIMEOUT_S):
+                await action(name)
+                if op != "stop" and supervisor.status(name).state in _ON_THE_WAY_DOWN:
+                    await launched
+        except TimeoutError:
+            pass  # answered with the state it has now
+        finally:
+            self._unlisten(listen)
+        status = supervisor.status(name)
+        return {"process": name, "state": status.state.value, "reason": status.reason}
+
+    async def wait(self, args: dict[str, object]) -> dict[str, object]:
+        """Until every process is ready, one fails, an error problem stops it, or timeout."""
+        timeout = args.get("timeout", DEFAULT_WAIT_S)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout < 0:
+            raise ControlError("bad-request", "`timeout` is a number of seconds")
+        judge = self._seeded_judge()
+        verdict = judge.at_present()
+        if verdict is None:
+            found: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+
+            def listen(event: Event) -> None:
+                seen = judge.observe(event)
+                if seen is not None and not found.done():
+                    found.set_result(seen)
+
+            self._listen(listen)
+            try:
+                verdict = await asyncio.wait_for(asyncio.shield(found), float(timeout))
+            except TimeoutError:
+                waiting = ", ".join(judge.not_ready)
+                return {
+                    "outcome": "timeout",
+                    "code": int(ExitCode.READY_TIMEOUT),
+                    "reason": f"not ready after {float(timeout):g} s: {waiting}",
+                }
+            finally:
+                self._unlisten(listen)
+        outcome = {
+            ExitCode.OK: "ready",
+            ExitCode.PROBLEM: "problem",
+            ExitCode.READY_TIMEOUT: "timeout",
+        }.get(verdict.code, "exited")
+        result: dict[str, object] = {
+            "outcome": outcome,
+            "code": int(verdict.code),
+            "reason": verdict.reason,
+        }
+        if verdict.problem is not None:
+            result["problem"] = problem_record(verdict.problem)
+        return result
+
+    def _seeded_judge(self) -> CiJudge:
+        judge = CiJudge.for_config(self.session.config)
+        supervisor = self.session.supervisor
+        judge.seed(supervisor.statuses.values(), supervisor.problems.all())
+        return judge
+
+    # ------------------------------------------------------------------ follow
+
+    async def _follow(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        request_id: object,
+        args: dict[str, object],
+    ) -> None:
+        """Answer as `logs` does, then push each new line that passes the query."""
+        query = LogQuery.of(args, list(self.session.supervisor.statuses))
+        pattern = compile_grep(query.grep) if query.grep else None
+        dropped = asyncio.Event()
+        transport = writer.transport
+
+        def listen(event: Event) -> None:
+            if type(event) is not OutputLines or dropped.is_set():
+                return
+            if query.process is not None and event.process != query.process:
+                return
+            if query.stream is not None and event.stream != query.stream:
+                return
+            out = []
+            for seq, raw in enumerate(event.raws, event.first_seq):
+                text = strip_ansi(raw)
+                if pattern is None or pattern.search(text):
+                    entry = line_entry(event.process, event.stream, event.at, seq, text)
+                    out.append(encode({"v": VERSION, "id": request_id, "line": entry}))
+            if not out:
+                return
+            if transport.get_write_buffer_size() > SLOW_READER_BYTES:
+                self._refuse("slow", "a follower that stopped reading (dropped)")
+                dropped.set()
+                return
+            writer.write(b"".join(out))
+
+        # Listening first, then answering: no line falls between the answer and the follow.
+        self._listen(listen)
+        try:
+            result = await self.logs({**args, "follow": False})
+            await self._send(writer, answer(request_id, result))
+            closing = asyncio.ensure_future(self._closing.wait())
+            gone = asyncio.ensure_future(dropped.wait())
+            # A follower only listens: anything it sends, or its end closing, ends it.
+            ended = asyncio.ensure_future(reader.read(MAX_REQUEST_BYTES))
+            await asyncio.wait({closing, gone, ended}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (closing, gone, ended):
+                task.cancel()
+            if self._closing.is_set():
+                with contextlib.suppress(Exception):
+                    await self._send(writer, answer(request_id, {"ended": "devtui stopped"}))
+        finally:
+            self._unlisten(listen)
+
+    # ------------------------------------------------------------------ events
+
+    def _listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
+        if self._events is None and not self.session.bus.closed:
+            self._events = self.session.bus.subscribe("control")
+            self._pump = asyncio.create_task(self._fan_out(self._events))
+
+    def _unlisten(self, listener: Listener) -> None:
+        self._listeners.discard(listener)
+        if not self._listeners:
+            self._stop_pump()
+
+    def _stop_pump(self) -> None:
+        if self._events is not None:
+            self._events.unsubscribe()
+            self._events = None
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
+
+    async def _fan_out(self, events: Subscription) -> None:
+        async for batch in events.batches():
+            for event in batch:
+                for listener in list(self._listeners):
+                    listener(event)
+        self._closing.set()  # the bus closed: the stack is down
+
+
+def _peer_uid(writer: asyncio.StreamWriter) -> int:
+    sock = writer.get_extra_info("socket")
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)

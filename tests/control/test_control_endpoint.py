@@ -1,0 +1,284 @@
+"""The control socket, end to end: a devtui stack in one process, the CLI verbs (and raw
+clients) in others."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtui.core.control.place import socket_path
+from devtui.core.control.protocol import MAX_CONNECTIONS, MAX_REQUEST_BYTES
+from devtui.errors import ExitCode
+from tests.control.stack import RunningStack, devtui
+
+
+@pytest.fixture
+def ok_stack(tmp_path: Path) -> Iterator[RunningStack]:
+    stack = RunningStack.demo(tmp_path / "demo", "ok")
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_status_from_another_terminal_names_states_url_and_problems(
+    ok_stack: RunningStack,
+) -> None:
+    code, out, err = devtui("status", cwd=ok_stack.root / "convex")  # a subfolder finds it
+    assert code == 0, err
+    lines = out.splitlines()
+    assert f"headless in {ok_stack.root} (pid {ok_stack.process.pid}" in lines[0]
+    assert any(line.startswith("✔ convex") and "ready" in line for line in lines), out
+    assert any(line.startswith("✔ vite") and "http://localhost:" in line for line in lines), out
+    assert lines[-1].startswith("problems: ")
+    code, out, _ = devtui("status", "--json", "--dir", str(ok_stack.root))
+    status = json.loads(out)
+    assert status["ready"] is True
+    assert [p["name"] for p in status["processes"]] == ["convex", "vite"]
+    assert status["processes"][0]["pushes"] >= 1
+    assert status["devtui"]["front_end"] == "headless"
+
+
+def test_logs_filter_by_process_stream_regex_and_count(ok_stack: RunningStack) -> None:
+    root = str(ok_stack.root)
+    code, out, err = devtui("logs", "convex", "--stream", "stderr", "-n", "3", "--dir", root)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert 1 <= len([line for line in lines if " convex ┃ " in line]) <= 3, out
+    code, out, _ = devtui("logs", "--grep", r"functions ready!", "--dir", root, "--json")
+    assert code == 0
+    found = [json.loads(line) for line in out.splitlines()]
+    assert found and all("Convex functions ready!" in line["text"] for line in found)
+    assert all(line["process"] == "convex" and line["stream"] == "stderr" for line in found)
+    code, out, _ = devtui("logs", "--grep", "local", "--dir", root, "--json")  # smart case
+    assert any("Local:" in json.loads(line)["text"] for line in out.splitlines())
+    code, out, _ = devtui("logs", "--since", "0s", "--dir", root, "--json")
+    assert out.strip() == ""  # nothing written in the future
+    code, _, err = devtui("logs", "--grep", "(?=x)", "--dir", root)
+    assert code == ExitCode.USAGE and "RE2" in err
+
+
+def test_logs_follow_prints_new_lines_as_they_come(ok_stack: RunningStack) -> None:
+    follower = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devtui",
+            "logs",
+            "-f",
+            "-n",
+            "0",
+            "vite",
+            "--dir",
+            str(ok_stack.root),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follower.stdout is not None
+        with ok_stack.client() as client:
+            deadline = time.monotonic() + 10
+            while not client.request("logs", process="vite", last=0)["matched"]:
+                assert time.monotonic() < deadline
+            client.request("restart", process="vite")  # a new banner follows
+        first = json.loads(follower.stdout.readline())
+        assert first["process"] == "vite"
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def test_restart_stop_and_start_a_process(ok_stack: RunningStack) -> None:
+    root = str(ok_stack.root)
+    with ok_stack.client() as client:
+        before = client.request("status")["processes"][1]["pid"]  # type: ignore[index]
+    code, out, err = devtui("restart", "vite", "--dir", root)
+    assert code == 0, err
+    assert "vite" in out and "stopping" not in out, out
+    ok_stack.wait_ready()
+    with ok_stack.client() as client:
+        after = client.request("status")["processes"][1]["pid"]  # type: ignore[index]
+    assert after != before
+    code, out, _ = devtui("stop", "vite", "--dir", root)
+    assert code == 0 and "vite stopped" in out, out
+    code, out, _ = devtui("wait", "--timeout", "1", "--dir", root)
+    assert code == ExitCode.PROCESS_FAILED, out  # a stopped process will not be ready
+    code, out, _ = devtui("start", "vite", "--dir", root)
+    assert code == 0, out
+    code, out, _ = devtui("wait", "--timeout", "20", "--dir", root)
+    assert code == 0 and "all processes ready" in out, out
+    code, _, err = devtui("restart", "nope", "--dir", root)
+    assert code == ExitCode.USAGE and "known: convex, vite" in err
+
+
+def test_stop_without_a_name_stops_the_whole_devtui(ok_stack: RunningStack) -> None:
+    code, out, _ = devtui("stop", "--dir", str(ok_stack.root))
+    assert code == 0 and "stopping" in out
+    assert ok_stack.process.wait(20) == 0
+    assert not socket_path(ok_stack.root).exists()
+    code, _, err = devtui("status", "--dir", str(ok_stack.root))
+    assert code == ExitCode.USAGE and str(ok_stack.root) in err
+
+
+def test_wait_says_4_for_a_problem_and_problems_lists_it(tmp_path: Path) -> None:
+    stack = RunningStack.demo(tmp_path / "demo", "use-node-mutation")
+    try:
+        code, out, _ = devtui("wait", "--timeout", "30", "--dir", str(stack.root))
+        assert code == ExitCode.PROBLEM, out
+        assert "non-action-in-node-file" in out or "use-node" in out, out
+        code, out, _ = devtui("problems", "--dir", str(stack.root))
+        assert code == 0 and "convex/agent.js:5:14" in out, out
+        code, out, _ = devtui("problems", "--json", "--dir", str(stack.root))
+        assert json.loads(out)[0]["file"] == "convex/agent.js"
+    finally:
+        stack.stop()
+
+
+def test_with_nothing_running_the_verbs_say_where_they_looked(tmp_path: Path) -> None:
+    code, _, err = devtui("status", cwd=tmp_path)
+    assert code == ExitCode.USAGE
+    assert str(tmp_path) in err and "devtui up" in err, err
+
+
+def test_one_devtui_per_project_and_a_stale_socket_is_replaced(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    stack = RunningStack.demo(root, "ok")
+    try:
+        code, _, err = devtui("demo", "--headless", "--scenario", "ok", "--dir", str(root))
+        assert code == ExitCode.USAGE
+        assert f"already runs in {root} (pid {stack.process.pid}, headless" in err, err
+        assert "devtui status" in err
+        os.kill(stack.process.pid, signal.SIGKILL)  # leaves its socket and record behind
+        stack.process.wait(10)
+        stack.kill_all()
+        assert socket_path(root).exists()
+        again = RunningStack.demo(root, "ok")  # the stale socket is noticed and replaced
+        again.stop()
+    finally:
+        stack.kill_all()
+
+
+def test_hostile_clients_are_bounded_and_the_stack_keeps_answering(
+    ok_stack: RunningStack,
+) -> None:
+    path = str(socket_path(ok_stack.root))
+
+    def raw() -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(10)
+        sock.connect(path)
+        return sock
+
+    def answer(sock: socket.socket) -> dict[str, object]:
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return json.loads(data) if data else {}
+
+    garbage = raw()
+    garbage.sendall(b"\x00\xff not json\n")
+    assert answer(garbage)["error"] == {
+        "code": "bad-request",
+        "message": "a request is one JSON object per line",
+    }
+    garbage.sendall(b'{"v": 1, "op": "format-disk"}\n')
+    assert answer(garbage)["error"]["code"] == "unknown-op"  # type: ignore[index]
+    garbage.sendall(b'{"v": 9, "op": "status"}\n')
+    assert answer(garbage)["error"]["code"] == "version"  # type: ignore[index]
+    garbage.close()
+
+    huge = raw()
+    try:
+        huge.sendall(b"x" * (MAX_REQUEST_BYTES * 4) + b"\n")
+        refused = answer(huge)
+    except ConnectionError:  # cut off mid-send once past the limit: refused as well
+        refused = {"error": {"code": "too-large"}}
+    assert refused["error"]["code"] == "too-large"  # type: ignore[index]
+    huge.close()
+
+    crowd = [raw() for _ in range(MAX_CONNECTIONS)]
+    try:
+        extra = raw()
+        assert answer(extra)["error"]["code"] == "busy"  # type: ignore[index]
+        extra.close()
+    finally:
+        for sock in crowd:
+            sock.close()
+
+    silent = raw()  # connects and never reads: it must not hold anyone up
+    silent.sendall(b'{"v":1,"op":"logs","last":10000}\n' * 50)
+    with ok_stack.client() as client:
+        assert client.request("status")["ready"] is True
+    silent.close()
+    code, out, _ = devtui("status", "--dir", str(ok_stack.root))
+    assert code == 0 and "✔ convex" in out
+    assert "control socket: refused" in ok_stack.stderr()  # said, once per kind
+
+
+def _as_other_user(path: str, request: bytes) -> bytes:
+    """Connect to `path` from a forked child that became `nobody`; what it was answered
+    (b"" when the connection was closed without an answer, `refused:` when it could not
+    connect at all)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no exec, so no interpreter the other user must be able to read
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(10)
+            try:
+                sock.connect(path)
+                sock.sendall(request)
+                reply = sock.recv(65536)
+            except OSError as error:
+                reply = f"refused: {error}".encode()
+            os.write(write_end, reply)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reply = reader.read()
+    os.waitpid(pid, 0)
+    return reply
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+def test_a_client_of_another_user_is_refused(ok_stack: RunningStack) -> None:
+    folder = ok_stack.root / ".devtui"
+    path = socket_path(ok_stack.root)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.stat(folder).st_mode & 0o777 == 0o700
+    request = b'{"v":1,"id":1,"op":"status"}\n'
+    assert _as_other_user(str(path), request).startswith(b"refused:")  # the folder keeps out
+    # Someone opened the folder and the socket up: the peer check still refuses.
+    for opened in (ok_stack.root, *ok_stack.root.parents):
+        if opened == Path("/"):
+            break
+        os.chmod(opened, os.stat(opened).st_mode | 0o005)
+    os.chmod(folder, 0o755)
+    os.chmod(path, 0o666)
+    reply = _as_other_user(str(path), request)
+    assert reply == b"" or b"reset by peer" in reply, reply  # connected, closed unanswered
+    with ok_stack.client() as client:
+        assert client.request("status")["ready"] is True
+    deadline = time.monotonic() + 5
+    while "refused a client of user id 65534" not in ok_stack.stderr():
+        assert time.monotonic() < deadline, ok_stack.stderr()
+        time.sleep(0.05)
