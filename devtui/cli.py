@@ -359,6 +359,8 @@ def _run_claimed(
             code = run_first_convex_dev(unconfigured, err)
             if code != 0:
                 return code
+    if mode == "ci":
+        _refuse_held_ports(config)
     if mode == "up" and not args.headless:
         if tui:  # Textual draws on stderr: both must be terminals
             first_run = None
@@ -375,6 +377,28 @@ def _run_claimed(
         which = "stdout" if not _is_tty(out) else "stderr"
         err.write(f"devtui: {which} is not a terminal: running headless (--headless)\n")
     return run_headless(config, replace(_headless_options(args, mode), claim=claim), out, err)
+
+
+def _refuse_held_ports(config: Config) -> None:
+    """`ci`: a port the stack needs held by another process is exit 2 (a server that
+    quietly took another port would be tested in place of the one meant), unless the
+    process allows `port_fallback`."""
+    from devtui.core.run.ports import held_ports
+
+    held = [
+        (process, holder)
+        for process, holder in held_ports(list(config.processes.values()))
+        if not process.port_fallback
+    ]
+    if held:
+        lines = [
+            f"{process.name}: port {holder.port} is held by {holder.describe()}"
+            for process, holder in held
+        ]
+        raise UsageError(
+            "\n".join(lines) + "\nStop it, or set `port_fallback = true` for "
+            f"{held[0][0].name} in {config.origin} to let it take another port."
+        )
 
 
 def _say_root(config: Config, err: TextIO) -> None:

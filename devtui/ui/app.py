@@ -35,6 +35,7 @@ from devtui.core.events import (
 )
 from devtui.core.problems.book import Problem
 from devtui.core.run.outcome import up_outcome
+from devtui.core.run.ports import held_ports, stop_holder
 from devtui.core.run.signals import (
     QUIT_REQUEST,
     ShutdownRequests,
@@ -53,6 +54,7 @@ from devtui.ui.messages import CoreEvents
 from devtui.ui.screens.dashboard import DashboardScreen
 from devtui.ui.screens.help import HelpScreen
 from devtui.ui.screens.memory import MemoryScreen
+from devtui.ui.screens.port_holder import PortHolderScreen
 from devtui.ui.screens.problems import ProblemsScreen
 from devtui.ui.screens.shutdown import ShutdownScreen
 from devtui.ui.session import StackSession
@@ -187,6 +189,7 @@ class DevtuiApp(App[int]):
         )
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
+        await self._offer_to_free_ports()
         await self.session.start()
         while True:
             batch = await subscription.next_batch(max_items=100_000)
@@ -195,6 +198,19 @@ class DevtuiApp(App[int]):
             self._handled.clear()
             self.post_message(CoreEvents(batch))
             await self._handled.wait()
+
+    async def _offer_to_free_ports(self) -> None:
+        """Before the stack starts: a leftover dev server of the user's holding a port the
+        stack needs is offered to be stopped (anything else is left to the problem the
+        launch reports)."""
+        processes = list(self.session.config.processes.values())
+        for process, holder in await asyncio.to_thread(held_ports, processes):
+            if not holder.is_dev_server:
+                continue
+            screen = PortHolderScreen(process.name, holder)
+            if await self.push_screen_wait(screen):
+                outcome = await asyncio.to_thread(stop_holder, holder)
+                self.notify(outcome, title=f"Port {holder.port}", timeout=8)
 
     async def on_event(self, event: events.Event) -> None:
         """Run a key pressed in a log pane through its bindings at once.

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from devtui.core.control.client import ControlClient
 from devtui.core.control.place import socket_path
 from devtui.core.control.protocol import MAX_CONNECTIONS, MAX_REQUEST_BYTES
 from devtui.errors import ExitCode
+from tests.cli.test_cli import scripted_cmd
 from tests.control.stack import RunningStack, devtui
+from tests.secrets_corpus import CORPUS
 
 
 @pytest.fixture
@@ -282,3 +285,43 @@ def test_a_client_of_another_user_is_refused(ok_stack: RunningStack) -> None:
     while "refused a client of user id 65534" not in ok_stack.stderr():
         assert time.monotonic() < deadline, ok_stack.stderr()
         time.sleep(0.05)
+
+
+def test_logs_and_follows_never_hand_out_a_secret(tmp_path: Path) -> None:
+    secrets = [(line, secret) for _, line, secret in CORPUS[:6]]
+    steps = [f"out:{line}" for line, _ in secrets]
+    config = tmp_path / "devtui.toml"
+    command = scripted_cmd("out:started", "sleep:1.5", *steps, "hold")
+    config.write_text(f'[processes.app]\ncommand = {command}\nready = "started"\n')
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "devtui", "up", "--headless"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    running = RunningStack(stack, tmp_path, tmp_path / "none")
+    try:
+        running.wait_reachable()
+        follower = ControlClient.connect(tmp_path)
+        followed: list[str] = []
+        stream = follower.stream("logs", {"follow": True, "last": 0})
+        next(stream)  # the answer: lines so far (none asked for)
+        for message in stream:
+            line = message["line"]
+            assert isinstance(line, dict)
+            followed.append(str(line["text"]))
+            if len(followed) == len(secrets):
+                break
+        follower.close()
+        with ControlClient.connect(tmp_path) as client:
+            deadline = time.monotonic() + 10
+            while len(client.request("logs", grep="REDACTED")["lines"]) < 1:  # type: ignore[arg-type]
+                assert time.monotonic() < deadline
+            logged = client.request("logs", last=100)["lines"]
+        assert isinstance(logged, list)
+        texts = followed + [str(line["text"]) for line in logged]
+        assert any("[REDACTED]" in text for text in texts)
+        for _, secret in secrets:
+            assert not any(secret in text for text in texts), secret
+    finally:
+        running.stop()

@@ -112,6 +112,12 @@ class ProcessConfig:
     memory_limit_mb: float | None = None
     """An error above this tree RSS (default: none)."""
     on_oom: OomPolicy = OomPolicy.NONE
+    port: int | None = None
+    """The port it serves on (kind vite: read from its command, package script or
+    vite.config, else 5173). Before each launch devtui names whoever already holds it."""
+    port_fallback: bool = False
+    """Another process on `port` is acceptable (the server takes another port): a
+    warning, not an error, and `ci` does not refuse to start."""
     oneshot: bool = False
     """A step that runs to its end (an install): exiting with code 0 is its "ready" and
     lets its dependents start; it is never ready while it runs. Not a config key."""

@@ -113,4 +113,7 @@ def _process_lines(process: ProcessConfig, config: Config) -> list[str]:
         if value is not None:
             lines.append(f"{key} = {_number(value)}")
     lines.append(f"on_oom = {toml_string(process.on_oom.value)}")
+    if process.port is not None:
+        lines.append(f"port = {process.port}")
+        lines.append(f"port_fallback = {'true' if process.port_fallback else 'false'}")
     return lines

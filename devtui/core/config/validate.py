@@ -30,6 +30,7 @@ from devtui.core.config.model import (
     ProcessKind,
     Settings,
 )
+from devtui.core.config.ports import vite_port
 from devtui.core.config.project_files import functions_dir
 from devtui.core.config.rules import builtin_rules, merge_rules
 from devtui.core.events import Stream
@@ -254,6 +255,8 @@ def _process(
         table, "on_oom", f"{prefix}.on_oom", OomPolicy, _default("on_oom", OomPolicy), "policy"
     )
     depends = check.string_list(table, "depends_on", f"{prefix}.depends_on") or []
+    port = check.number(table, "port", f"{prefix}.port", 1, 65535, integer=True)
+    fallback = check.boolean(table, "port_fallback", f"{prefix}.port_fallback")
 
     if len(check.problems) > before or command is None:
         return None
@@ -277,6 +280,12 @@ def _process(
         memory_warn_mb=warn_mb,
         memory_limit_mb=limit_mb,
         on_oom=on_oom,
+        port=int(port)
+        if port is not None
+        else vite_port(tuple(command), cwd)
+        if kind is ProcessKind.VITE
+        else None,
+        port_fallback=bool(fallback),
     )
 
 

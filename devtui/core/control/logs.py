@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 from devtui.core.control.protocol import MAX_LOG_LINES, ControlError
 from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.index import SessionIndex
+from devtui.core.triage.sessionfile import NotASessionLog
 from devtui.core.triage.view import ViewSpec, view_lines
 
 Stream = Literal["stdout", "stderr"]
@@ -137,7 +138,10 @@ class LogReader:
         """Run `query` over everything written so far (call from a worker thread)."""
         with self._lock:
             if self._index is None:
-                self._index = SessionIndex(self.path)
+                try:
+                    self._index = SessionIndex(self.path)
+                except NotASessionLog:  # its header is not written yet: nothing to read
+                    return LogAnswer([], 0, False, "session-log")
             index = self._index
             index.build()
             total = index.indexed

@@ -39,8 +39,8 @@ from devtui.core.control.protocol import (
 )
 from devtui.core.events import Event, OutputLines, ProcessState, ProcessStateChanged
 from devtui.core.problems.book import SEVERITY_RANK, Severity
+from devtui.core.redact import PemTracker
 from devtui.core.run.judge import CiJudge, Verdict
-from devtui.core.run.lines import strip_ansi
 from devtui.core.sessionlog.records import problem_record, process_record
 from devtui.errors import ExitCode
 
@@ -280,7 +280,8 @@ class ControlServer:
         pattern = compile_grep(query.grep) if query.grep else None
         lines: list[dict[str, object]] = []
         for name in names:
-            for text in supervisor.last_lines(name, count=10_000):
+            for line in supervisor.last_lines(name, count=10_000):
+                text = supervisor.redactor.redact(line)
                 if pattern is None or pattern.search(text):
                     lines.append(line_entry(name, "", 0.0, 0, text))
         chosen = lines[len(lines) - query.last :] if query.last else []
@@ -398,6 +399,8 @@ class ControlServer:
         pattern = compile_grep(query.grep) if query.grep else None
         dropped = asyncio.Event()
         transport = writer.transport
+        redactor = self.session.supervisor.redactor
+        keys = PemTracker()
 
         def listen(event: Event) -> None:
             if type(event) is not OutputLines or dropped.is_set():
@@ -407,8 +410,10 @@ class ControlServer:
             if query.stream is not None and event.stream != query.stream:
                 return
             out = []
-            for seq, raw in enumerate(event.raws, event.first_seq):
-                text = strip_ansi(raw)
+            texts = keys.lines((event.process, event.stream), list(event.texts))
+            for seq, text in enumerate(texts, event.first_seq):
+                if redactor.might_hold_secrets(text):  # as the session log has it
+                    text = redactor.redact(text)
                 if pattern is None or pattern.search(text):
                     entry = line_entry(event.process, event.stream, event.at, seq, text)
                     out.append(encode({"v": VERSION, "id": request_id, "line": entry}))

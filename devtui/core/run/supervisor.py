@@ -23,6 +23,7 @@ from devtui.core.events import (
     STACK,
     DescendantsLeft,
     LeftCause,
+    ProblemResolved,
     ProcessState,
     ProcessStatus,
     SignalSent,
@@ -41,6 +42,7 @@ from devtui.core.run.deployment import deployment_url
 from devtui.core.run.descendants import UNMARKED, Descendants, stack_environment
 from devtui.core.run.groups import describe
 from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
+from devtui.core.run.ports import PORT_RULE, port_holder, port_problem
 from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
 from devtui.core.run.restart import RestartTiming, RestartTracker
 from devtui.core.run.slot import ProcessSlot
@@ -494,6 +496,8 @@ class Supervisor:
             deployment,
             heap_raised=slot.name in self._heap_mb,
         )
+        if process.port is not None:
+            await self._check_port(process)
         self._spawning += 1
         try:
             child = await ChildProcess.spawn(
@@ -516,6 +520,19 @@ class Supervisor:
             child.pause_reading()
         slot.launched(child)
         return child
+
+    async def _check_port(self, process: ProcessConfig) -> None:
+        """Before a launch: name whoever holds the process's port (a problem), or resolve
+        that problem once the port is free again."""
+        assert process.port is not None
+        holder = await asyncio.to_thread(port_holder, process.port)
+        key = fingerprint(PORT_RULE, [process.name, str(process.port)])
+        if holder is not None:
+            report_sighting(self.problems, self.bus, port_problem(process, holder, self._clock()))
+        else:
+            resolved = self.problems.resolve_fingerprint(key, self._clock())
+            if resolved is not None:
+                self.bus.publish(ProblemResolved(resolved))
 
     async def _after_unplanned_exit(self, slot: ProcessSlot, code: int) -> bool:
         """Apply the restart policy; True to launch again."""
