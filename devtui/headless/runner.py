@@ -134,10 +134,6 @@ class HeadlessRun:
         events = self.session.bus.subscribe("runner")
         uninstall = install_shutdown_signals(self._on_signal)
         await self.session.open(on_log_error=lambda message: self._note("!", message, YELLOW))
-        await self.session.serve_control(
-            lambda reason: self._request(control_request(reason), from_signal=False),
-            lambda note: self._note("!", note, YELLOW),
-        )
         for warning in self.session.warnings:
             self._note("!", warning, YELLOW)
         warned = len(self.session.warnings)
@@ -146,6 +142,14 @@ class HeadlessRun:
         final: list[ProcessStatus] = []
         try:
             await self.session.start()
+            # After the first spawns: the control socket costs the stack's start nothing.
+            await self.session.serve_control(
+                lambda reason: self._request(control_request(reason), from_signal=False),
+                lambda note: self._note("!", note, YELLOW),
+            )
+            for warning in self.session.warnings[warned:]:
+                self._note("!", warning, YELLOW)
+            warned = len(self.session.warnings)
             if self.options.mode == "ci":
                 outcome = await self._ci(events)
             else:

@@ -183,14 +183,18 @@ class DevtuiApp(App[int]):
         """Start the stack and move its events to the UI, one batch in flight."""
         subscription = self.session.bus.subscribe("tui")
         await self.session.open(on_log_error=self._log_error)
-        await self.session.serve_control(
-            lambda reason: self._request(control_request(reason), from_signal=False),
-            lambda note: self.notify(note, severity="warning", timeout=10),
-        )
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
         await self._offer_to_free_ports()
         await self.session.start()
+        warned = len(self.session.warnings)
+        # After the first spawns: the control socket costs the stack's start nothing.
+        await self.session.serve_control(
+            lambda reason: self._request(control_request(reason), from_signal=False),
+            lambda note: self.notify(note, severity="warning", timeout=10),
+        )
+        for warning in self.session.warnings[warned:]:
+            self.notify(warning, severity="warning", timeout=10)
         while True:
             batch = await subscription.next_batch(max_items=100_000)
             if not batch:

@@ -113,7 +113,7 @@ def test_up_reports_the_held_port_as_a_problem(
         while "port-in-use" not in seen:
             assert time.monotonic() < deadline, seen
             seen += process.stderr.readline()
-        assert f"port {port}, which web asks for, is held by pid" in seen
+        assert f"port {port} is held by pid" in seen
     finally:
         process.terminate()
         process.wait(20)

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from devtui import __version__
-from devtui.core.control.logs import LogQuery, LogReader, compile_grep, line_entry
 from devtui.core.control.place import ProjectClaim, reachable_path, socket_path
 from devtui.core.control.protocol import (
     IDLE_TIMEOUT_S,
@@ -40,12 +39,13 @@ from devtui.core.control.protocol import (
 from devtui.core.events import Event, OutputLines, ProcessState, ProcessStateChanged
 from devtui.core.problems.book import SEVERITY_RANK, Severity
 from devtui.core.redact import PemTracker
-from devtui.core.run.judge import CiJudge, Verdict
 from devtui.core.sessionlog.records import problem_record, process_record
 from devtui.errors import ExitCode
 
 if TYPE_CHECKING:
     from devtui.core.bus import Subscription
+    from devtui.core.control.logs import LogQuery, LogReader
+    from devtui.core.run.judge import CiJudge, Verdict
     from devtui.core.run.session import RunSession
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,9 @@ class ControlServer:
         return {"problems": [problem_record(p) for p in problems]}
 
     async def logs(self, args: dict[str, object]) -> dict[str, object]:
+        # Imported by the first query: the triage index is no cost to a stack never asked.
+        from devtui.core.control.logs import LogQuery, LogReader
+
         query = LogQuery.of(args, list(self.session.supervisor.statuses))
         log_file = self.session.log
         if log_file is None or log_file.error is not None:
@@ -275,6 +278,8 @@ class ControlServer:
 
     def _logs_from_memory(self, query: LogQuery) -> dict[str, object]:
         """No session log: the last lines each process keeps (no stream or time known)."""
+        from devtui.core.control.logs import compile_grep, line_entry
+
         supervisor = self.session.supervisor
         names = [query.process] if query.process else list(supervisor.statuses)
         pattern = compile_grep(query.grep) if query.grep else None
@@ -380,6 +385,8 @@ class ControlServer:
         return result
 
     def _seeded_judge(self) -> CiJudge:
+        from devtui.core.run.judge import CiJudge
+
         judge = CiJudge.for_config(self.session.config)
         supervisor = self.session.supervisor
         judge.seed(supervisor.statuses.values(), supervisor.problems.all())
@@ -395,6 +402,8 @@ class ControlServer:
         args: dict[str, object],
     ) -> None:
         """Answer as `logs` does, then push each new line that passes the query."""
+        from devtui.core.control.logs import LogQuery, compile_grep, line_entry
+
         query = LogQuery.of(args, list(self.session.supervisor.statuses))
         pattern = compile_grep(query.grep) if query.grep else None
         dropped = asyncio.Event()

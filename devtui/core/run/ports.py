@@ -101,8 +101,7 @@ def port_problem(process: ProcessConfig, holder: PortHolder, at: float) -> Probl
         rule=PORT_RULE,
         severity=Severity.ERROR if not process.port_fallback else Severity.WARNING,
         title=f"Port {holder.port} is taken",
-        message=f"port {holder.port}, which {process.name} asks for, is held by "
-        f"{holder.describe()}",
+        message=f"port {holder.port} is held by {holder.describe()}",
         process=process.name,
         fingerprint=fingerprint(PORT_RULE, [process.name, str(holder.port)]),
         first_seen=at,
