@@ -21,6 +21,7 @@ from json.encoder import encode_basestring
 from typing import Final
 
 from devtui.core.run.lines import strip_ansi
+from devtui.core.scan import LiteralScanner
 
 REDACTED: Final = "[REDACTED]"
 SECRET_NAME: Final = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
@@ -159,6 +160,19 @@ class Redactor:
         # The JSON-escaped form too, so already-serialised text is covered.
         values |= {encode_basestring(v)[1:-1] for v in values}
         self._values = sorted(values, key=len, reverse=True)
+        self._scanner: LiteralScanner | None = None
+
+    def _scan(self) -> LiteralScanner:
+        """One automaton for every trigger (any case) and every secret value: a chunk is
+        read once, in linear time, whatever the number of triggers."""
+        if self._scanner is None:
+            self._scanner = LiteralScanner(self._values, any_case=_TRIGGERS)
+        return self._scanner
+
+    def lines_to_redact(self, text: str) -> list[int]:
+        """The indexes of the lines of `text` (joined by newlines) that may hold a secret:
+        the only ones `redact` could change. One scan of the whole text."""
+        return self._scan().lines(text)
 
     def redact(self, text: str) -> str:
         """`text` with every known kind of secret replaced."""
@@ -195,10 +209,7 @@ class Redactor:
 
     def might_hold_secrets(self, text: str) -> bool:
         """Cheap: False guarantees `redact` would change nothing."""
-        if any(value in text for value in self._values):
-            return True
-        lowered = text.lower()
-        return any(trigger in lowered for trigger in _TRIGGERS)
+        return self._scan().search(text)
 
 
 class PemTracker:
@@ -208,10 +219,15 @@ class PemTracker:
     def __init__(self) -> None:
         self._inside: set[tuple[str, str]] = set()
 
-    def lines(self, stream: tuple[str, str], raws: list[str]) -> list[str]:
-        """`raws` of `stream` (process, pipe) with the lines inside a key replaced."""
+    def lines(
+        self, stream: tuple[str, str], raws: list[str], joined: str | None = None
+    ) -> list[str]:
+        """`raws` of `stream` (process, pipe) with the lines inside a key replaced
+        (`joined`: the same lines joined by newlines, when the caller has them)."""
         inside = stream in self._inside
-        if not inside and not any("PRIVATE KEY" in raw for raw in raws):  # (… BLOCK too)
+        if not inside and "PRIVATE KEY" not in (  # (… BLOCK too)
+            joined if joined is not None else "\n".join(raws)
+        ):
             return raws
         kept: list[str] = []
         for raw in raws:

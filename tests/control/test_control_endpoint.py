@@ -63,6 +63,12 @@ def test_logs_filter_by_process_stream_regex_and_count(ok_stack: RunningStack) -
     found = [json.loads(line) for line in out.splitlines()]
     assert found and all("Convex functions ready!" in line["text"] for line in found)
     assert all(line["process"] == "convex" and line["stream"] == "stderr" for line in found)
+    with ok_stack.client() as client:  # more asked for than there are: all of them
+        every = client.request("logs", last=100_000)
+        assert isinstance(every["lines"], list) and every["truncated"] is False
+        count = len(every["lines"])
+        assert len(client.request("logs", last=count + 1)["lines"]) == count  # type: ignore[arg-type]
+        assert len(client.request("logs", last=2 * count - 1)["lines"]) == count  # type: ignore[arg-type]
     code, out, _ = devtui("logs", "--grep", "local", "--dir", root, "--json")  # smart case
     assert any("Local:" in json.loads(line)["text"] for line in out.splitlines())
     code, out, _ = devtui("logs", "--since", "0s", "--dir", root, "--json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devtui.core.run.lines import LineAssembler, strip_ansi, strip_ansi_lines
+from devtui.core.run.lines import LineAssembler, plain_chunk, strip_ansi
 
 
 def assemble(*chunks: bytes, limit: int | None = None) -> list[str]:
@@ -77,10 +77,21 @@ def test_strip_ansi_leaves_plain_text_alone() -> None:
 
 
 def test_stripping_a_chunk_keeps_one_text_per_line() -> None:
-    raws = ["\x1b[32mgreen\x1b[0m", "plain", "\x1b]8;;http://x\x07link\x1b]8;;\x07", "", "\x1b"]
-    assert strip_ansi_lines(raws) == ["green", "plain", "link", "", ""]
+    raws = [
+        "\x1b[32mgreen\x1b[0m",
+        "plain",
+        "\x1b]8;;http://x\x07link\x1b]8;;\x07",
+        "",
+        "\x1b",
+        "\x1b[",  # a cut sequence at a line's end never eats the newline after it
+        "next",
+    ]
+    joined, texts = plain_chunk(raws)
+    assert texts == ["green", "plain", "link", "", "", "[", "next"]
+    assert texts == [strip_ansi(raw) for raw in raws]
+    assert joined == "\n".join(texts)
     plain = ["a", "b"]
-    assert all(text is raw for text, raw in zip(strip_ansi_lines(plain), plain, strict=True))
+    assert plain_chunk(plain) == ("a\nb", plain) and plain_chunk(plain)[1] is plain
 
 
 def test_a_spinner_that_never_ends_its_line_keeps_one_state_in_memory() -> None:

@@ -92,3 +92,21 @@ def test_a_private_key_over_several_lines_is_redacted_whole() -> None:
 )
 def test_ordinary_lines_stay_as_they_are(line: str) -> None:
     assert Redactor().redact_line(line) == line
+
+
+def test_one_scan_finds_exactly_the_lines_a_secret_could_be_on() -> None:
+    redactor = Redactor(["hunter2-very-secret-value"])
+    lines = [
+        "plain output",
+        "Authorization: BEARER abc.def",  # a trigger, in another case
+        "plain again",
+        "the value hunter2-very-secret-value leaked",
+        "two triggers: token and password on one line",
+        "last line with sk-abcdefghijklmnopqrstuvwxyz",
+    ]
+    assert redactor.lines_to_redact("\n".join(lines)) == [1, 3, 4, 5]
+    assert redactor.lines_to_redact("nothing here\nat all") == []
+    changed = [i for i, line in enumerate(lines) if redactor.redact(line) != line]
+    assert changed == [3, 5]  # the rest held only triggers: hints, not secrets
+    corpus = [line for _, line, _ in CORPUS]
+    assert redactor.lines_to_redact("\n".join(corpus)) == list(range(len(corpus)))

@@ -155,7 +155,7 @@ class LogReader:
             if query.grep is not None:
                 mask = grep_mask(index, compile_grep(query.grep), total)
                 numbers = array("I", compress(numbers, (mask[n] for n in numbers)))
-            chosen = numbers[len(numbers) - query.last :] if query.last else array("I")
+            chosen = numbers[max(0, len(numbers) - query.last) :] if query.last else array("I")
             lines = [_line_of(index, n) for n in chosen]
             return LogAnswer(lines, len(numbers), len(numbers) > len(chosen), "session-log")
 

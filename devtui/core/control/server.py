@@ -289,7 +289,7 @@ class ControlServer:
                 text = supervisor.redactor.redact(line)
                 if pattern is None or pattern.search(text):
                     lines.append(line_entry(name, "", 0.0, 0, text))
-        chosen = lines[len(lines) - query.last :] if query.last else []
+        chosen = lines[max(0, len(lines) - query.last) :] if query.last else []
         return {
             "lines": chosen,
             "matched": len(lines),
@@ -418,7 +418,8 @@ class ControlServer:
                 return
             if query.stream is not None and event.stream != query.stream:
                 return
-            out = []
+            out: list[bytes] = []
+            seqs: list[int] = []
             texts = keys.lines((event.process, event.stream), list(event.texts))
             for seq, text in enumerate(texts, event.first_seq):
                 if redactor.might_hold_secrets(text):  # as the session log has it
@@ -426,7 +427,11 @@ class ControlServer:
                 if pattern is None or pattern.search(text):
                     entry = line_entry(event.process, event.stream, event.at, seq, text)
                     out.append(encode({"v": VERSION, "id": request_id, "line": entry}))
+                    seqs.append(seq)
             if not out:
+                return
+            if held is not None:  # the answer is not out yet: after it, in order
+                held.extend((event.process, seq, line) for seq, line in zip(seqs, out, strict=True))
                 return
             if transport.get_write_buffer_size() > SLOW_READER_BYTES:
                 self._refuse("slow", "a follower that stopped reading (dropped)")
@@ -435,10 +440,21 @@ class ControlServer:
             writer.write(b"".join(out))
 
         # Listening first, then answering: no line falls between the answer and the follow.
+        # Lines seen meanwhile are held and sent after the answer, less those it holds.
+        held: list[tuple[str, int, bytes]] | None = []
         self._listen(listen)
         try:
             result = await self.logs({**args, "follow": False})
             await self._send(writer, answer(request_id, result))
+            answered: dict[str, int] = {}  # the last line the answer holds, by process
+            lines = result.get("lines")
+            for line in lines if isinstance(lines, list) else []:
+                name, seq = str(line["process"]), int(line["seq"])
+                answered[name] = max(answered.get(name, 0), seq)
+            writer.write(
+                b"".join(line for name, seq, line in held or [] if seq > answered.get(name, 0))
+            )
+            held = None
             closing = asyncio.ensure_future(self._closing.wait())
             gone = asyncio.ensure_future(dropped.wait())
             # A follower only listens: anything it sends, or its end closing, ends it.

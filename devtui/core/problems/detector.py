@@ -12,10 +12,8 @@ ordinary output costs a few C-level scans per chunk.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Final
 
 from devtui.core.config.rules import BlockPattern, Rule, render
@@ -25,6 +23,7 @@ from devtui.core.problems.book import Problem, fingerprint, stable_text
 from devtui.core.problems.locate import SourceLocator
 from devtui.core.problems.patterns import TextPattern
 from devtui.core.redact import Redactor
+from devtui.core.scan import LiteralScanner
 
 LIST_TESTS: Final[dict[str, Callable[[str], bool]]] = {"node-builtin": is_node_builtin}
 """What a rule's `when = { field = "list" }` can test a field against."""
@@ -113,7 +112,7 @@ class ProblemDetector:
         self.rules = sorted(rules, key=lambda rule: -rule.priority)
         """Highest priority first: the most specific rule wins a line."""
         self._locator = locator
-        self._needles = tuple({needle for rule in self.rules for needle in rule.needles})
+        self._needles = LiteralScanner(needle for rule in self.rules for needle in rule.needles)
         self._check_every_line = any(not rule.needles for rule in self.rules)
         self._open: dict[Stream, _Block] = {}
         self.context: dict[str, str] = {}
@@ -126,12 +125,18 @@ class ProblemDetector:
         return bool(self._open)
 
     def feed(
-        self, stream: Stream, texts: Sequence[str], first_seq: int, at: float
+        self,
+        stream: Stream,
+        texts: Sequence[str],
+        first_seq: int,
+        at: float,
+        joined: str | None = None,
     ) -> list[Finding]:
-        """Read one chunk of a stream's lines; return the problems completed in it."""
+        """Read one chunk of a stream's lines (`joined`: the same joined by newlines, when
+        the caller has them); return the problems completed in it."""
         if not self.rules:
             return []
-        candidates = self._candidates(texts)  # None: a rule without needles sees every line
+        candidates = self._candidates(texts, joined)  # None: every line must be checked
         if candidates is not None and not candidates and stream not in self._open:
             return []
         last_candidate = len(texts) if candidates is None else max(candidates, default=-1)
@@ -168,21 +173,11 @@ class ProblemDetector:
 
     # ------------------------------------------------------------------ internals
 
-    def _candidates(self, texts: Sequence[str]) -> set[int] | None:
+    def _candidates(self, texts: Sequence[str], joined: str | None) -> set[int] | None:
         """Indices of lines holding a needle; None when every line must be checked."""
         if self._check_every_line:
             return None
-        joined = "\n".join(texts)
-        positions: list[int] = []
-        for needle in self._needles:
-            position = joined.find(needle)
-            while position != -1:
-                positions.append(position)
-                position = joined.find(needle, position + len(needle))
-        if not positions:
-            return set()
-        starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
-        return {bisect_right(starts, position) - 1 for position in positions}
+        return set(self._needles.lines("\n".join(texts) if joined is None else joined))
 
     def _try_start(
         self,

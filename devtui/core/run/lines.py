@@ -35,14 +35,15 @@ def strip_ansi(raw: str) -> str:
     return _ANSI_ESCAPE.sub("", raw)
 
 
-def strip_ansi_lines(raws: list[str]) -> list[str]:
-    """`strip_ansi` of each line; lines without an escape are passed through untouched.
-
-    Measured faster than one regex pass over the joined chunk at every ANSI density, since
-    most lines need no work and joining and re-splitting a chunk is not free.
-    """
-    sub = _ANSI_ESCAPE.sub
-    return [sub("", raw) if "\x1b" in raw else raw for raw in raws]
+def plain_chunk(raws: list[str]) -> tuple[str, list[str]]:
+    """A chunk's lines without ANSI escapes, joined by newlines and one by one, from one
+    pass over the joined chunk (an escape never spans a newline, so the lines stay the
+    same lines); without any escape, `raws` itself."""
+    joined = "\n".join(raws)
+    if "\x1b" not in joined:
+        return joined, raws
+    plain = _ANSI_ESCAPE.sub("", joined)
+    return plain, plain.split("\n")
 
 
 def _last_redraw(line: str) -> str:

@@ -33,7 +33,7 @@ from devtui.core.problems.detector import Finding, ProblemDetector
 from devtui.core.problems.push_attempts import PushAttempts
 from devtui.core.problems.sightings import report_sighting
 from devtui.core.redact import PemTracker
-from devtui.core.run.lines import LineAssembler, strip_ansi_lines
+from devtui.core.run.lines import LineAssembler, plain_chunk
 from devtui.core.run.process import ChildProcess
 from devtui.core.run.readiness import OutputWatcher, ReadySignal
 from devtui.core.units import format_seconds
@@ -306,16 +306,20 @@ class ProcessSlot:
 
     def _emit(self, stream: Stream, raws: list[str]) -> None:
         at = self._clock()
-        texts = strip_ansi_lines(raws)
+        # The chunk's work is done on the whole chunk at once (C-level joins, one ANSI
+        # pass, one scan for every rule's needles), never line by line.
+        joined, texts = plain_chunk(raws)
         first = self._seq + 1
         self._seq += len(raws)
         # What problems and last lines quote never holds a private key's body (its lines
         # look like nothing alone); the panes and readiness see the output as it came.
-        quoted = self._keys.lines((self.name, stream), texts)
+        quoted = self._keys.lines((self.name, stream), texts, joined)
         self.tail.extend(quoted[-TAIL_LINES:])
         watcher = self._watcher
         signals = watcher.scan(texts, stream) if watcher is not None and not watcher.idle else []
-        findings = self._detector.feed(stream, quoted, first, at)
+        findings = self._detector.feed(
+            stream, quoted, first, at, joined if quoted is texts else None
+        )
         steps: list[tuple[int, Finding | ReadySignal]] = [(f.after, f) for f in findings]
         if signals:
             steps += [(signal.index + 1, signal) for signal in signals]

@@ -39,8 +39,8 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
             if len(raws) != frame["c"]:
                 raise ValueError(f"frame of {frame['c']} lines held {len(raws)}")
             raws = keys.lines((frame["p"], frame["s"]), raws)
-            if redactor.might_hold_secrets(payload):  # the payload is the lines, joined
-                raws = [redactor.redact_line(raw) for raw in raws]
+            for index in redactor.lines_to_redact(payload):  # the payload: the lines, joined
+                raws[index] = redactor.redact_line(raws[index])
             out.write(line_records(frame["p"], frame["s"], frame["t"], frame["n"], raws))
         elif "r" in frame:
             record = redactor.redact_value(frame["r"])
