@@ -22,15 +22,16 @@ def add_mcp_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     parser = subparsers.add_parser(
         "mcp",
         help="serve the running stack's status, logs and problems to coding agents (MCP)",
-        description="A Model Context Protocol server on stdio, for coding agents (Claude "
-        "Code, Claude Desktop, Cursor, ...): the stack's status, its logs, the problems "
-        "devtui detected and their fixes, restarting a process, waiting until the stack is "
-        "ready. It talks to the devtui running in this project (`devtui up` in another "
+        description="A Model Context Protocol server on stdio for coding agents (Claude Code,\n"
+        "Claude Desktop, Cursor, ...): the stack's status, its logs, the problems devtui\n"
+        "detected and how to fix them, restarting a process, waiting until the stack is\n"
+        "ready. It talks to the devtui running in this project (`devtui up` in another\n"
         "terminal), or with --start runs one itself, headless, for the session.",
-        epilog="stdout is the MCP channel: run it from an MCP client's configuration, not by "
-        "hand. Needs the MCP SDK: pip install 'devtui[mcp]'.\n\n"
+        epilog="stdout is the MCP channel: an MCP client runs this command (see the README's\n"
+        "\"Coding agents (MCP)\"). Needs the MCP SDK: pip install 'devtui[mcp]'.\n\n"
         "exit codes:\n  0    the client ended the session\n"
-        "  2    bad arguments, or the MCP SDK is not installed",
+        "  2    bad arguments, or the MCP SDK is not installed\n"
+        "  143  terminated (SIGTERM; 130 SIGINT, 129 SIGHUP): a started stack is stopped first",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
