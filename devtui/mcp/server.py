@@ -32,10 +32,12 @@ from devtui.mcp.shaping import (
     MAX_LOG_LINES,
     NoSuchProblem,
     find_problem,
+    numbered,
     problems_of,
     shape_logs,
     shape_problem_details,
     shape_problem_list,
+    shape_restart,
     shape_status,
     shape_wait,
 )
@@ -49,6 +51,8 @@ from devtui.mcp.stack import (
 
 MAX_WAIT_S: Final = 600.0
 """The longest `wait_until_ready` waits."""
+RESTART_ANSWER_S: Final = 150.0
+"""A restart is answered once the process stopped (its grace) and has started again."""
 
 INSTRUCTIONS: Final = """\
 devtui runs this project's dev servers (Convex backend, Vite frontend, and whatever else
@@ -162,7 +166,7 @@ class Tools:
         ] = False,
     ) -> CallToolResult:
         problems = problems_of(await self.request("problems", {"all": True}))
-        return _answer(shape_problem_list(problems, include_resolved))
+        return _answer(shape_problem_list(numbered(problems), include_resolved))
 
     async def problem_details(
         self,
@@ -176,7 +180,7 @@ class Tools:
     ) -> CallToolResult:
         problems = problems_of(await self.request("problems", {"all": True}))
         try:
-            index, problem = find_problem(problems, fingerprint_or_index)
+            index, problem = find_problem(numbered(problems), fingerprint_or_index)
         except NoSuchProblem as error:
             raise ToolError(str(error)) from None
         return _answer(shape_problem_details(index, problem))
@@ -185,14 +189,8 @@ class Tools:
         self,
         name: Annotated[str, Field(description="The process to restart (from stack_status).")],
     ) -> CallToolResult:
-        result = await self.request("restart", {"process": name})
-        return _answer(
-            {
-                "process": result.get("process", name),
-                "state": result.get("state"),
-                "next": "wait_until_ready waits for it to be ready again",
-            }
-        )
+        result = await self.request("restart", {"process": name}, RESTART_ANSWER_S)
+        return _answer(shape_restart(result, name))
 
     async def wait_until_ready(
         self,

@@ -100,6 +100,9 @@ def shape_process(process: Mapping[str, object]) -> JsonDict:
     rss = _number(process.get("rss_mb"))
     if rss is not None:
         shaped["memory_mb"] = round(rss, 1)
+    peak = _number(process.get("peak_rss_mb"))
+    if peak is not None and (rss is None or peak > rss):
+        shaped["peak_memory_mb"] = round(peak, 1)
     return shaped
 
 
@@ -146,9 +149,9 @@ def shape_logs(result: Mapping[str, object], asked: int) -> JsonDict:
         at = _number(line.get("time"))
         lines.append(
             {
-                "time": clock(at) if at is not None else None,
+                "time": clock(at) if at else None,  # (0: not known, from memory)
                 "process": line.get("process"),
-                "stream": line.get("stream"),
+                "stream": line.get("stream") or None,
                 "text": clip(str(line.get("text", "")), LINE_CHARS),
             }
         )
@@ -208,26 +211,35 @@ def shape_problem(index: int, problem: Problem) -> JsonDict:
     return shaped
 
 
-def shape_problem_list(problems: Sequence[Problem], include_resolved: bool) -> JsonDict:
-    """The problems, numbered over all of them (resolved ones too, so a number stays the
-    same whether or not resolved ones are shown), open ones first."""
-    numbered = [
-        (index, problem)
-        for index, problem in enumerate(problems, start=1)
-        if include_resolved or not problem.resolved
-    ]
-    numbered.sort(key=lambda pair: pair[1].resolved)  # stable: open first, in order
-    shown = numbered[:MAX_PROBLEMS]
-    resolved = sum(1 for p in problems if p.resolved)
+Numbered = Sequence[tuple[int, Problem]]
+"""Problems with their numbers, in the order devtui lists them (open first, gravest first)."""
+
+
+def numbered(problems: Sequence[Problem]) -> list[tuple[int, Problem]]:
+    """Each problem with its number: its place in order of first sighting, so a number
+    stays the same for the whole run (a later problem takes the next number; a problem
+    that recurs or is resolved keeps its own), whichever are shown."""
+    by_age = sorted(
+        range(len(problems)),
+        key=lambda i: (problems[i].first_seen, problems[i].first_seq or 0, problems[i].fingerprint),
+    )
+    number = {position: n for n, position in enumerate(by_age, start=1)}
+    return [(number[i], problem) for i, problem in enumerate(problems)]
+
+
+def shape_problem_list(problems: Numbered, include_resolved: bool) -> JsonDict:
+    """The problems as devtui orders them (open ones first, gravest first), each with its
+    number; resolved ones only when asked."""
+    chosen = [(n, p) for n, p in problems if include_resolved or not p.resolved]
+    shown = chosen[:MAX_PROBLEMS]
+    resolved = sum(1 for _, p in problems if p.resolved)
     shaped: JsonDict = {
         "problems": [shape_problem(index, problem) for index, problem in shown],
         "open": len(problems) - resolved,
         "resolved": resolved,
     }
-    if len(numbered) > len(shown):
-        shaped["truncated"] = (
-            f"showing {len(shown)} of {len(numbered):,} problems (open ones first)"
-        )
+    if len(chosen) > len(shown):
+        shaped["truncated"] = f"showing {len(shown)} of {len(chosen):,} problems (gravest first)"
     if not include_resolved and resolved:
         shaped["note"] = f"{resolved} resolved not shown (include_resolved=true shows them)"
     if shown:
@@ -239,23 +251,22 @@ class NoSuchProblem(LookupError):
     """`fingerprint_or_index` names no problem; the message says what there is."""
 
 
-def find_problem(problems: Sequence[Problem], key: int | str) -> tuple[int, Problem]:
+def find_problem(problems: Numbered, key: int | str) -> tuple[int, Problem]:
     """The problem `key` names: its number (as `list_problems` shows it, `#3` and `3`
     alike), its fingerprint, or a prefix of exactly one fingerprint."""
     text = str(key).strip()
     number = text.removeprefix("#")
     if number.isdigit():
         index = int(number)
-        if 1 <= index <= len(problems):
-            return index, problems[index - 1]
+        for n, problem in problems:
+            if n == index:
+                return n, problem
         raise NoSuchProblem(
             f"no problem #{index}: there are {len(problems)} (numbered from 1, as "
             "list_problems shows them)"
         )
-    exact = [(i, p) for i, p in enumerate(problems, start=1) if p.fingerprint == text]
-    found = exact or [
-        (i, p) for i, p in enumerate(problems, start=1) if text and p.fingerprint.startswith(text)
-    ]
+    exact = [(n, p) for n, p in problems if p.fingerprint == text]
+    found = exact or [(n, p) for n, p in problems if text and p.fingerprint.startswith(text)]
     if len(found) == 1:
         return found[0]
     if found:
@@ -300,6 +311,16 @@ def shape_problem_details(index: int, problem: Problem) -> JsonDict:
 
 
 # -- restart_process / wait_until_ready --------------------------------------------------
+
+
+def shape_restart(result: Mapping[str, object], name: str) -> JsonDict:
+    """The `restart` answer: the state the process has once it started again."""
+    shaped: JsonDict = {"process": result.get("process", name), "state": result.get("state")}
+    reason = _text(result.get("reason"))
+    if reason:
+        shaped["reason"] = reason
+    shaped["next"] = "wait_until_ready waits until the stack is ready again"
+    return shaped
 
 
 def shape_wait(result: Mapping[str, object]) -> JsonDict:

@@ -88,12 +88,18 @@ class Stack:
     # -- finding -------------------------------------------------------------------------
 
     def fallbacks(self) -> tuple[Path, ...]:
-        """Where else to look: the root of the `--config` given (it may be elsewhere)."""
-        if self.options.config is None:
-            return ()
+        """Where else to look: the folder of the `--config` given (it may be elsewhere);
+        without `--start`, then the demo's folder (as the CLI verbs do: `devtui demo` runs
+        there). With `--start` the project is this one: a running demo is not it."""
+        places: list[Path] = []
         config = self.options.config
-        path = config if config.is_absolute() else self.directory / config
-        return (path.resolve().parent,)
+        if config is not None:
+            places.append((config if config.is_absolute() else self.directory / config).parent)
+        if not self.options.start:
+            from devtui.demo.project import default_demo_dir
+
+            places.append(default_demo_dir())
+        return tuple(dict.fromkeys(p.resolve() for p in places))
 
     def find(self) -> Path:
         """The root of the devtui that runs here (raises `NotRunning`)."""
@@ -119,9 +125,7 @@ class Stack:
         except NotRunning as error:
             raise StackUnavailable(self._unavailable(error)) from None
         with client:
-            if "timeout" in args:  # `wait`'s argument has the name of the client's own
-                return _request_with_timeout_argument(client, op, args, answer_timeout)
-            return client.request(op, answer_timeout, **args)
+            return client.ask(op, args, answer_timeout)
 
     def _unavailable(self, error: NotRunning) -> str:
         if self._failure is not None:
@@ -149,11 +153,15 @@ class Stack:
             )
             raise StackUnavailable(self._failure) from None
         folder = devtui_folder(config.root)
-        private_folder(folder)
         self.child_log = folder / LOG_NAME
         self._close_log()
-        self._log_file = open(self.child_log, "wb")  # noqa: SIM115 (kept open for the child)
-        os.chmod(self.child_log, 0o600)
+        try:
+            private_folder(folder)
+            self._log_file = open(self.child_log, "wb")  # noqa: SIM115 (the child's, kept)
+            os.chmod(self.child_log, 0o600)
+        except OSError as error:
+            self._failure = f"devtui mcp --start cannot write {self.child_log}: {error}"
+            raise StackUnavailable(self._failure) from None
         args = ["up", "--headless"]
         if self.options.config is not None:
             args += ["--config", str(config.source or self.options.config)]
@@ -222,17 +230,6 @@ class Stack:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
-
-
-def _request_with_timeout_argument(
-    client: ControlClient, op: str, args: Mapping[str, object], answer_timeout: float
-) -> dict[str, object]:
-    """`client.request` for a request whose arguments include `timeout`, which
-    `ControlClient.request` cannot pass (it is the name of its own answer timeout)."""
-    # TODO(control): drop once the client can pass a `timeout` argument.
-    request_id = client._send(op, dict(args))
-    client._sock.settimeout(answer_timeout)
-    return client._result(request_id, client._read())
 
 
 def wait_for_socket(stack: Stack, timeout: float = START_TIMEOUT_S) -> Path:

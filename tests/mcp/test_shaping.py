@@ -16,6 +16,7 @@ from devtui.mcp.shaping import (
     NoSuchProblem,
     clock,
     find_problem,
+    numbered,
     problems_of,
     shape_logs,
     shape_problem_details,
@@ -35,16 +36,18 @@ def log_line(n: int, text: str | None = None) -> dict[str, object]:
     }
 
 
-def problem(n: int, *, resolved: bool = False, lines: int = 2) -> Problem:
+def problem(
+    n: int, *, resolved: bool = False, lines: int = 2, severity: Severity = Severity.ERROR
+) -> Problem:
     return Problem(
         rule="push-failed",
-        severity=Severity.ERROR,
+        severity=severity,
         title="Convex push failed",
         message=f"problem {n}",
         process="backend",
         fingerprint=f"push-failed|{n}",
-        first_seen=1_700_000_000.0,
-        last_seen=1_700_000_060.0,
+        first_seen=1_700_000_000.0 + n,
+        last_seen=1_700_000_060.0 + n,
         file="convex/ai.ts",
         line=3,
         column=7,
@@ -85,6 +88,13 @@ def test_logs_that_all_fit_carry_no_note() -> None:
     assert shaped["shown"] == shaped["matched"] == 1
 
 
+def test_lines_from_memory_say_no_time_or_stream_rather_than_a_false_one() -> None:
+    line = {"process": "web", "stream": "", "time": 0.0, "seq": 0, "text": "hi"}
+    shaped = shape_logs({"lines": [line], "matched": 1, "truncated": False, "source": "memory"}, 9)
+    assert shaped["lines"] == [{"time": None, "process": "web", "stream": None, "text": "hi"}]
+    assert shaped["source"] == "memory"
+
+
 def test_long_lines_are_cut_and_the_text_budget_drops_the_oldest() -> None:
     huge = "x" * (LINE_CHARS * 3)
     lines = [log_line(n, huge) for n in range(100)]
@@ -98,34 +108,46 @@ def test_long_lines_are_cut_and_the_text_budget_drops_the_oldest() -> None:
     assert "would exceed" in str(shaped["truncated"])
 
 
-def test_problems_are_numbered_over_all_of_them_open_first() -> None:
-    problems = [problem(1, resolved=True), problem(2), problem(3)]
-    shaped = shape_problem_list(problems, include_resolved=False)
-    listed = shaped["problems"]
-    assert isinstance(listed, list)
-    assert [p["index"] for p in listed] == [2, 3]
-    assert listed[0]["location"] == "convex/ai.ts:3:7"
+def test_a_problem_keeps_its_number_whatever_the_order_and_the_filter() -> None:
+    # As devtui lists them: open ones first, gravest first, the latest sighting first.
+    old_warning = problem(1, severity=Severity.WARNING)
+    resolved = problem(2, resolved=True)
+    new_error = problem(3)
+    listed = numbered([new_error, old_warning, resolved])
+    assert [(n, p.message) for n, p in listed] == [
+        (3, "problem 3"),
+        (1, "problem 1"),
+        (2, "problem 2"),
+    ]
+    shaped = shape_problem_list(listed, include_resolved=False)
+    problems = shaped["problems"]
+    assert isinstance(problems, list)
+    assert [p["index"] for p in problems] == [3, 1]
+    assert problems[0]["location"] == "convex/ai.ts:3:7"
     assert shaped["note"] == "1 resolved not shown (include_resolved=true shows them)"
-    everything = shape_problem_list(problems, include_resolved=True)["problems"]
+    everything = shape_problem_list(listed, include_resolved=True)["problems"]
     assert isinstance(everything, list)
-    assert [p["index"] for p in everything] == [2, 3, 1]
-    assert find_problem(problems, 2)[1] is problems[1]
-    assert find_problem(problems, "#2")[1] is problems[1]
+    assert [p["index"] for p in everything] == [3, 1, 2]
+    assert find_problem(listed, 1)[1] is old_warning
+    assert find_problem(listed, "#2")[1] is resolved
+    # A later problem, listed first, takes the next number; the others keep theirs.
+    relisted = numbered([problem(4), new_error, old_warning, resolved])
+    assert [n for n, _ in relisted] == [4, 3, 1, 2]
 
 
 def test_the_problem_list_is_bounded() -> None:
-    shaped = shape_problem_list([problem(n) for n in range(MAX_PROBLEMS + 7)], False)
+    shaped = shape_problem_list(numbered([problem(n) for n in range(MAX_PROBLEMS + 7)]), False)
     listed = shaped["problems"]
     assert isinstance(listed, list) and len(listed) == MAX_PROBLEMS
     assert (
         shaped["truncated"]
-        == f"showing {MAX_PROBLEMS} of {MAX_PROBLEMS + 7} problems (open ones first)"
+        == f"showing {MAX_PROBLEMS} of {MAX_PROBLEMS + 7} problems (gravest first)"
     )
 
 
 def test_a_problem_is_found_by_fingerprint_or_a_unique_prefix() -> None:
-    problems = [problem(1), problem(22), problem(23)]
-    assert find_problem(problems, "push-failed|1") == (1, problems[0])
+    problems = numbered([problem(1), problem(22), problem(23)])
+    assert find_problem(problems, "push-failed|1") == problems[0]
     assert find_problem(problems, "push-failed|22")[0] == 2
     with pytest.raises(NoSuchProblem, match="2 problems' fingerprints start with"):
         find_problem(problems, "push-failed|2")
@@ -141,7 +163,7 @@ def test_details_come_from_the_protocol_record_and_are_bounded() -> None:
     details = shape_problem_details(1, decoded)
     assert details["fix"] == "how" and details["explanation"] == "why"
     assert details["docs"] == "https://docs.convex.dev/"
-    assert details["first_seen"] == clock(1_700_000_000.0)
+    assert details["first_seen"] == clock(1_700_000_001.0)
     lines = details["lines"]
     assert isinstance(lines, list) and len(lines) == MAX_PROBLEM_LINES
     assert str(details["truncated"]).startswith(
