@@ -103,8 +103,10 @@ class Tools:
         """One control request in a worker thread; any failure as a `ToolError`."""
         try:
             await self.ensure()
+            # A cancelled call (the user interrupted the agent) returns at once; its thread
+            # ends with its request (or when the session ends: `Stack.hang_up`).
             return await anyio.to_thread.run_sync(
-                self.stack.request, op, dict(args or {}), answer_timeout
+                self.stack.request, op, dict(args or {}), answer_timeout, abandon_on_cancel=True
             )
         except StackUnavailable as error:
             raise ToolError(str(error)) from None
@@ -317,6 +319,7 @@ async def _stop_on_signal(stack: Stack) -> None:
     stdin reader cannot be cancelled, so the process leaves with `os._exit`)."""
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async for sig in signals:
+            stack.hang_up()
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(stack.stop)
             sys.stderr.flush()
@@ -341,6 +344,7 @@ async def _serve(server: MCPServer, tools: Tools) -> None:
             await server.run_stdio_async()
             group.cancel_scope.cancel()
     finally:
+        tools.stack.hang_up()  # (no request thread outlives the session)
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(tools.stack.stop)
 

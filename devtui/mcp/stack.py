@@ -10,10 +10,13 @@ session however it ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -23,7 +26,7 @@ from typing import IO, Final
 
 from devtui.core.config import discover
 from devtui.core.control.client import ANSWER_TIMEOUT_S, ControlClient, NotRunning, find_project
-from devtui.core.control.place import devtui_folder
+from devtui.core.control.place import connect, devtui_folder, socket_path
 from devtui.core.sessionlog.log import private_folder
 from devtui.errors import DevtuiError
 
@@ -84,6 +87,10 @@ class Stack:
         self._log_file: IO[bytes] | None = None
         self._failure: str | None = None
         """Why the last start failed (said until a devtui runs)."""
+        self._open: set[socket.socket] = set()
+        """The connections of the requests under way (in worker threads)."""
+        self._open_lock = threading.Lock()
+        self._hung_up = False
 
     # -- finding -------------------------------------------------------------------------
 
@@ -121,11 +128,32 @@ class Stack:
         except NotRunning as error:
             raise StackUnavailable(self._unavailable(error)) from None
         try:
-            client = ControlClient.connect(root)
-        except NotRunning as error:
-            raise StackUnavailable(self._unavailable(error)) from None
-        with client:
-            return client.ask(op, args, answer_timeout)
+            sock = connect(socket_path(root), ANSWER_TIMEOUT_S)
+        except OSError:
+            missing = NotRunning(f"no devtui answers at {socket_path(root)}")
+            raise StackUnavailable(self._unavailable(missing)) from None
+        with self._open_lock:
+            if self._hung_up:
+                sock.close()
+                raise StackUnavailable("the MCP session is ending")
+            self._open.add(sock)
+        try:
+            with ControlClient(sock, root) as client:
+                return client.ask(op, args, answer_timeout)
+        finally:
+            with self._open_lock:
+                self._open.discard(sock)
+
+    def hang_up(self) -> None:
+        """End the requests under way and refuse new ones, as the session ends (a `wait`
+        can block its thread for minutes): each one's read sees the connection closed and
+        its thread returns."""
+        with self._open_lock:
+            self._hung_up = True  # a request still on its way is refused
+            open_now = list(self._open)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _unavailable(self, error: NotRunning) -> str:
         if self._failure is not None:

@@ -277,3 +277,65 @@ def find_project_gone(root: Path) -> bool:
     except NotRunning:
         return True
     return False
+
+
+async def test_a_session_that_ends_during_a_wait_ends_at_once(tmp_path: Path) -> None:
+    # A stack that never gets ready: the wait would block for its whole timeout. The client
+    # here is raw JSON-RPC: it closes stdin without cancelling the request first (the SDK's
+    # client would cancel it).
+    never = scripted("out:working", "hold")
+    (tmp_path / "devtui.toml").write_text(
+        f'[processes.app]\ncommand = {never}\nready = "never says it"\n'
+    )
+    async with running_devtui(tmp_path):
+        server = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "devtui",
+            "mcp",
+            cwd=tmp_path,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        STARTED.append(psutil.Process(server.pid))
+        assert server.stdin is not None and server.stdout is not None
+        answers: dict[int, dict[str, object]] = {}
+
+        async def send(message: dict[str, object]) -> None:
+            assert server.stdin is not None
+            server.stdin.write(json.dumps({"jsonrpc": "2.0", **message}).encode() + b"\n")
+            await server.stdin.drain()
+
+        async def answer(request_id: int) -> dict[str, object]:
+            assert server.stdout is not None
+            while request_id not in answers:
+                line = await server.stdout.readline()
+                assert line, "the server closed stdout"
+                message = json.loads(line)
+                if "id" in message:
+                    answers[message["id"]] = message
+            return answers[request_id]
+
+        async with asyncio.timeout(30):
+            await send(
+                {
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {},
+                        "clientInfo": {"name": "raw", "version": "0"},
+                    },
+                }
+            )
+            assert "result" in await answer(1)
+            await send({"method": "notifications/initialized"})
+            call = {"method": "tools/call"}
+            wait = {"name": "wait_until_ready", "arguments": {"timeout_s": 300}}
+            await send({"id": 2, **call, "params": wait})
+            await send({"id": 3, **call, "params": {"name": "stack_status", "arguments": {}}})
+            assert "result" in await answer(3)
+            server.stdin.close()
+            # Not the wait's 300 s: the session's end hangs up the request under way.
+            assert await server.wait() == 0
+        assert 2 not in answers or "error" in answers[2]
