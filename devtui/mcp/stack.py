@@ -171,7 +171,8 @@ class Stack:
         the main thread: the orphan guard is tied to the thread that starts it).
 
         Raises:
-            StackUnavailable: there is no stack to start here (no config, invalid config).
+            StackUnavailable: there is no stack to start here (no config, invalid config),
+                or it cannot be started (its log cannot be written, no process).
         """
         try:
             config = discover(self.options.config, cwd=self.directory)
@@ -197,14 +198,19 @@ class Stack:
             argv = [sys.executable, "-c", _ORPHAN_GUARD, str(os.getpid()), *args]
         else:
             argv = [sys.executable, "-m", "devtui", *args]
-        self.child = subprocess.Popen(
-            argv,
-            cwd=self.directory,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # an MCP client's signal to our group is not devtui's
-        )
+        try:
+            self.child = subprocess.Popen(
+                argv,
+                cwd=self.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # an MCP client's signal to our group is not devtui's
+            )
+        except OSError as error:
+            self._close_log()
+            self._failure = f"devtui mcp --start cannot start `devtui up --headless`: {error}"
+            raise StackUnavailable(self._failure) from None
         self._failure = None
 
     def startup_failure(self) -> str | None:
