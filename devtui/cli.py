@@ -46,8 +46,9 @@ from devtui.headless.annotations import annotations_wanted
 from devtui.headless.colour import ColorChoice
 from devtui.headless.control_cli import VERBS, add_control_parsers, run_verb
 from devtui.headless.runner import HeadlessOptions, run_headless
+from devtui.mcp.cli import add_mcp_parser, run_mcp
 
-COMMANDS = ("up", "ci", "demo", "lint", "triage", "config", *VERBS)
+COMMANDS = ("up", "ci", "demo", "lint", "triage", "config", *VERBS, "mcp")
 
 EXIT_CODES_HELP = """exit codes:
   0    everything ready (ci), clean shutdown (up)
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="validate; report every problem at once (exit 0 or 2)"
     )
     add_control_parsers(commands)
+    add_mcp_parser(commands)
     return parser
 
 
@@ -630,6 +632,10 @@ def _triage_log(given: Path | None, config_path: Path | None, err: TextIO) -> Pa
         return newest
 
 
+def _cmd_mcp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return run_mcp(args)  # (the MCP SDK is imported only in there)
+
+
 HANDLERS = {
     **dict.fromkeys(VERBS, run_verb),
     "up": _cmd_up,
@@ -638,6 +644,7 @@ HANDLERS = {
     "lint": _cmd_lint,
     "triage": _cmd_triage,
     "config": _cmd_config,
+    "mcp": _cmd_mcp,
 }
 
 
