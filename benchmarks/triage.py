@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from devtui.core.sessionlog.records import line_records
+from devtui.core.sessionlog.layout import lines_record
 from devtui.core.triage.search import Cancelled, matching_lines
 from devtui.core.triage.session import TriageSession
 from devtui.ui.triage_app import TriageApp
@@ -50,7 +50,7 @@ def write_log(path: Path, total: int) -> None:
             json.dumps(
                 {
                     "kind": "session",
-                    "version": 1,
+                    "version": 2,
                     "time": now,
                     "origin": "benchmark",
                     "processes": [{"name": "convex"}, {"name": "vite"}],
@@ -95,7 +95,7 @@ def write_log(path: Path, total: int) -> None:
                 }
             else:
                 problem = None
-            out.write(line_records(process, "stderr", now, seq[process] + 1, batch))
+            out.write(lines_record(process, "stderr", now, seq[process] + 1, batch))
             if problem is not None:
                 event = "detected" if count == 1 else "repeated"
                 out.write(

@@ -123,8 +123,8 @@ async def flood_once(lines: int, work: Path) -> tuple[list[tuple[str, float]], f
     seqs: dict[str, set[int]] = {"a": set(), "b": set()}
     for line in session.log.path.open(encoding="utf-8"):
         record = json.loads(line)
-        if record["kind"] == "line":
-            seqs[record["process"]].add(record["seq"])
+        if record["kind"] == "lines":
+            seqs[record["process"]].update(range(record["seq"], record["seq"] + record["count"]))
     complete = all(seqs[t] == set(range(1, lines + 1)) for t in ("a", "b"))
     return latencies, took, complete
 

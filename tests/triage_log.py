@@ -7,7 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from devtui.core.problems.book import Problem, Severity
-from devtui.core.sessionlog.records import line_records, problem_record
+from devtui.core.sessionlog.layout import line_records, lines_record
+from devtui.core.sessionlog.log import LOG_FORMAT_VERSION
+from devtui.core.sessionlog.records import problem_record
 
 START = 1_795_000_000.0
 
@@ -20,10 +22,14 @@ def _compact(record: dict[str, object]) -> str:
 class LogBuilder:
     """Appends records in order; `lines` returns each output line's seq."""
 
-    def __init__(self, processes: tuple[str, ...] = ("convex", "vite")) -> None:
+    def __init__(
+        self, processes: tuple[str, ...] = ("convex", "vite"), version: int = LOG_FORMAT_VERSION
+    ) -> None:
+        """`version` 1 writes a record per line, as devtui did before format 2."""
+        self.version = version
         header = {
             "kind": "session",
-            "version": 1,
+            "version": version,
             "time": START,
             "origin": "test stack",
             "processes": [{"name": name} for name in processes],
@@ -38,7 +44,8 @@ class LogBuilder:
         """Output lines; returns their seqs."""
         self.now = at if at is not None else self.now + 1
         first = self.seq[process] + 1
-        self.parts.append(line_records(process, stream, self.now, first, list(raws)))
+        write = line_records if self.version == 1 else lines_record
+        self.parts.append(write(process, stream, self.now, first, list(raws)))
         self.seq[process] += len(raws)
         return list(range(first, first + len(raws)))
 
@@ -105,9 +112,9 @@ def retry_problem(seqs: list[int]) -> Problem:
     )
 
 
-def story(path: Path) -> Path:
+def story(path: Path, version: int = LOG_FORMAT_VERSION) -> Path:
     """Two pushes failing on "crypto", a fix, ready, Vite, a retry warning, then the end."""
-    log = LogBuilder()
+    log = LogBuilder(version=version)
     log.state("convex", "pushing")
     log.lines("convex", "- Preparing Convex functions...")
     first = log.lines(

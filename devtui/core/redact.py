@@ -169,7 +169,7 @@ class Redactor:
             self._scanner = LiteralScanner(self._values, any_case=_TRIGGERS)
         return self._scanner
 
-    def lines_to_redact(self, text: str) -> list[int]:
+    def lines_to_redact(self, text: str | bytes) -> list[int]:
         """The indexes of the lines of `text` (joined by newlines) that may hold a secret:
         the only ones `redact` could change. One scan of the whole text."""
         return self._scan().lines(text)

@@ -32,24 +32,29 @@ class LiteralScanner:
         options.max_mem = 64 << 20
         self._automaton: Any = None if self.empty else re2.compile("|".join(parts), options)
 
-    def search(self, text: str) -> bool:
+    def search(self, text: str | bytes) -> bool:
         """Whether `text` holds any of the literals."""
         return not self.empty and self._automaton.search(text) is not None
 
-    def lines(self, text: str) -> list[int]:
-        """The indexes, in order, of the lines of `text` (split at newlines) holding a hit."""
+    def lines(self, text: str | bytes) -> list[int]:
+        """The indexes, in order, of the lines of `text` (split at newlines) holding a hit.
+
+        UTF-8 bytes are scanned as they are (the same lines: a newline is one byte), which
+        spares the binding its conversions between byte and character offsets.
+        """
         if self.empty:
             return []
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
         found: list[int] = []
         line = 0
         position = 0  # the start of line `line`
-        for hit in self._automaton.finditer(text):
+        for hit in self._automaton.finditer(data):
             start = hit.start()
             if start < position:
                 continue  # on a line already found
-            line += text.count("\n", position, start)
+            line += data.count(b"\n", position, start)
             found.append(line)
-            end = text.find("\n", start)
+            end = data.find(b"\n", start)
             if end < 0:
                 break
             position = end + 1

@@ -6,12 +6,14 @@ import fcntl
 import json
 import os
 import stat
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from devtui.core.events import ProcessState
 from devtui.core.run.session import RunSession
+from devtui.core.sessionlog.layout import lines_from_record
 from devtui.core.sessionlog.log import rotate
 from tests.helpers import EventRecorder, child, make_config
 
@@ -46,12 +48,12 @@ async def test_every_line_state_and_problem_is_recorded_owner_only(tmp_path: Pat
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     entries = records(path)
     assert entries[0]["kind"] == "session" and entries[0]["processes"][0]["name"] == "app"  # type: ignore[index]
-    lines = [e for e in entries if e["kind"] == "line"]
+    lines = [asdict(line) for e in entries if e["kind"] == "lines" for line in lines_from_record(e)]
     # Order is kept within a pipe; between stdout and stderr it is whatever arrived first.
     assert [e["raw"] for e in lines if e["stream"] == "stdout"] == ["hello", "bye"]
     assert [e["raw"] for e in lines if e["stream"] == "stderr"] == ["\x1b[31mwarning\x1b[0m"]
     assert {e["process"] for e in lines} == {"app"}
-    assert sorted(e["seq"] for e in lines) == [1, 2, 3]  # type: ignore[type-var]
+    assert sorted(e["seq"] for e in lines) == [1, 2, 3]
     states = [e["state"] for e in entries if e["kind"] == "state"]
     assert states[:2] == ["starting", "ready"] and "exited" in states
     assert entries[-1] == {"kind": "end", "time": entries[-1]["time"], "exit_code": 0}
@@ -200,7 +202,7 @@ async def test_two_sessions_at_once_with_keep_logs_1_keep_both_files_private(
     for session in (first, second):
         assert session.log is not None
         text = session.log.path.read_text()
-        assert '"raw":"hi"' in text and '"kind":"end"' in text
+        assert '"raws":["hi"]' in text and '"kind":"end"' in text
         assert stat.S_IMODE(session.log.path.stat().st_mode) == 0o600
 
 

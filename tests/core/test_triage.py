@@ -20,9 +20,10 @@ from devtui.core.triage.view import ViewSpec, view_lines
 from tests.triage_log import LogBuilder, story
 
 
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[TriageSession]:
-    opened = TriageSession(story(tmp_path / "session-1.jsonl"))
+@pytest.fixture(params=[1, 2], ids=["format-1", "format-2"])
+def session(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TriageSession]:
+    """The same story in both log formats: a record per line (1) and per chunk (2)."""
+    opened = TriageSession(story(tmp_path / "session-1.jsonl", version=request.param))
     opened.build()
     yield opened
     opened.close()
@@ -155,11 +156,14 @@ def test_a_growing_log_is_indexed_further_on_refresh(tmp_path: Path) -> None:
     session.close()
 
 
-def test_odd_records_take_the_slow_path_and_still_read_right(tmp_path: Path) -> None:
-    log = LogBuilder(processes=('we"ird',))
+@pytest.mark.parametrize("version", [1, 2])
+def test_odd_records_take_the_slow_path_and_still_read_right(tmp_path: Path, version: int) -> None:
+    log = LogBuilder(processes=('we"ird',), version=version)
     log.lines('we"ird', "tab\there", "back\\slash", "\x1b[1mbold\x1b[0m")
     session = TriageSession(log.write(tmp_path / "odd.jsonl"))
     session.build()
+    assert session.line_count == 3  # counted before indexing, whatever the name holds
+    assert session.index.processes == ['we"ird']
     assert [session.index.line(n).text for n in range(3)] == ["tab\there", "back\\slash", "bold"]
     mask = matching_lines(session.index, compile_search(r"back\\slash").pattern)
     assert list(mask) == [0, 1, 0]

@@ -28,19 +28,20 @@ def written(*frames: bytes) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def test_each_line_becomes_one_record_with_its_sequence_number() -> None:
+def test_a_chunk_becomes_one_record_holding_its_lines_in_order() -> None:
     raws = ['✔ ready "quoted" \\ back', "\x1b[31mred\x1b[0m", "", "tab\there", "é ✖ %s {}"]
     records = written(lines_frame(raws, first=41))
-    assert [r["raw"] for r in records] == raws
-    assert [r["seq"] for r in records] == [41, 42, 43, 44, 45]
-    assert records[0] == {
-        "kind": "line",
-        "time": 1.5,
-        "process": "convex",
-        "stream": "stderr",
-        "seq": 41,
-        "raw": raws[0],
-    }
+    assert records == [
+        {
+            "kind": "lines",
+            "time": 1.5,
+            "process": "convex",
+            "stream": "stderr",
+            "seq": 41,
+            "count": 5,
+            "raws": raws,
+        }
+    ]
 
 
 def test_records_pass_through_and_secrets_are_redacted_everywhere() -> None:
@@ -50,7 +51,7 @@ def test_records_pass_through_and_secrets_are_redacted_everywhere() -> None:
         lines_frame(["using hunter2-long-secret", "key sk-abcdefghijklmnopqr12", "plain"]),
     )
     assert records[0]["reason"] == "token [REDACTED]"
-    assert [r["raw"] for r in records[1:]] == ["using [REDACTED]", "key [REDACTED]", "plain"]
+    assert records[1]["raws"] == ["using [REDACTED]", "key [REDACTED]", "plain"]
 
 
 def test_an_empty_frame_writes_nothing() -> None:

@@ -9,15 +9,18 @@ import json
 import pytest
 
 from devtui.core.problems.book import Problem, Severity
-from devtui.core.sessionlog.records import (
+from devtui.core.sessionlog.layout import (
     LINE_RECORD,
     LINE_RECORD_PREFIX,
+    LINES_RECORD,
+    LINES_RECORD_PREFIX,
     LineRecord,
     line_from_record,
     line_records,
-    problem_from_record,
-    problem_record,
+    lines_from_record,
+    lines_record,
 )
+from devtui.core.sessionlog.records import problem_from_record, problem_record
 
 AWKWARD = [
     "plain",
@@ -117,3 +120,26 @@ def test_an_old_or_damaged_problem_record_still_decodes() -> None:
     assert (decoded.first_seen, decoded.last_seen, decoded.count) == (5.0, 5.0, 1)
     assert decoded.sources == ("lint",)
     assert problem_from_record({"rule": "r"}).severity is Severity.ERROR  # before severities
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_chunk_record_round_trips_through_its_pattern_and_json(stream: str) -> None:
+    text = lines_record("convex", stream, 1_800_000_000.123456, 41, AWKWARD)
+    assert text.endswith("}\n") and text.count("\n") == 1  # one record, one line
+    data = text.encode()
+    assert data.startswith(LINES_RECORD_PREFIX)
+    [(at, process, out_err, seq, count)] = LINES_RECORD.findall(data)
+    assert (float(at), process, b"std" + out_err, int(seq), int(count)) == (
+        1_800_000_000.123,
+        b"convex",
+        stream.encode(),
+        41,
+        len(AWKWARD),
+    )
+    decoded = json.loads(text)
+    assert decoded["raws"] == AWKWARD
+    lines = lines_from_record(decoded)
+    assert [line.raw for line in lines] == AWKWARD
+    assert [line.seq for line in lines] == list(range(41, 41 + len(AWKWARD)))
+    assert {(line.process, line.stream) for line in lines} == {("convex", stream)}
+    assert data.count(LINE_RECORD_PREFIX) == 0 and data.count(LINES_RECORD_PREFIX) == 1

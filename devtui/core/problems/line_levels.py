@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from devtui.core.problems.book import Severity
+from devtui.core.scan import LiteralScanner
 from devtui.core.vocabulary import SEVERITY_SYMBOL
 
 Level = int
@@ -36,25 +37,18 @@ WARNING_WORDS: Final = (SEVERITY_SYMBOL[Severity.WARNING], "⚠", "warn", "retry
 """… and these make a warning line (`w`/`W`)."""
 
 
-def word_levels(text: str, count: int) -> bytearray:
-    """Each line's level by its words: error words, warning words, or plain.
+_SCANNERS: Final = (
+    (LiteralScanner(any_case=WARNING_WORDS), WARNING),
+    (LiteralScanner(any_case=ERROR_WORDS), ERROR),  # after: a line with both is an error line
+)
 
-    Literal `find`s over the lower-cased chunk (C speed; a regex alternation with word
-    boundaries cost ten times more); a line with both kinds of words is an error line.
-    """
+
+def word_levels(text: str, count: int) -> bytearray:
+    """Each of the `count` lines of `text` (joined by newlines) by its words: an error
+    line, a warning line, or plain; one linear-time scan of the chunk per kind."""
     levels = bytearray(count)
-    lowered = text.lower()
-    for words, level in ((WARNING_WORDS, WARNING), (ERROR_WORDS, ERROR)):
-        for word in words:
-            line = 0
-            position = 0
-            found = lowered.find(word)
-            while found >= 0:
-                line += lowered.count("\n", position, found)
-                position = found
+    for scanner, level in _SCANNERS:
+        for line in scanner.lines(text):
+            if line < count:
                 levels[line] = level
-                next_line = lowered.find("\n", found)
-                if next_line < 0:
-                    break
-                found = lowered.find(word, next_line)
     return levels

@@ -35,7 +35,8 @@ from devtui.core.events import (
 from devtui.core.run.process import enlarge_pipe
 from devtui.core.sessionlog.records import event_record
 
-LOG_FORMAT_VERSION: Final = 1
+LOG_FORMAT_VERSION: Final = 2
+"""2: one record per chunk of output (`lines_record`); 1: one per line (still read)."""
 FILE_PREFIX: Final = "session-"
 FILE_SUFFIX: Final = ".jsonl"
 FILE_NAME: Final = re.compile(r"^session-\d{8}-\d{6}-\d+(?:-\d+)?\.jsonl$")

@@ -21,7 +21,7 @@ import sys
 from typing import BinaryIO, TextIO
 
 from devtui.core.redact import PemTracker, Redactor
-from devtui.core.sessionlog.records import line_records
+from devtui.core.sessionlog.layout import lines_record
 
 
 def copy_frames(source: BinaryIO, out: TextIO) -> None:
@@ -34,14 +34,15 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
             return
         frame = json.loads(header)
         if "b" in frame:
-            payload = source.read(frame["b"]).decode("utf-8")
-            raws = payload.split("\n") if frame["c"] else []
+            data = source.read(frame["b"])
+            raws = data.decode("utf-8").split("\n") if frame["c"] else []
             if len(raws) != frame["c"]:
                 raise ValueError(f"frame of {frame['c']} lines held {len(raws)}")
             raws = keys.lines((frame["p"], frame["s"]), raws)
-            for index in redactor.lines_to_redact(payload):  # the payload: the lines, joined
+            for index in redactor.lines_to_redact(data):  # the payload: the lines, joined
                 raws[index] = redactor.redact_line(raws[index])
-            out.write(line_records(frame["p"], frame["s"], frame["t"], frame["n"], raws))
+            if raws:
+                out.write(lines_record(frame["p"], frame["s"], frame["t"], frame["n"], raws))
         elif "r" in frame:
             record = redactor.redact_value(frame["r"])
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -1,24 +1,15 @@
-"""The session log's records: the one definition of what each event writes, and of the
-byte layout of output-line records.
+"""The session log's records: the one definition of what each event writes (and how a
+problem record reads back).
 
-Invariant: the writer (`line_records`) and every fast reader (`LINE_RECORD_PREFIX`,
-`LINE_RECORD`) use this module, so the layout cannot change on one side only;
-tests/unit/test_records.py writes awkward lines and reads them back through both the fast
-pattern and `json.loads`. Anything that does not match the pattern is still JSON, which a
-reader decodes the slow way.
-
-Layout, one JSON object per line, keys in this order, no spaces:
-    {"kind":"line","time":T,"process":"P","stream":"stdout","seq":N,"raw":"R"}
+Invariant: `event_record` is exhaustive over `Event` (a new event type fails the type check
+until it says what it writes); output lines have their own byte layout, in `layout`.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from json.encoder import encode_basestring
 from typing import Final, assert_never, cast, get_args
 
 from devtui.core.events import (
@@ -44,53 +35,6 @@ from devtui.core.events import (
 )
 from devtui.core.memory.figures import MIB
 from devtui.core.problems.book import Problem, Severity, Source
-
-LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
-"""How every output-line record starts; it cannot occur inside a record, whose quotes JSON
-escapes."""
-LINE_RECORD: Final = re.compile(
-    rb'^\{"kind":"line","time":([-+0-9.eE]+),"process":"([^"\\\n]*)",'
-    rb'"stream":"std(out|err)","seq":(\d+),"raw":"(.*)"\}$',
-    re.MULTILINE,
-)
-"""`line_records`' exact layout: groups time, process, out|err, seq, the raw line still
-JSON-escaped (a process name with characters JSON escapes takes the slow path)."""
-
-
-def line_records(process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]) -> str:
-    """The JSON lines of one chunk of output, one record per line."""
-    head = (
-        f'{{"kind":"line","time":{at:.3f},"process":{encode_basestring(process)},'
-        f'"stream":{encode_basestring(stream)},"seq":'
-    )
-    return "".join(
-        f'{head}{seq},"raw":{encode_basestring(raw)}}}\n' for seq, raw in enumerate(raws, first_seq)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class LineRecord:
-    """One output-line record, decoded."""
-
-    process: str
-    stream: str
-    time: float
-    seq: int
-    raw: str
-
-
-def line_from_record(record: Mapping[str, object]) -> LineRecord:
-    """`line_records`' inverse for one record read the slow way (damaged fields read as
-    an unnamed process's empty stdout line at time 0)."""
-    at, seq = record.get("time"), record.get("seq")
-    return LineRecord(
-        process=str(record.get("process", "?")),
-        stream="stderr" if record.get("stream") == "stderr" else "stdout",
-        time=float(at) if isinstance(at, int | float) else 0.0,
-        seq=seq if isinstance(seq, int) else 0,
-        raw=str(record.get("raw", "")),
-    )
-
 
 ISO_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 """How the log writes wall-clock times (UTC, to the second)."""

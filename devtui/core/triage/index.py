@@ -27,7 +27,13 @@ from devtui.core.problems.line_levels import (
     word_levels,
 )
 from devtui.core.run.lines import strip_ansi
-from devtui.core.sessionlog.records import LINE_RECORD, LINE_RECORD_PREFIX, line_from_record
+from devtui.core.sessionlog.layout import (
+    LINE_RECORD,
+    LINE_RECORD_PREFIX,
+    LINES_RECORD_PREFIX,
+    line_from_record,
+    lines_from_record,
+)
 from devtui.core.triage.sessionfile import read_header
 
 CHUNK_BYTES: Final = 1 << 20
@@ -74,7 +80,11 @@ class SessionIndex:
         self._text: IO[bytes] = tempfile.TemporaryFile(prefix="devtui-triage-")  # noqa: SIM115
         self._lock = threading.Lock()
         self.offsets = array("Q")
-        """Byte offset of each line's record."""
+        """Byte offset of each line's record (format 2: its chunk's record)."""
+        self.within = array("I")
+        """Each line's place in its chunk record (format 1: always 0)."""
+        self._decoded: dict[int, dict[str, object]] = {}
+        """The last chunk records read whole, by offset (lines are read near each other)."""
         self.times = array("d")
         self.process_ids = bytearray()
         self.streams = bytearray()
@@ -139,6 +149,9 @@ class SessionIndex:
         self.done = True
 
     def _index_chunk(self, chunk: bytes, base: int) -> None:
+        if LINES_RECORD_PREFIX in chunk:
+            self._index_chunk_records(chunk, base)
+            return
         records = chunk.split(b"\n")
         records.pop()  # after the last newline
         starts = accumulate(map((1).__add__, map(len, records[:-1])), initial=base)
@@ -177,6 +190,59 @@ class SessionIndex:
                 mine = ids.translate(_ONLY[pid])
                 self._seqs[pid].extend(map(int, compress(seqs, mine)))
                 self.lines_of[pid].extend(compress(numbers, mine))
+            self.within.extend(repeat(0, len(offsets)))
+            self.offsets.extend(offsets)  # last: `indexed` only grows once all is in place
+
+    def _index_chunk_records(self, chunk: bytes, base: int) -> None:
+        """Format 2: each chunk record gives its lines in one JSON decode; every per-line
+        array is filled by C-level repeats and ranges."""
+        first = len(self.offsets)
+        offsets, within, times = array("Q"), array("I"), array("d")
+        ids, streams = bytearray(), bytearray()
+        seqs: list[tuple[int, int, int, int]] = []  # (process id, first seq, first line, count)
+        texts: list[str] = []
+        offset = base
+        for record in chunk.split(b"\n")[:-1]:
+            at = offset
+            offset += len(record) + 1
+            if not record.startswith(LINES_RECORD_PREFIX):
+                continue
+            data = _json_of(record)
+            raws = data.get("raws")
+            if not isinstance(raws, list) or not raws:
+                continue
+            head = line_from_record({**data, "raws": None})  # the chunk's own fields
+            count = len(raws)
+            pid = self._id_of(head.process.encode())
+            seqs.append((pid, head.seq, first + len(offsets), count))
+            offsets.extend(repeat(at, count))
+            within.extend(range(count))
+            times.extend(repeat(head.time, count))
+            ids.extend(bytes((pid,)) * count)
+            streams.extend((b"\x01" if head.stream == "stderr" else b"\x00") * count)
+            try:
+                texts.append("\n".join(raws))
+            except TypeError:  # a damaged record: what it holds, as text
+                texts.append("\n".join(map(str, raws)))
+        if not offsets:
+            return
+        text = strip_ansi("\n".join(texts)).replace("\r", " ")
+        levels = word_levels(text, len(offsets))
+        encoded = text.encode("utf-8", "surrogatepass") + b"\n"
+        with self._lock:
+            self._text.seek(0, os.SEEK_END)
+            text_offset = self._text.tell()
+            self._text.write(encoded)
+            self._text.flush()
+            self.chunks.append(TextChunk(first, len(offsets), text_offset, len(encoded)))
+            self.times.extend(times)
+            self.process_ids.extend(ids)
+            self.streams.extend(streams)
+            self.levels.extend(levels)
+            for pid, seq, line_number, count in seqs:
+                self._seqs[pid].extend(range(seq, seq + count))
+                self.lines_of[pid].extend(range(line_number, line_number + count))
+            self.within.extend(within)
             self.offsets.extend(offsets)  # last: `indexed` only grows once all is in place
 
     def _id_of(self, name: bytes) -> int:
@@ -193,7 +259,20 @@ class SessionIndex:
 
     def line(self, number: int) -> LogLine:
         """Output line `number` (0-based), read from the log now."""
-        record = line_from_record(self.record_at(self.offsets[number]))
+        offset = self.offsets[number]
+        data = self._decoded.get(offset)
+        if data is None:
+            data = self.record_at(offset)
+            if data.get("kind") == "lines":
+                if len(self._decoded) >= 4:
+                    self._decoded.pop(next(iter(self._decoded)))
+                self._decoded[offset] = data
+        if data.get("kind") == "lines":
+            chunk = lines_from_record(data)
+            within = self.within[number]
+            record = chunk[within] if within < len(chunk) else line_from_record({})
+        else:
+            record = line_from_record(data)
         return LogLine(
             number,
             record.process,
@@ -263,6 +342,15 @@ class SessionIndex:
         except OSError:
             pass
         self._text.close()
+
+
+def _json_of(record: bytes) -> dict[str, object]:
+    """A record as JSON (a damaged one: empty)."""
+    try:
+        value = json.loads(record)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _fields_of(record: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes]:

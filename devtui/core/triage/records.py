@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from devtui.core.sessionlog.records import LINE_RECORD_PREFIX
+from devtui.core.sessionlog.layout import LINE_RECORD_PREFIX, chunk_lines_in
 
 KINDS: Final = ("problem", "state", "end", "lint")
 """The record kinds triage reads."""
@@ -78,7 +78,8 @@ def scan_records(path: Path, kinds: tuple[str, ...] = KINDS) -> RecordScan:
                 carry = data
                 continue
             part = b"\n" + data[:cut]  # starts and ends at record boundaries
-            lines += part.count(LINE_RECORD_PREFIX)
+            lines += part.count(LINE_RECORD_PREFIX)  # format 1: a record per line
+            lines += chunk_lines_in(part)  # format 2: a record per chunk, saying its count
             for needle in needles:
                 at = part.find(needle)
                 while at >= 0:
