@@ -56,6 +56,41 @@ _WAITING_TO_BE_READY: Final = frozenset(
 """States in which the readiness timeout still applies."""
 
 
+class ReadyLatch:
+    """Set once a process has been ready; tells its listeners at that very moment.
+
+    Why not an `asyncio.Event`: a dependent waiting on one wakes two loop turns later (the
+    event's waiter, then whoever awaited it), behind every subscriber woken meanwhile; a
+    listener sets the dependent's own future, one turn (the ready-to-start latency).
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+        self._listeners: list[Callable[[], None]] = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        if self._set:
+            return
+        self._set = True
+        listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            listener()
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` once, when set (at once if it already is)."""
+        if self._set:
+            listener()
+        else:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+
 class ProcessSlot:
     """The live state of one configured process across its launches."""
 
@@ -95,7 +130,7 @@ class ProcessSlot:
             config.name, config.kind.value, ProcessState.WAITING, "not started"
         )
         self.child: ChildProcess | None = None
-        self.ever_ready = asyncio.Event()
+        self.ever_ready = ReadyLatch()
         """Set once the process has been ready at least once (dependents may start)."""
         self.healthy = False
         """Ready, and has not failed since (a push failure or an exit clears it)."""
@@ -450,6 +485,9 @@ class ProcessSlot:
             self._ready_timer.cancel()
             self._ready_timer = None
         self._ready_published = True
+        # Dependents first: their start is scheduled before any subscriber of the state
+        # below gets its turn (what they publish still comes after it).
+        self.ever_ready.set()
         self.set_state(ProcessState.READY, reason, **changes)
         if self._attempts is not None:
             self._flush_problems()  # a block still open belongs to this attempt
@@ -458,7 +496,6 @@ class ProcessSlot:
         elif self._resolved_by_ready:
             for problem in self._problems.resolve(self.name, now, self._resolved_by_ready):
                 self._bus.publish(ProblemResolved(problem))
-        self.ever_ready.set()
 
     # ------------------------------------------------------------------ problems
 

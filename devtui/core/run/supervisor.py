@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
-from typing import Any, Final, Self
+from typing import Final, Self
 
 from devtui.core.bus import EventBus
 from devtui.core.config.executables import process_environment
@@ -42,7 +42,7 @@ from devtui.core.run.deployment import deployment_url
 from devtui.core.run.descendants import UNMARKED, Descendants, stack_environment
 from devtui.core.run.groups import describe
 from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
-from devtui.core.run.ports import PORT_RULE, port_holder, port_problem
+from devtui.core.run.ports import PORT_RULE, is_listening, port_holder, port_problem
 from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
 from devtui.core.run.restart import RestartTiming, RestartTracker
 from devtui.core.run.slot import ProcessSlot
@@ -81,6 +81,8 @@ class Supervisor:
         descendants: Descendants | None = None,
     ) -> None:
         self.config = config
+        self._start_levels = config.start_levels()
+        """The config's dependency levels, computed once (every state change walks them)."""
         self.bus = bus or EventBus()
         """Where every event goes; subscribe before `start()` to miss nothing."""
         self.problems = ProblemBook()
@@ -463,18 +465,29 @@ class Supervisor:
             if self._should_stay_down(slot.name):
                 slot.set_state(ProcessState.STOPPED, "stopped before it started")
                 return False
-            waits: list[asyncio.Future[Any]] = [
-                asyncio.ensure_future(d.ever_ready.wait()) for d in pending
-            ]
-            waits += [asyncio.ensure_future(wakeup.wait())]
-            # shield(): cancelling this wait must never cancel the dependency's own loop.
-            waits += [asyncio.shield(self._tasks[d.name]) for d in pending if d.name in self._tasks]
+            # One future any of them sets: a dependency ready (its latch calls at once),
+            # a wakeup (a start by hand, a shutdown), a dependency's loop ending.
+            woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            def wake(*_: object, woken: asyncio.Future[None] = woken) -> None:
+                if not woken.done():
+                    woken.set_result(None)
+
+            woke_by_hand = asyncio.ensure_future(wakeup.wait())
+            woke_by_hand.add_done_callback(wake)
+            loops = [self._tasks[d.name] for d in pending if d.name in self._tasks]
+            for task in loops:
+                task.add_done_callback(wake)
+            for dependency in pending:
+                dependency.ever_ready.add_listener(wake)
             try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                await woken
             finally:
-                for waiter in waits:
-                    if not waiter.done():
-                        waiter.cancel()
+                woke_by_hand.cancel()
+                for task in loops:
+                    task.remove_done_callback(wake)
+                for dependency in pending:
+                    dependency.ever_ready.remove_listener(wake)
             wakeup.clear()
             pending = [d for d in pending if not d.ever_ready.is_set()]
         return True
@@ -497,7 +510,7 @@ class Supervisor:
             heap_raised=slot.name in self._heap_mb,
         )
         if process.port is not None:
-            await self._check_port(process)
+            await self._check_port(process)  # two refused connects when free (no thread)
         self._spawning += 1
         try:
             child = await ChildProcess.spawn(
@@ -525,7 +538,8 @@ class Supervisor:
         """Before a launch: name whoever holds the process's port (a problem), or resolve
         that problem once the port is free again."""
         assert process.port is not None
-        holder = await asyncio.to_thread(port_holder, process.port)
+        free = not is_listening(process.port)
+        holder = None if free else await asyncio.to_thread(port_holder, process.port)
         key = fingerprint(PORT_RULE, [process.name, str(process.port)])
         if holder is not None:
             report_sighting(self.problems, self.bus, port_problem(process, holder, self._clock()))
@@ -735,7 +749,7 @@ class Supervisor:
 
     def _levels(self) -> list[list[str]]:
         """Start levels, with processes added at run time (after all the others) last."""
-        levels = self.config.start_levels()
+        levels = self._start_levels
         extra = [n for n in self._slots if n not in self.config.processes]
         return [*levels, extra] if extra else levels
 
