@@ -1,8 +1,9 @@
 """The port a dev server will ask for, read from its command and its project's files.
 
 Invariant: only what the project says is taken (a `--port` in the command or in the
-package.json script it runs, `server.port` in vite.config), else Vite's documented default;
-nothing is ever guessed from a running process.
+package.json script it runs, `server.port` in vite.config), else Vite's documented default,
+and only for a command that runs the real Vite; nothing is ever guessed from a running
+process.
 """
 
 from __future__ import annotations
@@ -49,6 +50,42 @@ def package_script(command: tuple[str, ...], cwd: Path) -> str | None:
         return None
     script = scripts.get(words[0]) if isinstance(scripts, dict) else None
     return script if isinstance(script, str) else None
+
+
+_EXECUTORS: Final = frozenset({"npx", "bunx", "pnpx"})
+_SUBCOMMANDS: Final = frozenset({"exec", "x", "dlx"})
+
+
+def _starts_vite(argv: list[str] | tuple[str, ...]) -> bool:
+    """`vite …`, `npx vite`, `pnpm exec vite`, `yarn vite`, `node …/vite/bin/vite.js`."""
+    if not argv:
+        return False
+    program = Path(argv[0]).name
+    if program == "vite":
+        return True
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    if program in ("node", "bun") and words and words[0].endswith("vite/bin/vite.js"):
+        return True
+    if program in _RUNNERS and words[:1] and words[0] in _SUBCOMMANDS:
+        words = words[1:]
+    elif program not in _EXECUTORS and program not in _RUNNERS:
+        return False
+    return bool(words) and words[0].split("@")[0] == "vite"
+
+
+def runs_vite(command: tuple[str, ...], cwd: Path) -> bool:
+    """Whether `command` starts the real Vite (directly, through a package runner, or as
+    the package.json script it runs), not a stand-in (the demo's, a test's): only then is
+    Vite's default port the process's."""
+    if _starts_vite(command):
+        return True
+    script = package_script(command, cwd)
+    if script is None:
+        return False
+    try:
+        return _starts_vite(shlex.split(script))
+    except ValueError:
+        return False
 
 
 def vite_port(command: tuple[str, ...], cwd: Path) -> int:

@@ -30,7 +30,7 @@ from devtui.core.config.model import (
     ProcessKind,
     Settings,
 )
-from devtui.core.config.ports import vite_port
+from devtui.core.config.ports import runs_vite, vite_port
 from devtui.core.config.project_files import functions_dir
 from devtui.core.config.rules import builtin_rules, merge_rules
 from devtui.core.events import Stream
@@ -280,13 +280,16 @@ def _process(
         memory_warn_mb=warn_mb,
         memory_limit_mb=limit_mb,
         on_oom=on_oom,
-        port=int(port)
-        if port is not None
-        else vite_port(tuple(command), cwd)
-        if kind is ProcessKind.VITE
-        else None,
+        port=int(port) if port is not None else _default_port(kind, tuple(command), cwd),
         port_fallback=bool(fallback),
     )
+
+
+def _default_port(kind: ProcessKind, command: tuple[str, ...], cwd: Path) -> int | None:
+    """Vite's port, for a process that runs the real Vite; else none is known."""
+    if kind is ProcessKind.VITE and runs_vite(command, cwd):
+        return vite_port(command, cwd)
+    return None
 
 
 def _default(key: str, kind: type[ChoiceT]) -> ChoiceT:
