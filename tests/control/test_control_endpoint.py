@@ -284,7 +284,12 @@ def test_a_client_of_another_user_is_refused(ok_stack: RunningStack) -> None:
     os.chmod(folder, 0o755)
     os.chmod(path, 0o666)
     reply = _as_other_user(str(path), request)
-    assert reply == b"" or b"reset by peer" in reply, reply  # connected, closed unanswered
+    # Connected, then closed unanswered (as the timing falls: EOF, a reset or a broken pipe).
+    assert reply in (
+        b"",
+        b"refused: [Errno 104] Connection reset by peer",
+        b"refused: [Errno 32] Broken pipe",
+    ), reply
     with ok_stack.client() as client:
         assert client.request("status")["ready"] is True
     deadline = time.monotonic() + 5
