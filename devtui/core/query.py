@@ -16,7 +16,8 @@ class QueryError(ValueError):
 
 
 def _compile(source: str) -> re.Pattern[str]:
-    flags = 0 if any(ch.isupper() for ch in source) else re.IGNORECASE
+    # MULTILINE: `^` and `$` are each line's ends, also where a whole chunk is searched.
+    flags = re.MULTILINE if any(ch.isupper() for ch in source) else re.IGNORECASE | re.MULTILINE
     try:
         return re.compile(source, flags)
     except re.error as error:

@@ -157,6 +157,14 @@ class Redactor:
 
     def __init__(self, secret_values: Iterable[str] = ()) -> None:
         values = {v for v in secret_values if len(v) >= MIN_SECRET_VALUE}
+        # A value over several lines (a PEM key in *_PRIVATE_KEY) is printed a line at a
+        # time: each of its lines is a secret of its own.
+        values |= {
+            line
+            for value in values
+            for line in value.splitlines()
+            if len(line.strip()) >= MIN_SECRET_VALUE
+        }
         # The JSON-escaped form too, so already-serialised text is covered.
         values |= {encode_basestring(v)[1:-1] for v in values}
         self._values = sorted(values, key=len, reverse=True)
@@ -166,7 +174,9 @@ class Redactor:
         """One automaton for every trigger (any case) and every secret value: a chunk is
         read once, in linear time, whatever the number of triggers."""
         if self._scanner is None:
-            self._scanner = LiteralScanner(self._values, any_case=_TRIGGERS)
+            # (the whole of a multi-line value is found through its lines)
+            one_line = [value for value in self._values if "\n" not in value]
+            self._scanner = LiteralScanner(one_line, any_case=_TRIGGERS)
         return self._scanner
 
     def lines_to_redact(self, text: str | bytes) -> list[int]:

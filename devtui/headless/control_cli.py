@@ -153,7 +153,7 @@ def status_lines(status: dict[str, object], paint: Palette) -> list[str]:
             mark, colour = "?", ""
         facts = []
         if process.get("url"):
-            facts.append(str(process["url"]))
+            facts.append(visible_controls(str(process["url"])))
         pushes = process.get("pushes")
         if isinstance(pushes, int):
             failed = process.get("failed_pushes") or 0
@@ -170,7 +170,7 @@ def status_lines(status: dict[str, object], paint: Palette) -> list[str]:
         reason = str(process.get("reason") or "")
         if reason and state_text != "ready":
             facts.append(visible_controls(reason))
-        name = str(process.get("name", "?")).ljust(width)
+        name = visible_controls(str(process.get("name", "?"))).ljust(width)
         lines.append(
             f"{paint(mark, colour)} {name}  {paint(state_text.ljust(11), colour)} "
             + " · ".join(facts)
@@ -243,9 +243,9 @@ class _LinePrinter:
 
     def line(self, line: dict[str, object]) -> None:
         if self._json:
-            self._out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._out.write(json.dumps(line) + "\n")  # (ASCII: no C1 control reaches a terminal)
             return
-        name = str(line.get("process", "?"))
+        name = visible_controls(str(line.get("process", "?")))
         if name not in self._names:
             self._names.append(name)
         at = line.get("time")
@@ -282,7 +282,9 @@ def _problems(client: ControlClient, args: argparse.Namespace, out: TextIO, pain
     result = client.request("problems", all=args.all)
     problems = [_dict(p) for p in _list(result.get("problems"))]
     if args.json:
-        out.write(json.dumps(problems, indent=2, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(problems, indent=2) + "\n"
+        )  # (ASCII: no C1 control reaches a terminal)
         return ExitCode.OK
     if not problems:
         out.write("no open problems\n" if not args.all else "no problems this run\n")
@@ -294,21 +296,26 @@ def _problems(client: ControlClient, args: argparse.Namespace, out: TextIO, pain
             mark, colour = "•", ""
         if problem.get("resolved"):
             mark, colour = "✔", DIM
-        place = ":".join(
-            str(problem[key]) for key in ("file", "line", "column") if problem.get(key) is not None
+        place = visible_controls(
+            ":".join(
+                str(problem[key])
+                for key in ("file", "line", "column")
+                if problem.get(key) is not None
+            )
         )
         count = problem.get("count") or 1
         head = "  ".join(
             part
             for part in (
-                str(problem.get("rule", "")),
+                visible_controls(str(problem.get("rule", ""))),
                 place,
                 visible_controls(str(problem.get("message", ""))),
                 f"(×{count})" if isinstance(count, int) and count > 1 else "",
             )
             if part
         )
-        out.write(f"{paint(mark, colour)} {problem.get('process', '?')}  {head}\n")
+        process = visible_controls(str(problem.get("process", "?")))
+        out.write(f"{paint(mark, colour)} {process}  {head}\n")
         if problem.get("fix") and not problem.get("resolved"):
             out.write(f"    {paint('fix:', DIM)} {visible_controls(str(problem['fix']))}\n")
     return ExitCode.OK

@@ -27,7 +27,9 @@ from typing import IO, Final
 from devtui.core.config import discover
 from devtui.core.control.client import ANSWER_TIMEOUT_S, ControlClient, NotRunning, find_project
 from devtui.core.control.place import connect, devtui_folder, socket_path
+from devtui.core.redact import Redactor, secret_values
 from devtui.core.sessionlog.log import private_folder
+from devtui.core.terminal_text import visible_controls
 from devtui.errors import DevtuiError
 
 LOG_NAME: Final = "mcp-up.log"
@@ -237,7 +239,10 @@ class Stack:
                 tail = deque(handle.read().decode(errors="replace").splitlines(), lines)
         except OSError:
             return ""
-        return "\n".join(tail)
+        # Child output, as the started devtui printed it: redacted (and made printable)
+        # before it reaches the agent, like everything else devtui hands out.
+        redactor = Redactor(secret_values(os.environ))
+        return "\n".join(visible_controls(redactor.redact(line)) for line in tail)
 
     def stop(self) -> None:
         """Stop the devtui this session started, and wait until it has (blocking)."""

@@ -17,7 +17,7 @@ import pytest
 
 from devtui.core.control.client import ControlClient
 from devtui.core.control.place import socket_path
-from devtui.core.control.protocol import MAX_CONNECTIONS, MAX_REQUEST_BYTES
+from devtui.core.control.protocol import MAX_CONNECTIONS, MAX_REQUEST_BYTES, ControlError
 from devtui.errors import ExitCode
 from tests.cli.test_cli import scripted_cmd
 from tests.control.stack import RunningStack, devtui
@@ -336,3 +336,70 @@ def test_logs_and_follows_never_hand_out_a_secret(tmp_path: Path) -> None:
             assert not any(secret in text for text in texts), secret
     finally:
         running.stop()
+
+
+EMITTER = (
+    "import itertools, time\n"
+    "for i in itertools.count():\n"
+    "    print('n', i, flush=True)\n"
+    "    time.sleep(0.0002)\n"
+)
+
+
+def test_a_follow_misses_no_line_between_its_answer_and_the_live_lines(tmp_path: Path) -> None:
+    command = json.dumps([sys.executable, "-u", "-c", EMITTER])
+    (tmp_path / "devtui.toml").write_text(
+        f'[settings]\nmemory_interval = 0\nlint = false\n\n[processes.emit]\ncommand = {command}\nready = ""\n'
+    )
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "devtui", "up", "--headless"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    running = RunningStack(stack, tmp_path, tmp_path / "none")
+    try:
+        running.wait_reachable()
+        for _ in range(3):
+            with ControlClient.connect(tmp_path) as client:
+                stream = client.stream("logs", {"follow": True, "last": 200})
+                answer = next(stream)
+                lines = answer["lines"]
+                assert isinstance(lines, list) and lines
+                numbers = [int(str(line["text"]).split()[1]) for line in lines]
+                for message in stream:
+                    line = message["line"]
+                    assert isinstance(line, dict)
+                    numbers.append(int(str(line["text"]).split()[1]))
+                    if len(numbers) >= len(lines) + 500:
+                        break
+            assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    finally:
+        running.stop()
+
+
+def test_waits_whose_clients_hung_up_free_their_places(tmp_path: Path) -> None:
+    stack = RunningStack.demo(tmp_path / "demo", "slow")  # not ready for 20 s: waits wait
+    try:
+        path = str(socket_path(stack.root))
+        with (
+            ControlClient.connect(stack.root) as client,
+            pytest.raises(ControlError, match="86400"),
+        ):
+            client.request("wait", timeout=1e9)
+        for _ in range(MAX_CONNECTIONS):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(path)
+            sock.sendall(b'{"v":1,"id":1,"op":"wait","timeout":3600}\n')
+            sock.close()  # hung up at once
+        deadline = time.monotonic() + 10
+        while True:  # the server notices within its hang-up check
+            try:
+                with ControlClient.connect(stack.root) as client:
+                    assert client.request("status")["ready"] is False  # (busy before)
+                break
+            except ControlError as error:
+                assert error.code == "busy" and time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        stack.stop()

@@ -4,7 +4,6 @@ stopped."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -18,35 +17,14 @@ from devtui.core.run.ports import held_ports, port_holder, stop_holder
 from devtui.errors import ExitCode
 from tests.cli.test_cli import scripted_cmd
 from tests.control.stack import devtui
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.port_holders import free_port, leftover_dev_server
 
 
 @pytest.fixture
 def leftover(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A leftover "vite" of this user's, in another folder, listening on a port."""
-    port = _free_port()
-    folder = tmp_path / "old-app"
-    folder.mkdir()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import http.server, sys; http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), "
-            "http.server.BaseHTTPRequestHandler).serve_forever()",
-            str(port),
-            "node_modules/.bin/vite",
-        ],
-        cwd=folder,
-    )
-    deadline = time.monotonic() + 10
-    while port_holder(port) is None:
-        assert time.monotonic() < deadline and server.poll() is None
-        time.sleep(0.02)
+    port = free_port()
+    server = leftover_dev_server(port, tmp_path / "old-app")
     try:
         yield server, port
     finally:

@@ -187,3 +187,25 @@ def test_files_that_are_not_session_logs_are_refused_by_name(tmp_path: Path) -> 
         newest_log(tmp_path)
     with pytest.raises(NotASessionLog, match="does not exist"):
         newest_log(tmp_path / "nowhere")
+
+
+def test_an_empty_match_at_a_chunks_end_marks_no_line_of_the_next(
+    session: TriageSession,
+) -> None:
+    mask = matching_lines(session.index, compile_search("^$").pattern)
+    empty = [n for n in range(session.index.indexed) if session.index.line(n).text == ""]
+    assert [n for n, hit in enumerate(mask) if hit] == empty
+
+
+def test_a_grep_over_the_index_marks_the_lines_it_matches(session: TriageSession) -> None:
+    from devtui.core.control.logs import compile_grep, grep_mask
+
+    total = session.index.indexed
+    for source in ("^$", "crypto", "^  VITE"):
+        mask = grep_mask(session.index, compile_grep(source), total)
+        found = [n for n, hit in enumerate(mask) if hit]
+        assert found == [
+            n
+            for n in range(total)
+            if compile_search(source).pattern.search(session.index.line(n).text)
+        ], source

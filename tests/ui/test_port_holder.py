@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,38 +13,12 @@ from devtui.core.config.model import Config
 from devtui.core.control.client import ControlClient
 from devtui.core.control.place import Instance, ProjectClaim
 from devtui.core.events import ProcessState
-from devtui.core.run.ports import port_holder
 from devtui.core.run.session import RunSession
 from devtui.ui.app import DevtuiApp
 from devtui.ui.screens.port_holder import PortHolderScreen
 from tests.helpers import CHILDREN, make_config
+from tests.port_holders import free_port, leftover_dev_server
 from tests.ui.test_app_real import wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _leftover(port: int, folder: Path) -> subprocess.Popen[bytes]:
-    folder.mkdir()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import http.server, sys; http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), "
-            "http.server.BaseHTTPRequestHandler).serve_forever()",
-            str(port),
-            "node_modules/.bin/vite",
-        ],
-        cwd=folder,
-    )
-    deadline = time.monotonic() + 10
-    while port_holder(port) is None:
-        assert time.monotonic() < deadline and server.poll() is None
-        time.sleep(0.02)
-    return server
 
 
 def _config(root: Path, port: int) -> Config:
@@ -56,8 +28,8 @@ def _config(root: Path, port: int) -> Config:
 
 
 async def test_y_stops_the_leftover_and_the_server_gets_its_port(tmp_path: Path) -> None:
-    port = _free_port()
-    leftover = _leftover(port, tmp_path / "old-app")
+    port = free_port()
+    leftover = leftover_dev_server(port, tmp_path / "old-app")
     config = _config(tmp_path, port)
     claim = ProjectClaim(tmp_path, Instance(os.getpid(), time.time(), "tui", str(tmp_path), ""))
     claim.take()
@@ -90,8 +62,8 @@ async def test_y_stops_the_leftover_and_the_server_gets_its_port(tmp_path: Path)
 
 
 async def test_n_leaves_it_and_the_launch_reports_the_holder(tmp_path: Path) -> None:
-    port = _free_port()
-    leftover = _leftover(port, tmp_path / "old-app")
+    port = free_port()
+    leftover = leftover_dev_server(port, tmp_path / "old-app")
     session = RunSession(_config(tmp_path, port))
     app = DevtuiApp(session)
     try:

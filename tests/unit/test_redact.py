@@ -110,3 +110,13 @@ def test_one_scan_finds_exactly_the_lines_a_secret_could_be_on() -> None:
     assert changed == [3, 5]  # the rest held only triggers: hints, not secrets
     corpus = [line for _, line, _ in CORPUS]
     assert redactor.lines_to_redact("\n".join(corpus)) == list(range(len(corpus)))
+
+
+def test_a_secret_value_over_several_lines_is_redacted_line_by_line() -> None:
+    key = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIB\n-----END KEY-----"
+    redactor = Redactor([key])
+    lines = ["printing it:", *key.splitlines(), "done"]
+    assert redactor.lines_to_redact("\n".join(lines)) == [1, 2, 3, 4]
+    assert redactor.redact(lines[2]) == REDACTED
+    assert redactor.might_hold_secrets("plain") is False
+    assert redactor.redact(f"whole: {key}") == f"whole: {REDACTED}"

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from devtui.core.control.protocol import MAX_LOG_LINES, ControlError
+from devtui.core.problems.patterns import PatternError, re2_pattern
 from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.index import SessionIndex
+from devtui.core.triage.search import mark_lines
 from devtui.core.triage.sessionfile import NotASessionLog
 from devtui.core.triage.view import ViewSpec, view_lines
 
@@ -70,12 +72,10 @@ class LogQuery:
 def compile_grep(source: str) -> Any:
     """`source` for RE2, case-insensitive unless it has a capital letter (smart case), `^`
     and `$` at each line's ends."""
-    import re2  # (untyped) loaded by the first query that greps
-
     flags = "(?m)" if any(ch.isupper() for ch in source) else "(?mi)"
     try:
-        return re2.compile(flags + source)
-    except re2.error as error:
+        return re2_pattern(flags + source)
+    except PatternError as error:
         raise ControlError(
             "bad-request",
             f"grep {source!r} is not a pattern RE2 takes ({error}); lookaround and "
@@ -94,19 +94,7 @@ def grep_mask(index: SessionIndex, pattern: Any, total: int) -> bytearray:
         if chunk.first >= total:
             break
         text = index.read_text(chunk)
-        line = chunk.first
-        position = 0
-        for match in pattern.finditer(text):
-            start = match.start()
-            if start < position:
-                continue  # a second match on a line already counted
-            line += text.count("\n", position, start)
-            if line >= total:
-                break
-            mask[line] = 1
-            end = text.find("\n", start)
-            position = len(text) if end < 0 else end + 1
-            line += 1 if end >= 0 else 0
+        mark_lines(text, (hit.start() for hit in pattern.finditer(text)), chunk.first, mask)
     return mask
 
 
@@ -158,6 +146,21 @@ class LogReader:
             chosen = numbers[max(0, len(numbers) - query.last) :] if query.last else array("I")
             lines = [_line_of(index, n) for n in chosen]
             return LogAnswer(lines, len(numbers), len(numbers) > len(chosen), "session-log")
+
+    def holds(self, seqs: dict[str, int]) -> bool:
+        """Whether the log has been written up to each process's line `seqs[name]` (the
+        writer is a step behind the bus; call from a worker thread)."""
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._index = SessionIndex(self.path)
+                except NotASessionLog:
+                    return not any(seqs.values())
+            self._index.build()
+            return all(
+                not seq or self._index.line_of_seq(name, seq) is not None
+                for name, seq in seqs.items()
+            )
 
     def close(self) -> None:
         with self._lock:

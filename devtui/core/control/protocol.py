@@ -97,7 +97,7 @@ def decode_request(line: bytes) -> tuple[object, str, dict[str, object]]:
     """
     try:
         message = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # (nesting 60,000 deep)
         raise ControlError("bad-request", "a request is one JSON object per line") from None
     if not isinstance(message, dict):
         raise ControlError("bad-request", "a request is a JSON object")

@@ -20,7 +20,7 @@ import os
 import socket
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from devtui import __version__
 from devtui.core.control.place import ProjectClaim, reachable_path, socket_path
@@ -60,6 +60,11 @@ _ON_THE_WAY_DOWN: Final = frozenset(
 )
 """States a restarted process passes through before its new launch."""
 DEFAULT_WAIT_S: Final = 60.0
+MAX_WAIT_S: Final = 86_400.0
+CATCH_UP_S: Final = 2.0
+"""How long a follow waits for the session log to hold what was published before it."""
+HANG_UP_CHECK_S: Final = 0.5
+"""How often a long request looks whether its client is still there."""
 
 Listener = Callable[[Event], None]
 
@@ -175,10 +180,12 @@ class ControlServer:
                 if op == "logs" and args.get("follow") is True:
                     await self._follow(reader, writer, request_id, args)
                     return
-                result = await self._answer(op, args)
+                result = await self._answer(op, args, reader.at_eof)
             except ControlError as error:
                 await self._send(writer, refusal(request_id, error.code, error.message))
                 continue
+            except ConnectionError:
+                raise  # the client went away or stopped reading: nobody to answer
             except Exception as error:  # a fault answering is the client's to hear about
                 log.exception("control request %s failed", op)
                 await self._send(writer, refusal(request_id, "internal", str(error)))
@@ -200,17 +207,28 @@ class ControlServer:
 
     # ------------------------------------------------------------------ answers
 
-    async def _answer(self, op: str, args: dict[str, object]) -> dict[str, object]:
+    async def _answer(
+        self, op: str, args: dict[str, object], gone: Callable[[], bool]
+    ) -> dict[str, object]:
+        if op == "logs":  # its lines are redacted as the session log has them
+            return await self.logs(args)
+        result = await self._plain_answer(op, args, gone)
+        # Whatever a process printed or was started with (reasons, problem texts, a port
+        # holder's command line) leaves devtui redacted, as in `--json`.
+        redacted = self.session.supervisor.redactor.redact_value(result)
+        return redacted if isinstance(redacted, dict) else result
+
+    async def _plain_answer(
+        self, op: str, args: dict[str, object], gone: Callable[[], bool]
+    ) -> dict[str, object]:
         if op == "hello":
             return self.hello()
         if op == "status":
             return self.status()
         if op == "problems":
             return self.problems(all_of_them=args.get("all") is True)
-        if op == "logs":
-            return await self.logs(args)
         if op == "wait":
-            return await self.wait(args)
+            return await self.wait(args, gone)
         if op == "stop" and args.get("process") is None:
             self._on_stop("stopped by `devtui stop` (control socket)")
             return {"stopping": True}
@@ -275,6 +293,21 @@ class ControlServer:
         if self._reader is None:
             self._reader = LogReader(log_file.path)
         return (await asyncio.to_thread(self._reader.query, query)).as_result()
+
+    async def _log_caught_up(self, seqs: dict[str, int]) -> None:
+        """Until the session log holds every line up to `seqs` (at most `CATCH_UP_S`)."""
+        log_file = self.session.log
+        if log_file is None or log_file.error is not None:
+            return  # memory answers hold every line published
+        from devtui.core.control.logs import LogReader
+
+        if self._reader is None:
+            self._reader = LogReader(log_file.path)
+        deadline = asyncio.get_running_loop().time() + CATCH_UP_S
+        while not await asyncio.to_thread(self._reader.holds, seqs):
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.02)
 
     def _logs_from_memory(self, query: LogQuery) -> dict[str, object]:
         """No session log: the last lines each process keeps (no stream or time known)."""
@@ -343,11 +376,18 @@ class ControlServer:
         status = supervisor.status(name)
         return {"process": name, "state": status.state.value, "reason": status.reason}
 
-    async def wait(self, args: dict[str, object]) -> dict[str, object]:
-        """Until every process is ready, one fails, an error problem stops it, or timeout."""
+    async def wait(
+        self, args: dict[str, object], gone: Callable[[], bool] = lambda: False
+    ) -> dict[str, object]:
+        """Until every process is ready, one fails, an error problem stops it, or timeout;
+        given up (ConnectionError) as soon as `gone()` says the client hung up."""
         timeout = args.get("timeout", DEFAULT_WAIT_S)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout < 0:
-            raise ControlError("bad-request", "`timeout` is a number of seconds")
+        if (
+            not isinstance(timeout, int | float)
+            or isinstance(timeout, bool)
+            or not 0 <= timeout <= MAX_WAIT_S  # (NaN fails both)
+        ):
+            raise ControlError("bad-request", f"`timeout` is 0 to {MAX_WAIT_S:g} seconds")
         judge = self._seeded_judge()
         verdict = judge.at_present()
         if verdict is None:
@@ -360,7 +400,12 @@ class ControlServer:
 
             self._listen(listen)
             try:
-                verdict = await asyncio.wait_for(asyncio.shield(found), float(timeout))
+                async with asyncio.timeout(float(timeout)):
+                    while not found.done():  # a client that hung up frees its slot
+                        await asyncio.wait({found}, timeout=HANG_UP_CHECK_S)
+                        if gone():
+                            raise ConnectionError("the client hung up during a wait")
+                verdict = found.result()
             except TimeoutError:
                 waiting = ", ".join(judge.not_ready)
                 return {
@@ -432,6 +477,10 @@ class ControlServer:
                 return
             if held is not None:  # the answer is not out yet: after it, in order
                 held.extend((event.process, seq, line) for seq, line in zip(seqs, out, strict=True))
+                held_bytes[0] += sum(map(len, out))
+                if held_bytes[0] > SLOW_READER_BYTES:  # bounded like a slow reader's
+                    self._refuse("slow", "a follower whose answer took too long (dropped)")
+                    dropped.set()
                 return
             if transport.get_write_buffer_size() > SLOW_READER_BYTES:
                 self._refuse("slow", "a follower that stopped reading (dropped)")
@@ -442,8 +491,13 @@ class ControlServer:
         # Listening first, then answering: no line falls between the answer and the follow.
         # Lines seen meanwhile are held and sent after the answer, less those it holds.
         held: list[tuple[str, int, bytes]] | None = []
+        held_bytes = [0]
+        waiters: tuple[asyncio.Future[Any], ...] = ()
         self._listen(listen)
         try:
+            # Lines published before the listener came are the answer's to give: wait
+            # (bounded) until the log writer has written them.
+            await self._log_caught_up(self.session.supervisor.last_seqs())
             result = await self.logs({**args, "follow": False})
             await self._send(writer, answer(request_id, result))
             answered: dict[str, int] = {}  # the last line the answer holds, by process
@@ -459,14 +513,15 @@ class ControlServer:
             gone = asyncio.ensure_future(dropped.wait())
             # A follower only listens: anything it sends, or its end closing, ends it.
             ended = asyncio.ensure_future(reader.read(MAX_REQUEST_BYTES))
-            await asyncio.wait({closing, gone, ended}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (closing, gone, ended):
-                task.cancel()
+            waiters = (closing, gone, ended)
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             if self._closing.is_set():
                 with contextlib.suppress(Exception):
                     await self._send(writer, answer(request_id, {"ended": "devtui stopped"}))
         finally:
             self._unlisten(listen)
+            for waiter in waiters:
+                waiter.cancel()
 
     # ------------------------------------------------------------------ events
 
@@ -490,11 +545,22 @@ class ControlServer:
             self._pump = None
 
     async def _fan_out(self, events: Subscription) -> None:
-        async for batch in events.batches():
-            for event in batch:
-                for listener in list(self._listeners):
-                    listener(event)
-        self._closing.set()  # the bus closed: the stack is down
+        """Drain the subscription, always: a listener that fails is dropped, never the
+        pump (an undrained subscription would congest the bus and pause every pipe)."""
+        try:
+            async for batch in events.batches():
+                for event in batch:
+                    for listener in list(self._listeners):
+                        try:
+                            listener(event)
+                        except Exception:
+                            log.exception("control listener failed; dropped")
+                            self._listeners.discard(listener)
+            self._closing.set()  # the bus closed: the stack is down
+        finally:
+            if self._events is events:
+                events.unsubscribe()
+                self._events = None
 
 
 def _peer_uid(writer: asyncio.StreamWriter) -> int:

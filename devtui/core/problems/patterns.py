@@ -113,7 +113,7 @@ def compile_user_pattern(source: str) -> TextPattern:
         PatternError: no engine takes it (the message is the compiler's).
     """
     try:
-        return _re2(source)
+        return re2_pattern(source)
     except PatternError:
         pass
     try:
@@ -131,13 +131,15 @@ def compile_user_pattern(source: str) -> TextPattern:
 def linear_time_reason(source: str) -> str | None:
     """Why RE2 cannot run `source` in linear time (None when it can): for `config --check`."""
     try:
-        _re2(source)
+        re2_pattern(source)
     except PatternError as error:
         return str(error)
     return None
 
 
-def _re2(source: str) -> TextPattern:
+def re2_pattern(source: str) -> TextPattern:
+    """`source` compiled by RE2 (which says nothing on stderr); `PatternError` with RE2's
+    reason if it cannot take it."""
     import re2
 
     options = re2.Options()

@@ -101,8 +101,10 @@ class CiJudge:
 
     def seed(self, statuses: Iterable[ProcessStatus], problems: Iterable[Problem]) -> None:
         """Start from a running stack's present (a control client's `wait` mid-run): who is
-        ready now, and what already failed it (see `at_present`)."""
-        for status in statuses:
+        ready now, and what already failed it (see `at_present`): an open error counts only
+        for a process whose push failed or that ended, not one pushing again."""
+        statuses_seen = list(statuses)
+        for status in statuses_seen:
             if status.name not in self._waiting:
                 continue
             if status.state is ProcessState.READY:
@@ -111,8 +113,15 @@ class CiJudge:
                 self._present = Verdict(
                     ExitCode.PROCESS_FAILED, f"{status.name} {status.state.value}: {status.reason}"
                 )
+        # An open error fails the wait only where nothing is under way that could clear it:
+        # a process whose push failed, or one that ended; a push in progress is waited for.
+        settled = {
+            status.name
+            for status in statuses_seen
+            if status.state is ProcessState.PUSH_FAILED or status.state.is_final
+        }
         errors = sorted(
-            (p for p in problems if self._fails(p)),
+            (p for p in problems if self._fails(p) and p.process in settled),
             key=lambda p: (SEVERITY_RANK[p.severity], -p.last_seen),
         )
         if errors and self._present is None:

@@ -20,7 +20,8 @@ from devtui.core.config.model import ProcessConfig
 from devtui.core.problems.book import Problem, Severity, fingerprint
 
 PORT_RULE: Final = "port-in-use"
-CONNECT_TIMEOUT_S: Final = 0.3
+CONNECT_TIMEOUT_S: Final = 0.05
+"""A loopback connect answers at once (refused or accepted); only a full backlog waits."""
 _DEV_SERVER_WORDS: Final = ("vite", "next", "webpack", "astro", "remix", "nuxt", "svelte")
 
 
@@ -114,7 +115,11 @@ def port_problem(process: ProcessConfig, holder: PortHolder, at: float) -> Probl
             if holder.pid is not None
             else "Stop it (it belongs to another user)"
         )
-        + f", or set `port_fallback = true` for {process.name} to accept another port.",
+        + (
+            f", or set `port_fallback = true` for {process.name} to accept another port."
+            if not process.port_fallback
+            else f" ({process.name} takes another port meanwhile: port_fallback = true)."
+        ),
         sources=("output",),
     )
 

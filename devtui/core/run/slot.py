@@ -142,6 +142,7 @@ class ProcessSlot:
         self.on_state_change: Callable[[], None] = lambda: None
         """Called after every state change (the supervisor recomputes staleness)."""
         self._seq = 0
+        """The sequence number of the last output line published (0: none yet)."""
         self._launch = 0
         self._watcher: OutputWatcher | None = None
         self._assemblers: dict[Stream, LineAssembler] = {}
@@ -202,6 +203,11 @@ class ProcessSlot:
     def ready_this_launch(self) -> bool:
         """Whether the current (or last) launch became ready."""
         return self._watcher is not None and self._watcher.ready_seen
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the last output line published (0: none yet)."""
+        return self._seq
 
     def last_lines(self, count: int = 10) -> tuple[str, ...]:
         """The last `count` output lines, ANSI-stripped, oldest first."""

@@ -179,6 +179,10 @@ class Supervisor:
         """The current status of process `name`."""
         return self._slots[name].status
 
+    def last_seqs(self) -> dict[str, int]:
+        """Each process's last published output line's sequence number (0: none yet)."""
+        return {name: slot.last_seq for name, slot in self._slots.items()}
+
     def last_lines(self, name: str, count: int = 10) -> tuple[str, ...]:
         """The last output lines of process `name`, ANSI-stripped, oldest first."""
         return self._slots[name].last_lines(count)

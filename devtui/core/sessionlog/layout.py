@@ -2,7 +2,7 @@
 triage's index and the control socket's log queries.
 
 Invariant: the writer (`lines_record`) and every fast reader (`LINES_RECORD_PREFIX`,
-`LINES_RECORD`, and for logs of format 1 `LINE_RECORD_PREFIX`, `LINE_RECORD`) use this
+`chunk_lines_in`, and for logs of format 1 `LINE_RECORD_PREFIX`, `LINE_RECORD`) use this
 module, so the layout cannot change on one side only; tests/unit/test_records.py writes
 awkward lines and reads them back through the fast patterns and `json.loads`. It imports
 nothing of devtui's: the writer process starts with it alone.
@@ -38,13 +38,6 @@ JSON-escaped (a process name with characters JSON escapes takes the slow path)."
 
 LINES_RECORD_PREFIX: Final = b'{"kind":"lines",'
 """How every chunk record starts (format 2); like every record's, never inside one."""
-LINES_RECORD: Final = re.compile(
-    rb'^\{"kind":"lines","time":([-+0-9.eE]+),"process":"([^"\\\n]*)",'
-    rb'"stream":"std(out|err)","seq":(\d+),"count":(\d+),"raws":\[',
-    re.MULTILINE,
-)
-"""`lines_record`'s head: groups time, process, out|err, first seq, count (a process name
-with characters JSON escapes does not match: count with `LINES_COUNT`)."""
 _LINES_COUNT: Final = re.compile(rb'\{"kind":"lines",[^\n]*?,"count":(\d+),"raws":\[')
 
 

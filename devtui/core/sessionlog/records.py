@@ -298,6 +298,6 @@ def event_record(event: Event) -> dict[str, object]:
                 "threshold": event.threshold_bytes,
             }
         case OutputLines():
-            raise TypeError("output lines are written by line_records")
+            raise TypeError("output lines are written by layout.lines_record")
         case _:
             assert_never(event)

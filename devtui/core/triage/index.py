@@ -18,7 +18,7 @@ import tempfile
 import threading
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, compress, repeat
 from pathlib import Path
 from typing import IO, Final
@@ -32,7 +32,6 @@ from devtui.core.sessionlog.layout import (
     LINE_RECORD_PREFIX,
     LINES_RECORD_PREFIX,
     line_from_record,
-    lines_from_record,
 )
 from devtui.core.triage.sessionfile import read_header
 
@@ -268,9 +267,11 @@ class SessionIndex:
                     self._decoded.pop(next(iter(self._decoded)))
                 self._decoded[offset] = data
         if data.get("kind") == "lines":
-            chunk = lines_from_record(data)
+            raws = data.get("raws")
             within = self.within[number]
-            record = chunk[within] if within < len(chunk) else line_from_record({})
+            raw = raws[within] if isinstance(raws, list) and within < len(raws) else ""
+            head = line_from_record({**data, "raws": None})  # the chunk's own fields
+            record = replace(head, seq=head.seq + within, raw=str(raw))
         else:
             record = line_from_record(data)
         return LogLine(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from devtui.core.triage.index import SessionIndex
 
@@ -35,19 +35,41 @@ def matching_lines(
         if cancel is not None and cancel.is_set():
             raise Cancelled
         text = index.read_text(chunk)
-        line = chunk.first
-        position = 0
-        match = search(text)
-        while match is not None:
-            start = match.start()
-            line += text.count("\n", position, start)
-            mask[line] = 1
-            end_of_line = text.find("\n", start)
-            if end_of_line < 0:
-                break
-            position = end_of_line + 1
-            line += 1
-            match = search(text, position)
+
+        def starts(text: str = text) -> Iterator[int]:
+            position = 0
+            match = search(text)
+            while match is not None:
+                yield match.start()
+                end_of_line = text.find("\n", match.start())
+                if end_of_line < 0:
+                    return
+                position = end_of_line + 1
+                match = search(text, position)
+
+        mark_lines(text, starts(), chunk.first, mask)
         if on_progress is not None:
             on_progress(number / len(chunks))
     return mask
+
+
+def mark_lines(text: str | bytes, starts: Iterable[int], first: int, mask: bytearray) -> None:
+    """Set `mask[first + n]` for each line n of `text` (lines joined by newlines, ending
+    with one) holding a match start, given in order. A match at the very end of `text`
+    (an empty one, `^$` after the last newline) is on no line of it."""
+    newline: str | bytes = "\n" if isinstance(text, str) else b"\n"
+    line = first
+    position = 0  # the start of line `line`
+    for start in starts:
+        if start >= len(text):
+            break
+        if start < position:
+            continue  # on a line already marked
+        line += text.count(newline, position, start)  # type: ignore[arg-type]
+        if line < len(mask):
+            mask[line] = 1
+        end = text.find(newline, start)  # type: ignore[arg-type]
+        if end < 0:
+            break
+        position = end + 1
+        line += 1
