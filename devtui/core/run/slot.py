@@ -358,6 +358,11 @@ class ProcessSlot:
         self.tail.extend(quoted[-TAIL_LINES:])
         watcher = self._watcher
         signals = watcher.scan(texts, stream) if watcher is not None and not watcher.idle else []
+        first_ready = not self.ever_ready.is_set() and not self.config.oneshot
+        if first_ready and any(signal.kind == "ready" for signal in signals):
+            # Its dependents' start is scheduled now, ahead of every subscriber this chunk
+            # wakes; what they publish still comes after this chunk's events.
+            self.ever_ready.set()
         findings = self._detector.feed(
             stream, quoted, first, at, joined if quoted is texts else None
         )
