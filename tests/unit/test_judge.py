@@ -132,3 +132,25 @@ def test_out_of_memory_is_not_fatal_where_on_oom_restarts() -> None:
         state("convex", S.OOM, "out of memory (killed by SIGABRT)")
     )
     assert final is not None and final.code is ExitCode.PROCESS_FAILED
+
+
+def test_a_wait_mid_run_starts_from_the_present_and_a_new_push_clears_its_failure() -> None:
+    failed = problem(Severity.ERROR).problem
+    pushing_now = [ProcessStatus("convex", "convex", S.PUSHING, "preparing")]
+    judge = CiJudge(["convex"])
+    judge.seed(pushing_now, [failed])
+    assert judge.at_present() is None  # a push is under way: its outcome is the answer
+    failed_now = [ProcessStatus("convex", "convex", S.PUSH_FAILED, "✘ [ERROR]")]
+    judge = CiJudge(["convex"])
+    judge.seed(failed_now, [failed])
+    present = judge.at_present()
+    assert present is not None and present.code is ExitCode.PROBLEM
+    assert judge.moved_on(state("convex", S.PUSHING))
+    assert not judge.moved_on(state("vite", S.PUSHING))
+    judge.forget_present()
+    assert judge.at_present() is None
+    assert judge.observe(state("convex", S.READY)) == Verdict(ExitCode.OK, "all processes ready")
+    ready_now = [ProcessStatus("convex", "convex", S.READY, "ready")]
+    judge = CiJudge(["convex"])
+    judge.seed(ready_now, [failed])  # ready wins over an open (say, lint) error
+    assert judge.at_present() == Verdict(ExitCode.OK, "all processes ready")

@@ -64,6 +64,8 @@ MAX_WAIT_S: Final = 86_400.0
 CATCH_UP_S: Final = 2.0
 """How long a follow waits for the session log to hold what was published before it."""
 HANG_UP_CHECK_S: Final = 0.5
+PRESENT_GRACE_S: Final = 1.5
+"""How long a `wait` that finds a failed push watches for a new push before answering 4."""
 """How often a long request looks whether its client is still there."""
 
 Listener = Callable[[Event], None]
@@ -390,29 +392,41 @@ class ControlServer:
             raise ControlError("bad-request", f"`timeout` is 0 to {MAX_WAIT_S:g} seconds")
         judge = self._seeded_judge()
         verdict = judge.at_present()
-        if verdict is None:
+        if verdict is None or verdict.code is ExitCode.PROBLEM:
+            # A failed push is the answer only if nothing moves on from it at once: a
+            # client asking right after saving a fix is answered by the push it started.
             found: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+            present = verdict
 
             def listen(event: Event) -> None:
+                if present is not None and judge.moved_on(event):
+                    judge.forget_present()
                 seen = judge.observe(event)
                 if seen is not None and not found.done():
                     found.set_result(seen)
 
             self._listen(listen)
+            started = asyncio.get_running_loop().time()
+            limit = float(timeout) if present is None else min(float(timeout), PRESENT_GRACE_S)
             try:
-                async with asyncio.timeout(float(timeout)):
+                async with asyncio.timeout(limit) as scope:
                     while not found.done():  # a client that hung up frees its slot
                         await asyncio.wait({found}, timeout=HANG_UP_CHECK_S)
                         if gone():
                             raise ConnectionError("the client hung up during a wait")
+                        if present is not None and judge.at_present() is None:
+                            present = None  # moved on: wait the whole timeout for it
+                            scope.reschedule(started + float(timeout))
                 verdict = found.result()
             except TimeoutError:
-                waiting = ", ".join(judge.not_ready)
-                return {
-                    "outcome": "timeout",
-                    "code": int(ExitCode.READY_TIMEOUT),
-                    "reason": f"not ready after {float(timeout):g} s: {waiting}",
-                }
+                verdict = judge.at_present() if present is not None else None
+                if verdict is None:
+                    waiting = ", ".join(judge.not_ready)
+                    return {
+                        "outcome": "timeout",
+                        "code": int(ExitCode.READY_TIMEOUT),
+                        "reason": f"not ready after {float(timeout):g} s: {waiting}",
+                    }
             finally:
                 self._unlisten(listen)
         outcome = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from devtui.core.bus import Subscription
 from devtui.core.config.model import Config, OomPolicy, ProcessKind
@@ -34,6 +35,15 @@ from devtui.core.units import format_seconds
 from devtui.errors import ExitCode
 
 RETRYING_RULE = "deployment-retrying"
+_UNDER_WAY: Final = frozenset(
+    {
+        ProcessState.PUSHING,
+        ProcessState.STARTING,
+        ProcessState.RESTARTING,
+        ProcessState.CONNECTING,
+    }
+)
+"""States in which a process is working on its next outcome."""
 """The warning of a deployment the Convex CLI keeps retrying."""
 
 
@@ -127,6 +137,22 @@ class CiJudge:
         if errors and self._present is None:
             others = tuple(f"also: {problem_headline(p)}" for p in errors[1:])
             self._present = _failure(errors[0], others)
+
+    def moved_on(self, event: Event) -> bool:
+        """Whether `event` starts something that may clear the present's failure (a new
+        push or launch of the process that failed)."""
+        present = self._present
+        return (
+            present is not None
+            and present.problem is not None
+            and isinstance(event, ProcessStateChanged)
+            and event.process == present.problem.process
+            and event.state in _UNDER_WAY
+        )
+
+    def forget_present(self) -> None:
+        """The present's failure is being worked on: judge what happens next."""
+        self._present = None
 
     def at_present(self) -> Verdict | None:
         """The verdict on the seeded present: ready if every process is ready now (open
