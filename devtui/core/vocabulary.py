@@ -67,3 +67,13 @@ SEVERITY_TONE: Final[dict[Severity, Tone]] = {
 def state_words(state: ProcessState) -> str:
     """`push failed` for `push-failed`: the state as a sentence says it."""
     return state.value.replace("-", " ")
+
+
+def push_count_words(succeeded: int, failed: int) -> str:
+    """`3 pushes (2 failed)`: every push attempt, the failed ones said inside (`1 push, 2
+    failed` would read as one push of which two failed); "" before the first."""
+    attempts = succeeded + failed
+    if attempts == 0:
+        return ""
+    noun = "push" if attempts == 1 else "pushes"
+    return f"{attempts} {noun}" + (f" ({failed} failed)" if failed else "")

@@ -24,6 +24,7 @@ from devtui.core.events import ProcessState
 from devtui.core.problems.book import Severity
 from devtui.core.terminal_text import visible_controls
 from devtui.core.units import clock_time, format_seconds
+from devtui.core.vocabulary import push_count_words
 from devtui.errors import DevtuiError, ExitCode, UsageError
 from devtui.headless.colour import (
     DIM,
@@ -154,11 +155,10 @@ def status_lines(status: dict[str, object], paint: Palette) -> list[str]:
         facts = []
         if process.get("url"):
             facts.append(visible_controls(str(process["url"])))
-        pushes = process.get("pushes")
+        pushes, failed = process.get("pushes"), process.get("failed_pushes")
         if isinstance(pushes, int):
-            failed = process.get("failed_pushes") or 0
-            noun = "push" if pushes == 1 else "pushes"
-            facts.append(f"{pushes} {noun}" + (f" ({failed} failed)" if failed else ""))
+            counts = push_count_words(pushes, failed if isinstance(failed, int) else 0)
+            facts.append(counts or "no push yet")
             last = process.get("last_push_s")
             if isinstance(last, int | float):
                 facts.append(f"last push {format_seconds(last)}")

@@ -16,6 +16,7 @@ from devtui.core.events import MemorySampled, ProcessState, ProcessStatus
 from devtui.core.memory.figures import mib
 from devtui.core.units import clock_time, format_seconds
 from devtui.core.vocabulary import STATE_SYMBOL as CORE_STATE_SYMBOL
+from devtui.core.vocabulary import push_count_words
 
 SPARK: Final = "▁▂▃▄▅▆▇█"
 
@@ -117,12 +118,9 @@ def push_summary(status: ProcessStatus) -> str:
     The count is of every push attempt, the failed ones said inside it: `1 push, 2 failed`
     read as one push of which two failed.
     """
-    attempts = status.pushes + status.failed_pushes
-    if attempts == 0:
+    counts = push_count_words(status.pushes, status.failed_pushes)
+    if not counts:
         return ""
-    noun = "push" if attempts == 1 else "pushes"
-    failed = f" ({status.failed_pushes} failed)" if status.failed_pushes else ""
-    counts = f"{attempts} {noun}{failed}"
     last = f" {format_seconds(status.last_push_s)}" if status.last_push_s is not None else ""
     spark = sparkline(status.push_durations)
     return f"{counts} {spark}{last}".replace("  ", " ").strip()
