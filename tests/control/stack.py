@@ -48,6 +48,21 @@ class RunningStack:
         stack.wait_reachable()
         return stack
 
+    @classmethod
+    def up(cls, root: Path, config: str) -> RunningStack:
+        """`devtui up --headless` in `root` with `config` as its devtui.toml, once it
+        answers on its control socket."""
+        (root / "devtui.toml").write_text(config)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devtui", "up", "--headless"],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        stack = cls(process, root, root / "none")
+        stack.wait_reachable()
+        return stack
+
     def wait_reachable(self, timeout: float = 20.0) -> None:
         """Until its control socket answers (or it died: say why)."""
         deadline = time.monotonic() + timeout

@@ -301,18 +301,11 @@ def test_a_client_of_another_user_is_refused(ok_stack: RunningStack) -> None:
 def test_logs_and_follows_never_hand_out_a_secret(tmp_path: Path) -> None:
     secrets = [(line, secret) for _, line, secret in CORPUS[:6]]
     steps = [f"out:{line}" for line, _ in secrets]
-    config = tmp_path / "devtui.toml"
     command = scripted_cmd("out:started", "sleep:1.5", *steps, "hold")
-    config.write_text(f'[processes.app]\ncommand = {command}\nready = "started"\n')
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "devtui", "up", "--headless"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    running = RunningStack.up(
+        tmp_path, f'[processes.app]\ncommand = {command}\nready = "started"\n'
     )
-    running = RunningStack(stack, tmp_path, tmp_path / "none")
     try:
-        running.wait_reachable()
         follower = ControlClient.connect(tmp_path)
         followed: list[str] = []
         stream = follower.stream("logs", {"follow": True, "last": 0})
@@ -348,18 +341,12 @@ EMITTER = (
 
 def test_a_follow_misses_no_line_between_its_answer_and_the_live_lines(tmp_path: Path) -> None:
     command = json.dumps([sys.executable, "-u", "-c", EMITTER])
-    (tmp_path / "devtui.toml").write_text(
-        f'[settings]\nmemory_interval = 0\nlint = false\n\n[processes.emit]\ncommand = {command}\nready = ""\n'
+    running = RunningStack.up(
+        tmp_path,
+        "[settings]\nmemory_interval = 0\nlint = false\n\n"
+        f'[processes.emit]\ncommand = {command}\nready = ""\n',
     )
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "devtui", "up", "--headless"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    running = RunningStack(stack, tmp_path, tmp_path / "none")
     try:
-        running.wait_reachable()
         for _ in range(3):
             with ControlClient.connect(tmp_path) as client:
                 stream = client.stream("logs", {"follow": True, "last": 200})
