@@ -347,6 +347,11 @@ def test_a_follow_misses_no_line_between_its_answer_and_the_live_lines(tmp_path:
         f'[processes.emit]\ncommand = {command}\nready = ""\n',
     )
     try:
+        deadline = time.monotonic() + 10
+        with ControlClient.connect(tmp_path) as client:  # until the log holds some output
+            while not client.request("logs", last=1)["lines"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
         for _ in range(3):
             with ControlClient.connect(tmp_path) as client:
                 stream = client.stream("logs", {"follow": True, "last": 200})
