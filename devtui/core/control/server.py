@@ -7,20 +7,27 @@ accept (SO_PEERCRED), and answers are written without waiting on a reader: a fol
 that stops reading is dropped once `SLOW_READER_BYTES` pile up. It takes events from the
 bus only while someone follows or waits, through one subscription it always drains
 at once, so a client can never congest the bus (which would pause the children's pipes).
-Log queries run in a worker thread over the triage index. Whatever a client sends, the
-stack keeps running; refusals are counted and said once through `on_note`.
+The socket is served by its own thread and event loop, so an answer never waits behind
+the stack's event loop (whose every turn handles up to four 256 KiB pipe reads under a
+flood): read-only answers (hello, status, problems, logs) are made there; what acts on the
+stack (restart, start, stop, follow and wait listeners) is handed to the stack's loop.
+Whatever a client sends, the stack keeps running; refusals are counted and said once
+through `on_note`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
 import socket
 import struct
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+import threading
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from devtui import __version__
 from devtui.core.control.place import ProjectClaim, reachable_path, socket_path
@@ -64,11 +71,15 @@ MAX_WAIT_S: Final = 86_400.0
 CATCH_UP_S: Final = 2.0
 """How long a follow waits for the session log to hold what was published before it."""
 HANG_UP_CHECK_S: Final = 0.5
+"""How often a long request looks whether its client is still there."""
 PRESENT_GRACE_S: Final = 1.5
 """How long a `wait` that finds a failed push watches for a new push before answering 4."""
-"""How often a long request looks whether its client is still there."""
+STATUS_RETRIES: Final = 3
+"""Reads of the stack's tables from the control thread that may meet a process being added
+(`ci --then`) are tried again."""
 
 Listener = Callable[[Event], None]
+T = TypeVar("T")
 
 
 class ControlServer:
@@ -101,12 +112,18 @@ class ControlServer:
         self._noted: set[str] = set()
         self.refused: dict[str, int] = {}
         """How many clients were refused, by reason (for tests and the log)."""
-        self._closing = asyncio.Event()
+        self._main: asyncio.AbstractEventLoop | None = None
+        """The stack's event loop (everything that acts on the stack runs there)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The control thread's event loop (every connection is served there)."""
+        self._thread: threading.Thread | None = None
+        self._closing: asyncio.Event | None = None
+        """Set (in the control loop) when devtui stops: follows end, the loop winds up."""
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Listen on the project's socket (owner-only)."""
+        """Listen on the project's socket (owner-only), served by the control thread."""
         path = socket_path(self.claim.root)
         with reachable_path(path) as where:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -118,21 +135,75 @@ class ControlServer:
                 sock.close()
                 raise
         sock.setblocking(False)
-        self._server = await asyncio.start_unix_server(
-            self._accept, sock=sock, limit=MAX_REQUEST_BYTES
+        self._main = asyncio.get_running_loop()
+        started: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(
+            target=self._run_thread, args=(sock, started), name="devtui-control", daemon=True
         )
+        self._thread.start()
+        await asyncio.wrap_future(started)
 
-    async def close(self) -> None:
-        """Stop listening, end every follow and wait, and close every connection."""
-        self._closing.set()
+    def _run_thread(self, sock: socket.socket, started: concurrent.futures.Future[None]) -> None:
+        """The control thread: its own loop, serving until `close()`."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._closing = asyncio.Event()
+            self._server = loop.run_until_complete(
+                asyncio.start_unix_server(self._accept, sock=sock, limit=MAX_REQUEST_BYTES)
+            )
+            started.set_result(None)
+            loop.run_until_complete(self._serve_until_closed())
+        except BaseException as error:
+            if not started.done():
+                started.set_exception(error)
+            else:
+                log.exception("the control thread failed")
+        finally:
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+
+    async def _serve_until_closed(self) -> None:
+        assert self._closing is not None
+        await self._closing.wait()
         if self._server is not None:
             self._server.close()
+        if self._connections:  # follows say "ended"; the rest are cut
+            await asyncio.wait(set(self._connections), timeout=1.0)
         for task in list(self._connections):
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop listening, end every follow and wait, and close every connection."""
+        loop, thread = self._loop, self._thread
+        if loop is not None and self._closing is not None:
+            with contextlib.suppress(RuntimeError):  # (its loop already closed)
+                loop.call_soon_threadsafe(self._closing.set)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 10.0)
         self._stop_pump()
         if self._reader is not None:
             await asyncio.to_thread(self._reader.close)
+
+    # ------------------------------------------------------------------ the stack's loop
+
+    def _on_main(self, callback: Callable[..., object], *args: object) -> None:
+        """Run `callback(*args)` on the stack's loop (from the control thread)."""
+        if self._main is not None:
+            with contextlib.suppress(RuntimeError):  # (the stack's loop is gone)
+                self._main.call_soon_threadsafe(callback, *args)
+
+    def _on_control(self, callback: Callable[..., object], *args: object) -> None:
+        """Run `callback(*args)` on the control loop (from the stack's loop)."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # (the control loop is closed)
+                self._loop.call_soon_threadsafe(callback, *args)
+
+    async def _in_main(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Await `coroutine` run on the stack's loop."""
+        assert self._main is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._main))
 
     # ------------------------------------------------------------------ connections
 
@@ -205,7 +276,7 @@ class ControlServer:
         self.refused[kind] = self.refused.get(kind, 0) + 1
         if kind not in self._noted and self._on_note is not None:
             self._noted.add(kind)
-            self._on_note(f"control socket: refused {what} (said once)")
+            self._on_main(self._on_note, f"control socket: refused {what} (said once)")
 
     # ------------------------------------------------------------------ answers
 
@@ -226,15 +297,15 @@ class ControlServer:
         if op == "hello":
             return self.hello()
         if op == "status":
-            return self.status()
+            return _read_stack(self.status)
         if op == "problems":
             return self.problems(all_of_them=args.get("all") is True)
         if op == "wait":
             return await self.wait(args, gone)
         if op == "stop" and args.get("process") is None:
-            self._on_stop("stopped by `devtui stop` (control socket)")
+            self._on_main(self._on_stop, "stopped by `devtui stop` (control socket)")
             return {"stopping": True}
-        return await self.act(op, self._process(args))
+        return await self._in_main(self.act(op, self._process(args)))
 
     def hello(self) -> dict[str, object]:
         instance = self.claim.instance
@@ -288,7 +359,7 @@ class ControlServer:
         # Imported by the first query: the triage index is no cost to a stack never asked.
         from devtui.core.control.logs import LogQuery, LogReader
 
-        query = LogQuery.of(args, list(self.session.supervisor.statuses))
+        query = LogQuery.of(args, self._process_names())
         log_file = self.session.log
         if log_file is None or log_file.error is not None:
             return self._logs_from_memory(query)
@@ -316,11 +387,12 @@ class ControlServer:
         from devtui.core.control.logs import compile_grep, line_entry
 
         supervisor = self.session.supervisor
-        names = [query.process] if query.process else list(supervisor.statuses)
+        names = [query.process] if query.process else self._process_names()
         pattern = compile_grep(query.grep) if query.grep else None
         lines: list[dict[str, object]] = []
         for name in names:
-            for line in supervisor.last_lines(name, count=10_000):
+            kept = _read_stack(partial(supervisor.last_lines, name, count=10_000))
+            for line in kept:
                 text = supervisor.redactor.redact(line)
                 if pattern is None or pattern.search(text):
                     lines.append(line_entry(name, "", 0.0, 0, text))
@@ -332,9 +404,12 @@ class ControlServer:
             "source": "memory",
         }
 
+    def _process_names(self) -> list[str]:
+        return _read_stack(lambda: list(self.session.supervisor.statuses))
+
     def _process(self, args: dict[str, object]) -> str:
         name = args.get("process")
-        names = list(self.session.supervisor.statuses)
+        names = self._process_names()
         if not isinstance(name, str):
             raise ControlError("bad-request", "name the `process`")
         if name not in names:
@@ -390,23 +465,37 @@ class ControlServer:
             or not 0 <= timeout <= MAX_WAIT_S  # (NaN fails both)
         ):
             raise ControlError("bad-request", f"`timeout` is 0 to {MAX_WAIT_S:g} seconds")
-        judge = self._seeded_judge()
-        verdict = judge.at_present()
+        loop = asyncio.get_running_loop()
+        found: asyncio.Future[Verdict] = loop.create_future()
+        judge: CiJudge | None = None
+        present: Verdict | None = None
+
+        def resolve(seen: Verdict) -> None:  # on the control loop
+            if not found.done():
+                found.set_result(seen)
+
+        def listen(event: Event) -> None:  # on the stack's loop
+            assert judge is not None
+            if present is not None and judge.moved_on(event):
+                judge.forget_present()
+            seen = judge.observe(event)
+            if seen is not None:
+                self._on_control(resolve, seen)
+
+        async def begin() -> Verdict | None:  # on the stack's loop: no event in between
+            nonlocal judge, present
+            judge = self._seeded_judge()
+            present = judge.at_present()
+            if present is None or present.code is ExitCode.PROBLEM:
+                self._listen(listen)
+            return present
+
+        verdict = await self._in_main(begin())
+        assert judge is not None
         if verdict is None or verdict.code is ExitCode.PROBLEM:
             # A failed push is the answer only if nothing moves on from it at once: a
             # client asking right after saving a fix is answered by the push it started.
-            found: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
-            present = verdict
-
-            def listen(event: Event) -> None:
-                if present is not None and judge.moved_on(event):
-                    judge.forget_present()
-                seen = judge.observe(event)
-                if seen is not None and not found.done():
-                    found.set_result(seen)
-
-            self._listen(listen)
-            started = asyncio.get_running_loop().time()
+            started = loop.time()
             limit = float(timeout) if present is None else min(float(timeout), PRESENT_GRACE_S)
             try:
                 async with asyncio.timeout(limit) as scope:
@@ -428,7 +517,7 @@ class ControlServer:
                         "reason": f"not ready after {float(timeout):g} s: {waiting}",
                     }
             finally:
-                self._unlisten(listen)
+                self._on_main(self._unlisten, listen)
         outcome = {
             ExitCode.OK: "ready",
             ExitCode.PROBLEM: "problem",
@@ -463,14 +552,18 @@ class ControlServer:
         """Answer as `logs` does, then push each new line that passes the query."""
         from devtui.core.control.logs import LogQuery, compile_grep, line_entry
 
-        query = LogQuery.of(args, list(self.session.supervisor.statuses))
+        query = LogQuery.of(args, self._process_names())
         pattern = compile_grep(query.grep) if query.grep else None
         dropped = asyncio.Event()
         transport = writer.transport
         redactor = self.session.supervisor.redactor
         keys = PemTracker()
+        # Listening first, then answering: no line falls between the answer and the follow.
+        # Lines seen meanwhile are held and sent after the answer, less those it holds.
+        held: list[tuple[str, int, bytes]] | None = []
+        held_bytes = 0
 
-        def listen(event: Event) -> None:
+        def listen(event: Event) -> None:  # on the stack's loop
             if type(event) is not OutputLines or dropped.is_set():
                 return
             if query.process is not None and event.process != query.process:
@@ -487,12 +580,17 @@ class ControlServer:
                     entry = line_entry(event.process, event.stream, event.at, seq, text)
                     out.append(encode({"v": VERSION, "id": request_id, "line": entry}))
                     seqs.append(seq)
-            if not out:
+            if out:
+                self._on_control(deliver, event.process, seqs, out)
+
+        def deliver(process: str, seqs: list[int], out: list[bytes]) -> None:  # control loop
+            nonlocal held_bytes
+            if dropped.is_set():
                 return
             if held is not None:  # the answer is not out yet: after it, in order
-                held.extend((event.process, seq, line) for seq, line in zip(seqs, out, strict=True))
-                held_bytes[0] += sum(map(len, out))
-                if held_bytes[0] > SLOW_READER_BYTES:  # bounded like a slow reader's
+                held.extend((process, seq, line) for seq, line in zip(seqs, out, strict=True))
+                held_bytes += sum(map(len, out))
+                if held_bytes > SLOW_READER_BYTES:  # bounded like a slow reader's
                     self._refuse("slow", "a follower whose answer took too long (dropped)")
                     dropped.set()
                 return
@@ -502,16 +600,16 @@ class ControlServer:
                 return
             writer.write(b"".join(out))
 
-        # Listening first, then answering: no line falls between the answer and the follow.
-        # Lines seen meanwhile are held and sent after the answer, less those it holds.
-        held: list[tuple[str, int, bytes]] | None = []
-        held_bytes = [0]
+        async def begin() -> dict[str, int]:  # on the stack's loop: no line in between
+            self._listen(listen)
+            return self.session.supervisor.last_seqs()
+
         waiters: tuple[asyncio.Future[Any], ...] = ()
-        self._listen(listen)
+        marks = await self._in_main(begin())
         try:
             # Lines published before the listener came are the answer's to give: wait
             # (bounded) until the log writer has written them.
-            await self._log_caught_up(self.session.supervisor.last_seqs())
+            await self._log_caught_up(marks)
             result = await self.logs({**args, "follow": False})
             await self._send(writer, answer(request_id, result))
             answered: dict[str, int] = {}  # the last line the answer holds, by process
@@ -523,6 +621,7 @@ class ControlServer:
                 b"".join(line for name, seq, line in held or [] if seq > answered.get(name, 0))
             )
             held = None
+            assert self._closing is not None
             closing = asyncio.ensure_future(self._closing.wait())
             gone = asyncio.ensure_future(dropped.wait())
             # A follower only listens: anything it sends, or its end closing, ends it.
@@ -533,7 +632,7 @@ class ControlServer:
                 with contextlib.suppress(Exception):
                     await self._send(writer, answer(request_id, {"ended": "devtui stopped"}))
         finally:
-            self._unlisten(listen)
+            self._on_main(self._unlisten, listen)
             for waiter in waiters:
                 waiter.cancel()
 
@@ -570,11 +669,23 @@ class ControlServer:
                         except Exception:
                             log.exception("control listener failed; dropped")
                             self._listeners.discard(listener)
-            self._closing.set()  # the bus closed: the stack is down
+            if self._closing is not None:  # the bus closed: the stack is down
+                self._on_control(self._closing.set)
         finally:
             if self._events is events:
                 events.unsubscribe()
                 self._events = None
+
+
+def _read_stack(read: Callable[[], T]) -> T:
+    """`read()` of the stack's tables from the control thread, tried again if it met a
+    change under way (a process added by `ci --then`, a line appended to a tail)."""
+    for _ in range(STATUS_RETRIES - 1):
+        try:
+            return read()
+        except RuntimeError:  # changed size / mutated during iteration
+            continue
+    return read()
 
 
 def _peer_uid(writer: asyncio.StreamWriter) -> int:
