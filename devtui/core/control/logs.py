@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import threading
 from array import array
-from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import compress
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -137,12 +135,13 @@ class LogReader:
                 processes=frozenset({query.process}) if query.process else None,
                 stream=query.stream,
             )
-            numbers = view_lines(index, [], spec)
-            if query.since is not None:
-                numbers = numbers[bisect_left(numbers, index.first_line_after(query.since)) :]
-            if query.grep is not None:
-                mask = grep_mask(index, compile_grep(query.grep), total)
-                numbers = array("I", compress(numbers, (mask[n] for n in numbers)))
+            first = index.first_line_after(query.since) if query.since is not None else 0
+            grep = (
+                [bytes(grep_mask(index, compile_grep(query.grep), total))]
+                if query.grep is not None
+                else []
+            )
+            numbers = view_lines(index, [], spec, first=first, masks_too=grep)
             chosen = numbers[max(0, len(numbers) - query.last) :] if query.last else array("I")
             lines = [_line_of(index, n) for n in chosen]
             return LogAnswer(lines, len(numbers), len(numbers) > len(chosen), "session-log")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import Final, Literal
@@ -65,13 +66,19 @@ def view_lines(
     records: list[EventRecord],
     spec: ViewSpec,
     cancel: threading.Event | None = None,
+    *,
+    first: int = 0,
+    masks_too: Sequence[bytes] = (),
 ) -> array[int]:
-    """The line numbers `spec` lets through, in order (raises `Cancelled` if cancelled)."""
+    """The line numbers `spec` lets through, in order (raises `Cancelled` if cancelled):
+    from line `first` on, and only lines every one of `masks_too` (0/1 per line) keeps.
+    Masks are combined as big integers and the survivors taken by `compress`: no Python
+    work per line."""
     total = index.indexed
-    start = window_start(index, records, spec.window)
-    if spec == ViewSpec(window=spec.window):  # nothing but the window narrows it
+    start = max(first, window_start(index, records, spec.window))
+    if spec == ViewSpec(window=spec.window) and not masks_too:  # only the window narrows
         return array("I", range(start, total))
-    masks: list[bytes] = []
+    masks: list[bytes] = list(masks_too)
     if spec.processes is not None:
         table = bytearray(256)
         for name in spec.processes:
