@@ -84,15 +84,17 @@ def compile_grep(source: str) -> Any:
 def grep_mask(index: SessionIndex, pattern: Any, total: int) -> bytearray:
     """1 for each of the first `total` indexed lines `pattern` finds a match in.
 
-    One `finditer` per text chunk: RE2's Python binding encodes the text on every call, so
-    a `search` loop would re-encode a chunk once per match.
+    One `finditer` per text chunk, over its UTF-8 bytes: RE2's Python binding encodes a str
+    on every call and converts every match's offsets back.
     """
     mask = bytearray(total)
     for chunk in index.text_chunks():
         if chunk.first >= total:
             break
-        text = index.read_text(chunk)
-        mark_lines(text, (hit.start() for hit in pattern.finditer(text)), chunk.first, mask)
+        # As UTF-8 bytes: the binding converts no offsets (per match, for a str), and a
+        # newline is one byte, so the lines are the same.
+        data = index.read_text(chunk).encode("utf-8", "surrogatepass")
+        mark_lines(data, (hit.start() for hit in pattern.finditer(data)), chunk.first, mask)
     return mask
 
 
