@@ -47,10 +47,11 @@ def become_subreaper() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     import ctypes  # imported on first use: only a supervisor needs it (faster start)
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # The running program's own symbols hold libc's (`find_library` would run
+        # `ldconfig -p` in a child to find it: a fork of all of devtui at start-up).
+        libc = ctypes.CDLL(None, use_errno=True)
         return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
