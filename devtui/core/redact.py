@@ -226,8 +226,14 @@ class PemTracker:
     """Redacts a PEM private key printed over several lines of one stream: every line from
     `-----BEGIN … PRIVATE KEY-----` to its END line (base64 lines look like nothing alone)."""
 
-    def __init__(self) -> None:
-        self._inside: set[tuple[str, str]] = set()
+    def __init__(self, inside: Iterable[tuple[str, str]] = ()) -> None:
+        """`inside`: the streams already inside a key (a reader joining mid-stream)."""
+        self._inside: set[tuple[str, str]] = set(inside)
+
+    @property
+    def inside(self) -> frozenset[tuple[str, str]]:
+        """The streams whose last line was inside a key."""
+        return frozenset(self._inside)
 
     def lines(
         self, stream: tuple[str, str], raws: list[str], joined: str | None = None

@@ -120,3 +120,18 @@ def test_a_secret_value_over_several_lines_is_redacted_line_by_line() -> None:
     assert redactor.redact(lines[2]) == REDACTED
     assert redactor.might_hold_secrets("plain") is False
     assert redactor.redact(f"whole: {key}") == f"whole: {REDACTED}"
+
+
+def test_a_reader_joining_inside_a_key_block_redacts_its_body() -> None:
+    stream = ("convex", "stderr")
+    writer_side = PemTracker()
+    writer_side.lines(stream, ["-----BEGIN PRIVATE KEY-----"])
+    assert writer_side.inside == {stream}
+    late = PemTracker(writer_side.inside)  # a follow that starts now
+    assert late.lines(
+        stream, ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "-----END PRIVATE KEY-----", "ok"]
+    ) == [
+        REDACTED,
+        REDACTED,
+        "ok",
+    ]

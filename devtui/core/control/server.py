@@ -601,6 +601,9 @@ class ControlServer:
             writer.write(b"".join(out))
 
         async def begin() -> dict[str, int]:  # on the stack's loop: no line in between
+            nonlocal keys
+            # A follow that starts inside a private key's block knows it is inside one.
+            keys = PemTracker(self.session.supervisor.inside_keys())
             self._listen(listen)
             return self.session.supervisor.last_seqs()
 

@@ -205,6 +205,11 @@ class ProcessSlot:
         return self._watcher is not None and self._watcher.ready_seen
 
     @property
+    def inside_keys(self) -> frozenset[tuple[str, str]]:
+        """The (process, stream)s whose last line was inside a private key's block."""
+        return self._keys.inside
+
+    @property
     def last_seq(self) -> int:
         """The sequence number of the last output line published (0: none yet)."""
         return self._seq

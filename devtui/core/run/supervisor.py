@@ -179,6 +179,10 @@ class Supervisor:
         """The current status of process `name`."""
         return self._slots[name].status
 
+    def inside_keys(self) -> frozenset[tuple[str, str]]:
+        """Every (process, stream) whose last line was inside a private key's block."""
+        return frozenset(key for slot in self._slots.values() for key in slot.inside_keys)
+
     def last_seqs(self) -> dict[str, int]:
         """Each process's last published output line's sequence number (0: none yet)."""
         return {name: slot.last_seq for name, slot in self._slots.items()}
