@@ -498,6 +498,7 @@ class ControlServer:
             started = loop.time()
             limit = float(timeout) if present is None else min(float(timeout), PRESENT_GRACE_S)
             try:
+                clock = self.session.supervisor.clock
                 async with asyncio.timeout(limit) as scope:
                     while not found.done():  # a client that hung up frees its slot
                         await asyncio.wait({found}, timeout=HANG_UP_CHECK_S)
@@ -506,6 +507,9 @@ class ControlServer:
                         if present is not None and judge.at_present() is None:
                             present = None  # moved on: wait the whole timeout for it
                             scope.reschedule(started + float(timeout))
+                        retried_out = judge.at_time(clock())  # retry_timeout, as in ci
+                        if retried_out is not None:
+                            resolve(retried_out)
                 verdict = found.result()
             except TimeoutError:
                 verdict = judge.at_present() if present is not None else None
