@@ -507,14 +507,15 @@ class ControlServer:
                         if present is not None and judge.at_present() is None:
                             present = None  # moved on: wait the whole timeout for it
                             scope.reschedule(started + float(timeout))
-                        retried_out = judge.at_time(clock())  # retry_timeout, as in ci
+                        # retry_timeout, as in ci (the judge is fed on the stack's loop)
+                        retried_out = _read_stack(partial(judge.at_time, clock()))
                         if retried_out is not None:
                             resolve(retried_out)
                 verdict = found.result()
             except TimeoutError:
                 verdict = judge.at_present() if present is not None else None
                 if verdict is None:
-                    waiting = ", ".join(judge.not_ready)
+                    waiting = ", ".join(_read_stack(lambda: judge.not_ready))
                     return {
                         "outcome": "timeout",
                         "code": int(ExitCode.READY_TIMEOUT),
