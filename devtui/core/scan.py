@@ -9,7 +9,7 @@ chunk). Literals never hold a newline, so a hit never spans two lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import re2
@@ -45,18 +45,26 @@ class LiteralScanner:
         if self.empty:
             return []
         data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-        found: list[int] = []
-        line = 0
-        position = 0  # the start of line `line`
-        for hit in self._automaton.finditer(data):
-            start = hit.start()
-            if start < position:
-                continue  # on a line already found
-            line += data.count(b"\n", position, start)
-            found.append(line)
-            end = data.find(b"\n", start)
-            if end < 0:
-                break
-            position = end + 1
-            line += 1
-        return found
+        return list(hit_lines(data, (hit.start() for hit in self._automaton.finditer(data))))
+
+
+def hit_lines(text: str | bytes, starts: Iterable[int]) -> Iterator[int]:
+    """The (0-based) lines of `text` (joined by newlines) holding a match start, each once,
+    from match starts given in order: newlines are counted only between them, once. A
+    match starting at the very end of `text` (an empty one after the last newline) is on
+    no line of it."""
+    newline: str | bytes = "\n" if isinstance(text, str) else b"\n"
+    line = 0
+    position = 0  # the start of line `line`
+    for start in starts:
+        if start >= len(text):
+            return
+        if start < position:
+            continue  # on a line already given
+        line += text.count(newline, position, start)  # type: ignore[arg-type]
+        yield line
+        end = text.find(newline, start)  # type: ignore[arg-type]
+        if end < 0:
+            return
+        position = end + 1
+        line += 1

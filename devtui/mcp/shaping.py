@@ -14,6 +14,7 @@ from typing import Final
 
 from devtui.core.problems.book import Problem
 from devtui.core.sessionlog.records import problem_from_record
+from devtui.core.units import clock_time
 
 MAX_LOG_LINES: Final = 500
 """The most lines `read_logs` returns (its `last` is capped here)."""
@@ -40,11 +41,6 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… [{len(text) - limit:,} more characters]"
-
-
-def clock(epoch: float) -> str:
-    """Wall-clock epoch seconds as local `HH:MM:SS`."""
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
 
 
 def _number(value: object) -> float | None:
@@ -96,7 +92,7 @@ def shape_process(process: Mapping[str, object]) -> JsonDict:
             shaped[key] = count
     stale = _number(process.get("stale_since"))
     if stale is not None:
-        shaped["stale_since"] = clock(stale)
+        shaped["stale_since"] = clock_time(stale)
     rss = _number(process.get("rss_mb"))
     if rss is not None:
         shaped["memory_mb"] = round(rss, 1)
@@ -117,7 +113,7 @@ def shape_status(result: Mapping[str, object]) -> JsonDict:
         "root": devtui.get("root"),
     }
     if started is not None:
-        who["started"] = clock(started)
+        who["started"] = clock_time(started)
         who["uptime_s"] = max(0, round(time.time() - started))
     if devtui.get("session_log"):
         who["session_log"] = devtui["session_log"]
@@ -149,7 +145,7 @@ def shape_logs(result: Mapping[str, object], asked: int) -> JsonDict:
         at = _number(line.get("time"))
         lines.append(
             {
-                "time": clock(at) if at else None,  # (0: not known, from memory)
+                "time": clock_time(at) if at else None,  # (0: not known, from memory)
                 "process": line.get("process"),
                 "stream": line.get("stream") or None,
                 "text": clip(str(line.get("text", "")), LINE_CHARS),
@@ -284,11 +280,11 @@ def shape_problem_details(index: int, problem: Problem) -> JsonDict:
     if problem.symbol:
         shaped["symbol"] = problem.symbol
     if problem.first_seen > 0:  # (0: the record did not say)
-        shaped["first_seen"] = clock(problem.first_seen)
+        shaped["first_seen"] = clock_time(problem.first_seen)
     if problem.last_seen > 0:
-        shaped["last_seen"] = clock(problem.last_seen)
+        shaped["last_seen"] = clock_time(problem.last_seen)
     if problem.resolved_at is not None:
-        shaped["resolved_at"] = clock(problem.resolved_at)
+        shaped["resolved_at"] = clock_time(problem.resolved_at)
     if problem.attempt is not None:
         shaped["push_attempt"] = problem.attempt
     if problem.sources:

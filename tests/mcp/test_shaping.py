@@ -8,13 +8,13 @@ import pytest
 
 from devtui.core.problems.book import Problem, Severity
 from devtui.core.sessionlog.records import problem_record
+from devtui.core.units import clock_time
 from devtui.mcp.shaping import (
     LINE_CHARS,
     LOG_TEXT_BUDGET,
     MAX_PROBLEM_LINES,
     MAX_PROBLEMS,
     NoSuchProblem,
-    clock,
     find_problem,
     numbered,
     problems_of,
@@ -75,7 +75,7 @@ def test_logs_say_how_much_matched_when_only_the_last_are_shown() -> None:
     lines = shaped["lines"]
     assert isinstance(lines, list)
     assert lines[-1] == {
-        "time": clock(1_700_000_299.0),
+        "time": clock_time(1_700_000_299.0),
         "process": "web",
         "stream": "stdout",
         "text": "line 299",
@@ -104,7 +104,7 @@ def test_long_lines_are_cut_and_the_text_budget_drops_the_oldest() -> None:
     assert 0 < len(kept) < 100
     assert sum(len(str(line["text"])) for line in kept) <= LOG_TEXT_BUDGET
     assert str(kept[0]["text"]).endswith(f"… [{LINE_CHARS * 2:,} more characters]")
-    assert kept[-1]["time"] == clock(1_700_000_099.0), "the newest lines stay"
+    assert kept[-1]["time"] == clock_time(1_700_000_099.0), "the newest lines stay"
     assert "would exceed" in str(shaped["truncated"])
 
 
@@ -163,7 +163,7 @@ def test_details_come_from_the_protocol_record_and_are_bounded() -> None:
     details = shape_problem_details(1, decoded)
     assert details["fix"] == "how" and details["explanation"] == "why"
     assert details["docs"] == "https://docs.convex.dev/"
-    assert details["first_seen"] == clock(1_700_000_001.0)
+    assert details["first_seen"] == clock_time(1_700_000_001.0)
     lines = details["lines"]
     assert isinstance(lines, list) and len(lines) == MAX_PROBLEM_LINES
     assert str(details["truncated"]).startswith(

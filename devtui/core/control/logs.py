@@ -10,12 +10,12 @@ comes from the last lines each process keeps in memory, and says so.
 from __future__ import annotations
 
 import threading
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
-from devtui.core.control.protocol import MAX_LOG_LINES, ControlError
+from devtui.core.control.protocol import MAX_LOG_LINES, ControlError, known_process
 from devtui.core.problems.patterns import PatternError, re2_pattern
 from devtui.core.terminal_text import visible_controls
 from devtui.core.triage.index import SessionIndex
@@ -24,6 +24,7 @@ from devtui.core.triage.sessionfile import NotASessionLog
 from devtui.core.triage.view import ViewSpec, view_lines
 
 Stream = Literal["stdout", "stderr"]
+T = TypeVar("T")
 DEFAULT_LAST: Final = 100
 
 
@@ -41,9 +42,8 @@ class LogQuery:
     def of(cls, args: dict[str, object], processes: list[str]) -> LogQuery:
         """The query a request's arguments make (raises `ControlError` naming the bad one)."""
         process = args.get("process")
-        if process is not None and process not in processes:
-            known = ", ".join(processes)
-            raise ControlError("unknown-process", f"no process {process!r} (known: {known})")
+        if process is not None:
+            known_process(process, processes)
         stream = args.get("stream")
         if stream not in (None, "stdout", "stderr"):
             raise ControlError("bad-request", "`stream` is stdout or stderr")
@@ -98,6 +98,11 @@ def grep_mask(index: SessionIndex, pattern: Any, total: int) -> bytearray:
     return mask
 
 
+def newest(items: Sequence[T], last: int) -> Sequence[T]:
+    """The last `last` of `items` (none for 0; all when there are fewer)."""
+    return items[max(0, len(items) - last) :] if last else items[:0]
+
+
 @dataclass(frozen=True, slots=True)
 class LogAnswer:
     lines: list[dict[str, object]]
@@ -125,13 +130,9 @@ class LogReader:
     def query(self, query: LogQuery) -> LogAnswer:
         """Run `query` over everything written so far (call from a worker thread)."""
         with self._lock:
-            if self._index is None:
-                try:
-                    self._index = SessionIndex(self.path)
-                except NotASessionLog:  # its header is not written yet: nothing to read
-                    return LogAnswer([], 0, False, "session-log")
-            index = self._index
-            index.build()
+            index = self._built_index()
+            if index is None:  # its header is not written yet: nothing to read
+                return LogAnswer([], 0, False, "session-log")
             total = index.indexed
             spec = ViewSpec(
                 processes=frozenset({query.process}) if query.process else None,
@@ -144,24 +145,30 @@ class LogReader:
                 else []
             )
             numbers = view_lines(index, [], spec, first=first, masks_too=grep)
-            chosen = numbers[max(0, len(numbers) - query.last) :] if query.last else array("I")
-            lines = [_line_of(index, n) for n in chosen]
-            return LogAnswer(lines, len(numbers), len(numbers) > len(chosen), "session-log")
+            lines = [_line_of(index, n) for n in newest(numbers, query.last)]
+            return LogAnswer(lines, len(numbers), len(numbers) > len(lines), "session-log")
 
     def holds(self, seqs: dict[str, int]) -> bool:
         """Whether the log has been written up to each process's line `seqs[name]` (the
         writer is a step behind the bus; call from a worker thread)."""
         with self._lock:
-            if self._index is None:
-                try:
-                    self._index = SessionIndex(self.path)
-                except NotASessionLog:
-                    return not any(seqs.values())
-            self._index.build()
+            index = self._built_index()
+            if index is None:
+                return not any(seqs.values())
             return all(
-                not seq or self._index.line_of_seq(name, seq) is not None
-                for name, seq in seqs.items()
+                not seq or index.line_of_seq(name, seq) is not None for name, seq in seqs.items()
             )
+
+    def _built_index(self) -> SessionIndex | None:
+        """The index, opened on first use and extended to what was written since (None
+        while the log's header is not written yet). Call holding the lock."""
+        if self._index is None:
+            try:
+                self._index = SessionIndex(self.path)
+            except NotASessionLog:
+                return None
+        self._index.build()
+        return self._index
 
     def close(self) -> None:
         with self._lock:

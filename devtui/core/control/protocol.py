@@ -73,6 +73,12 @@ class ControlError(Exception):
         self.message = message
 
 
+def known_process(name: object, names: list[str]) -> None:
+    """Raise `ControlError` (naming the stack's processes) unless `name` is one of `names`."""
+    if name not in names:
+        raise ControlError("unknown-process", f"no process {name!r} (known: {', '.join(names)})")
+
+
 def encode(message: dict[str, object]) -> bytes:
     """One protocol line."""
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"

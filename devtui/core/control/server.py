@@ -41,12 +41,13 @@ from devtui.core.control.protocol import (
     answer,
     decode_request,
     encode,
+    known_process,
     refusal,
 )
 from devtui.core.events import Event, OutputLines, ProcessState, ProcessStateChanged
 from devtui.core.problems.book import SEVERITY_RANK, Severity
 from devtui.core.redact import PemTracker
-from devtui.core.sessionlog.records import problem_record, process_record
+from devtui.core.sessionlog.records import megabytes, problem_record, process_record
 from devtui.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -320,15 +321,12 @@ class ControlServer:
     def status(self) -> dict[str, object]:
         supervisor = self.session.supervisor
         monitor = supervisor.memory
+        statuses = list(supervisor.statuses.values())
         processes = []
-        for status in supervisor.statuses.values():
+        for status in statuses:
             sample = monitor.latest.get(status.name) if monitor is not None else None
-            entry = process_record(status, sample.rss_bytes if sample is not None else None)
-            entry.pop("peak_rss_mb")
-            entry["rss_mb"] = round(sample.rss_bytes / 2**20, 1) if sample is not None else None
-            entry["peak_rss_mb"] = process_record(
-                status, monitor.peak_bytes(status.name) if monitor else None
-            )["peak_rss_mb"]
+            entry = process_record(status, monitor.peak_bytes(status.name) if monitor else None)
+            entry["rss_mb"] = megabytes(sample.rss_bytes if sample is not None else None)
             entry["reason"] = status.reason
             entry["pid"] = status.pid
             processes.append(entry)
@@ -339,7 +337,7 @@ class ControlServer:
                 resolved += 1
             else:
                 open_counts[problem.severity.value] += 1
-        ready = all(s.state is ProcessState.READY for s in supervisor.statuses.values())
+        ready = all(s.state is ProcessState.READY for s in statuses)
         return {
             "devtui": self.hello(),
             "ready": ready,
@@ -356,35 +354,41 @@ class ControlServer:
         return {"problems": [problem_record(p) for p in problems]}
 
     async def logs(self, args: dict[str, object]) -> dict[str, object]:
-        # Imported by the first query: the triage index is no cost to a stack never asked.
-        from devtui.core.control.logs import LogQuery, LogReader
+        from devtui.core.control.logs import LogQuery
 
         query = LogQuery.of(args, self._process_names())
+        reader = self._log_reader()
+        if reader is None:
+            return self._logs_from_memory(query)
+        return (await asyncio.to_thread(reader.query, query)).as_result()
+
+    def _log_reader(self) -> LogReader | None:
+        """The reader of this run's session log (None without a usable one: then the
+        answers come from memory)."""
         log_file = self.session.log
         if log_file is None or log_file.error is not None:
-            return self._logs_from_memory(query)
+            return None
         if self._reader is None:
+            # Imported by the first query: the triage index is no cost to a stack never asked.
+            from devtui.core.control.logs import LogReader
+
             self._reader = LogReader(log_file.path)
-        return (await asyncio.to_thread(self._reader.query, query)).as_result()
+        return self._reader
 
     async def _log_caught_up(self, seqs: dict[str, int]) -> None:
         """Until the session log holds every line up to `seqs` (at most `CATCH_UP_S`)."""
-        log_file = self.session.log
-        if log_file is None or log_file.error is not None:
+        reader = self._log_reader()
+        if reader is None:
             return  # memory answers hold every line published
-        from devtui.core.control.logs import LogReader
-
-        if self._reader is None:
-            self._reader = LogReader(log_file.path)
         deadline = asyncio.get_running_loop().time() + CATCH_UP_S
-        while not await asyncio.to_thread(self._reader.holds, seqs):
+        while not await asyncio.to_thread(reader.holds, seqs):
             if asyncio.get_running_loop().time() > deadline:
                 return
             await asyncio.sleep(0.02)
 
     def _logs_from_memory(self, query: LogQuery) -> dict[str, object]:
         """No session log: the last lines each process keeps (no stream or time known)."""
-        from devtui.core.control.logs import compile_grep, line_entry
+        from devtui.core.control.logs import LogAnswer, compile_grep, line_entry, newest
 
         supervisor = self.session.supervisor
         names = [query.process] if query.process else self._process_names()
@@ -396,25 +400,17 @@ class ControlServer:
                 text = supervisor.redactor.redact(line)
                 if pattern is None or pattern.search(text):
                     lines.append(line_entry(name, "", 0.0, 0, text))
-        chosen = lines[max(0, len(lines) - query.last) :] if query.last else []
-        return {
-            "lines": chosen,
-            "matched": len(lines),
-            "truncated": len(lines) > len(chosen),
-            "source": "memory",
-        }
+        chosen = list(newest(lines, query.last))
+        return LogAnswer(chosen, len(lines), len(lines) > len(chosen), "memory").as_result()
 
     def _process_names(self) -> list[str]:
         return _read_stack(lambda: list(self.session.supervisor.statuses))
 
     def _process(self, args: dict[str, object]) -> str:
         name = args.get("process")
-        names = self._process_names()
         if not isinstance(name, str):
             raise ControlError("bad-request", "name the `process`")
-        if name not in names:
-            known = ", ".join(names)
-            raise ControlError("unknown-process", f"no process {name!r} (known: {known})")
+        known_process(name, self._process_names())
         return name
 
     async def act(self, op: str, name: str) -> dict[str, object]:

@@ -72,7 +72,7 @@ def lines_record(process: str, stream: str, at: float, first_seq: int, raws: Seq
 def lines_from_record(record: Mapping[str, object]) -> list[LineRecord]:
     """A chunk record's lines, decoded (damaged fields read as `line_from_record` does)."""
     raws = record.get("raws")
-    first = line_from_record({**record, "raw": ""})
+    first = line_from_record(record)  # the chunk's own fields
     if not isinstance(raws, list):
         return []
     return [

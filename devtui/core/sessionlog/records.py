@@ -122,6 +122,11 @@ def _recorded_severity(name: str) -> Severity:
         return Severity.INFO
 
 
+def megabytes(value: int | None) -> float | None:
+    """Bytes in MiB to a tenth, as the JSON answers give memory (None stays None)."""
+    return round(value / MIB, 1) if value is not None else None
+
+
 def process_record(status: ProcessStatus, rss_bytes: int | None = None) -> dict[str, object]:
     """A process's status as a JSON-ready dict (`--json`'s `processes` and the control
     endpoint's `status` share it; `peak_rss_mb` is `rss_bytes`, in MiB)."""
@@ -134,7 +139,7 @@ def process_record(status: ProcessStatus, rss_bytes: int | None = None) -> dict[
         "pushes": status.pushes if convex else None,
         "restarts": status.restarts,
         "exit_code": status.exit_code,
-        "peak_rss_mb": round(rss_bytes / MIB, 1) if rss_bytes is not None else None,
+        "peak_rss_mb": megabytes(rss_bytes),
         "stale_since": status.stale_since,
         "killed": status.killed,
     }

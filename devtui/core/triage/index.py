@@ -210,7 +210,7 @@ class SessionIndex:
             raws = data.get("raws")
             if not isinstance(raws, list) or not raws:
                 continue
-            head = line_from_record({**data, "raws": None})  # the chunk's own fields
+            head = line_from_record(data)  # the chunk's own fields
             count = len(raws)
             pid = self._id_of(head.process.encode())
             seqs.append((pid, head.seq, first + len(offsets), count))
@@ -270,7 +270,7 @@ class SessionIndex:
             raws = data.get("raws")
             within = self.within[number]
             raw = raws[within] if isinstance(raws, list) and within < len(raws) else ""
-            head = line_from_record({**data, "raws": None})  # the chunk's own fields
+            head = line_from_record(data)  # the chunk's own fields
             record = replace(head, seq=head.seq + within, raw=str(raw))
         else:
             record = line_from_record(data)

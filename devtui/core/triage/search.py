@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
+from devtui.core.scan import hit_lines
 from devtui.core.triage.index import SessionIndex
 
 
@@ -54,22 +55,8 @@ def matching_lines(
 
 
 def mark_lines(text: str | bytes, starts: Iterable[int], first: int, mask: bytearray) -> None:
-    """Set `mask[first + n]` for each line n of `text` (lines joined by newlines, ending
-    with one) holding a match start, given in order. A match at the very end of `text`
-    (an empty one, `^$` after the last newline) is on no line of it."""
-    newline: str | bytes = "\n" if isinstance(text, str) else b"\n"
-    line = first
-    position = 0  # the start of line `line`
-    for start in starts:
-        if start >= len(text):
-            break
-        if start < position:
-            continue  # on a line already marked
-        line += text.count(newline, position, start)  # type: ignore[arg-type]
-        if line < len(mask):
-            mask[line] = 1
-        end = text.find(newline, start)  # type: ignore[arg-type]
-        if end < 0:
-            break
-        position = end + 1
-        line += 1
+    """Set `mask[first + n]` for each line n of `text` (lines joined by newlines) holding
+    a match start, given in order (see `hit_lines`)."""
+    for line in hit_lines(text, starts):
+        if first + line < len(mask):
+            mask[first + line] = 1
