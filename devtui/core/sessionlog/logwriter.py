@@ -35,10 +35,11 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
         frame = json.loads(header)
         if "b" in frame:
             data = source.read(frame["b"])
-            raws = data.decode("utf-8").split("\n") if frame["c"] else []
+            text = data.decode("utf-8")  # the lines, joined
+            raws = text.split("\n") if frame["c"] else []
             if len(raws) != frame["c"]:
                 raise ValueError(f"frame of {frame['c']} lines held {len(raws)}")
-            raws = keys.lines((frame["p"], frame["s"]), raws)
+            raws = keys.lines((frame["p"], frame["s"]), raws, text)
             for index in redactor.lines_to_redact(data):  # the payload: the lines, joined
                 raws[index] = redactor.redact_line(raws[index])
             if raws:
