@@ -95,7 +95,7 @@ def write_log(path: Path, total: int) -> None:
                 }
             else:
                 problem = None
-            out.write(lines_record(process, "stderr", now, seq[process] + 1, batch))
+            out.write(lines_record(process, "stderr", now, seq[process] + 1, batch).decode())
             if problem is not None:
                 event = "detected" if count == 1 else "repeated"
                 out.write(

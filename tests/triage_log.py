@@ -44,8 +44,11 @@ class LogBuilder:
         """Output lines; returns their seqs."""
         self.now = at if at is not None else self.now + 1
         first = self.seq[process] + 1
-        write = line_records if self.version == 1 else lines_record
-        self.parts.append(write(process, stream, self.now, first, list(raws)))
+        if self.version == 1:
+            text = line_records(process, stream, self.now, first, list(raws))
+        else:
+            text = lines_record(process, stream, self.now, first, list(raws)).decode()
+        self.parts.append(text)
         self.seq[process] += len(raws)
         return list(range(first, first + len(raws)))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from devtui.core.events import ProcessState
+from devtui.core.events import FilesChanged, ProcessState
 from devtui.core.run.session import RunSession
 from devtui.core.sessionlog.layout import lines_from_record
 from devtui.core.sessionlog.log import rotate
@@ -76,6 +76,24 @@ async def test_secrets_are_redacted(tmp_path: Path) -> None:
         secret not in text and "sk-abcdefghijklmnop1234" not in text and "abcd12345678" not in text
     )
     assert "MY_API_TOKEN=[REDACTED]" in text and "OPENAI_API_KEY=[REDACTED]" in text
+
+
+async def test_a_file_name_of_undecodable_bytes_is_logged_and_the_log_goes_on(
+    tmp_path: Path,
+) -> None:
+    config = make_config({"app": {"command": child("scripted.py", "out:hello")}}, root=tmp_path)
+    session = RunSession(config)
+    await session.open()
+    recorder = EventRecorder(session.bus)
+    name = os.fsdecode(b"bad-\xff.ts")  # as Python names it: a lone surrogate
+    session.bus.publish(FilesChanged((name,), 1.0))
+    await session.supervisor.start()
+    await recorder.wait_for(lambda e: getattr(e, "state", None) is ProcessState.EXITED)
+    await session.close(0)
+    assert session.log is not None and session.log.error is None
+    entries = records(session.log.path)
+    assert [e["paths"] for e in entries if e["kind"] == "files-changed"] == [[name]]
+    assert entries[-1]["kind"] == "end"
 
 
 async def test_keep_logs_zero_writes_nothing(tmp_path: Path) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import time
+from typing import TextIO
 
 import pytest
 
-from devtui.core.events import OutputLines, ProcessState, ProcessStatus
+from devtui.core.events import Event, OutputLines, ProcessState, ProcessStateChanged, ProcessStatus
 from devtui.headless.colour import use_colour
 from devtui.headless.printer import HeadlessPrinter
 from devtui.headless.summary import json_summary, summary_table
@@ -15,17 +16,43 @@ from devtui.headless.summary import json_summary, summary_table
 AT = time.mktime((2026, 11, 22, 4, 27, 19, 0, 0, -1))
 
 
-def printer(colour: bool = False) -> tuple[HeadlessPrinter, io.StringIO, io.StringIO]:
-    out, err = io.StringIO(), io.StringIO()
+class Written:
+    """A stdout as the printer meets it: text only (StringIO), or a file whose UTF-8
+    buffer takes child output as bytes."""
+
+    def __init__(self, kind: str) -> None:
+        self.stream: TextIO = (
+            io.StringIO() if kind == "text" else io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        )
+
+    def getvalue(self) -> str:
+        if isinstance(self.stream, io.StringIO):
+            return self.stream.getvalue()
+        assert isinstance(self.stream, io.TextIOWrapper)
+        self.stream.flush()
+        buffer = self.stream.buffer
+        assert isinstance(buffer, io.BytesIO)
+        return buffer.getvalue().decode("utf-8")
+
+
+@pytest.fixture(params=["text", "file"])
+def stdout_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def printer(
+    colour: bool = False, kind: str = "text"
+) -> tuple[HeadlessPrinter, Written, io.StringIO]:
+    out, err = Written(kind), io.StringIO()
     return (
-        HeadlessPrinter(out, err, ["convex", "vite"], colour_out=colour, colour_err=colour),
+        HeadlessPrinter(out.stream, err, ["convex", "vite"], colour_out=colour, colour_err=colour),
         out,
         err,
     )
 
 
-def test_lines_are_prefixed_with_time_padded_name_and_stream_mark() -> None:
-    p, out, _ = printer()
+def test_lines_are_prefixed_with_time_padded_name_and_stream_mark(stdout_kind: str) -> None:
+    p, out, _ = printer(kind=stdout_kind)
     banner = ("", "  VITE v8.3.8  ready in 271 ms")
     p.write_runs(
         p.render(
@@ -42,8 +69,8 @@ def test_lines_are_prefixed_with_time_padded_name_and_stream_mark() -> None:
     )
 
 
-def test_colour_keeps_the_childs_codes_and_resets_after_them() -> None:
-    p, out, _ = printer(colour=True)
+def test_colour_keeps_the_childs_codes_and_resets_after_them(stdout_kind: str) -> None:
+    p, out, _ = printer(colour=True, kind=stdout_kind)
     p.write_runs(
         p.render(
             [
@@ -61,6 +88,32 @@ def test_colour_keeps_the_childs_codes_and_resets_after_them() -> None:
     text = out.getvalue()
     assert "\x1b[32m✔\x1b[39m ready\x1b[0m\n" in text and text.endswith("plain\x1b[0m\n")
     assert "convex" in text and "┃" in text
+    assert text.count("┃") == 2 and text.count("\n") == 2  # each line behind its prefix
+
+
+def test_a_file_gets_the_same_text_as_a_text_stream_in_the_same_order() -> None:
+    # Child output to a file goes as bytes, devtui's own lines as text: with both on one
+    # file (`> log 2>&1`) their order must hold.
+    status = ProcessStatus("vite", "vite", ProcessState.EXITED, exit_code=3)
+    events: list[Event] = [
+        OutputLines("vite", "stdout", AT, 1, ("a", "", "b ✔"), ("a", "", "b ✔")),
+        ProcessStateChanged(
+            "vite", ProcessState.EXITED, ProcessState.READY, "exit code 3", AT, status
+        ),
+        OutputLines("convex", "stderr", AT + 1, 1, ("late",), ("late",)),
+    ]
+    shown = []
+    for kind in ("text", "file"):
+        both = Written(kind)
+        p = HeadlessPrinter(
+            both.stream, both.stream, ["convex", "vite"], colour_out=False, colour_err=False
+        )
+        p.write_runs(p.render(events))
+        shown.append(both.getvalue())
+    assert shown[0] == shown[1]
+    lines = shown[1].splitlines()
+    assert lines[:3] == ["04:27:19 vite   │ a", "04:27:19 vite   │ ", "04:27:19 vite   │ b ✔"]
+    assert "exit code 3" in lines[3] and lines[-1] == "04:27:20 convex ┃ late"
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,9 @@ def lines_frame(raws: list[str], first: int = 1) -> bytes:
 
 
 def written(*frames: bytes) -> list[dict[str, object]]:
-    out = io.StringIO()
+    out = io.BytesIO()
     copy_frames(io.BytesIO(b"".join(frames)), out)
-    return [json.loads(line) for line in out.getvalue().splitlines()]
+    return [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
 
 
 def test_a_chunk_becomes_one_record_holding_its_lines_in_order() -> None:
@@ -52,6 +52,17 @@ def test_records_pass_through_and_secrets_are_redacted_everywhere() -> None:
     )
     assert records[0]["reason"] == "token [REDACTED]"
     assert records[1]["raws"] == ["using [REDACTED]", "key [REDACTED]", "plain"]
+
+
+def test_a_record_holding_a_lone_surrogate_is_written_not_fatal() -> None:
+    # A command line of undecodable bytes (surrogate escapes) in a state record: the
+    # writer keeps going and the log stays JSON.
+    records = written(
+        frame({"r": {"kind": "state", "reason": "bad \udcff name"}}),
+        lines_frame(["after"]),
+    )
+    assert records[0]["reason"] == "bad \udcff name"
+    assert records[1]["raws"] == ["after"]
 
 
 def test_an_empty_frame_writes_nothing() -> None:

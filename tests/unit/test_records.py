@@ -122,11 +122,26 @@ def test_an_old_or_damaged_problem_record_still_decodes() -> None:
     assert problem_from_record({"rule": "r"}).severity is Severity.ERROR  # before severities
 
 
+def test_a_chunk_record_holds_what_the_standard_encoder_writes() -> None:
+    # The lines are escaped by orjson for speed; the bytes must be the layout's own.
+    data = lines_record("convex", "stderr", 12.5, 7, AWKWARD)
+    standard = json.dumps(AWKWARD, ensure_ascii=False, separators=(",", ":"))
+    assert data.decode("utf-8") == (
+        '{"kind":"lines","time":12.500,"process":"convex","stream":"stderr","seq":7,'
+        f'"count":{len(AWKWARD)},"raws":{standard}}}\n'
+    )
+
+
+def test_a_line_holding_a_lone_surrogate_still_makes_a_valid_record() -> None:
+    data = lines_record("convex", "stdout", 1.0, 1, ["ok", "bad \udc80 byte"])
+    assert json.loads(data)["raws"] == ["ok", "bad \udc80 byte"]
+
+
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
 def test_a_chunk_record_round_trips_through_its_pattern_and_json(stream: str) -> None:
-    text = lines_record("convex", stream, 1_800_000_000.123456, 41, AWKWARD)
+    data = lines_record("convex", stream, 1_800_000_000.123456, 41, AWKWARD)
+    text = data.decode("utf-8")
     assert text.endswith("}\n") and text.count("\n") == 1  # one record, one line
-    data = text.encode()
     assert data.startswith(LINES_RECORD_PREFIX)
     assert chunk_lines_in(b"\n" + data + data) == 2 * len(AWKWARD)  # counted from the heads
     decoded = json.loads(text)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Final
 
+import orjson
+
 LINE_RECORD_PREFIX: Final = b'{"kind":"line",'
 """How every output-line record starts; it cannot occur inside a record, whose quotes JSON
 escapes."""
@@ -57,16 +59,26 @@ def chunk_lines_in(data: bytes) -> int:
     return total
 
 
-_ENCODE_LIST: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _encoded_raws(raws: Sequence[str]) -> bytes:
+    """The lines as one compact JSON array in UTF-8: orjson escapes a whole chunk about
+    ten times faster than the standard library's encoder, the log writer's largest cost.
+    A line holding a lone surrogate (never one decoded from a pipe) takes the standard
+    encoder's escapes."""
+    try:
+        return orjson.dumps(raws if isinstance(raws, list) else list(raws))
+    except orjson.JSONEncodeError:
+        return json.dumps(list(raws), separators=(",", ":")).encode("ascii")
 
 
-def lines_record(process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]) -> str:
-    """One chunk of output as one record (with its newline)."""
-    return (
+def lines_record(
+    process: str, stream: str, at: float, first_seq: int, raws: Sequence[str]
+) -> bytes:
+    """One chunk of output as one record, UTF-8, with its newline."""
+    head = (
         f'{{"kind":"lines","time":{at:.3f},"process":{encode_basestring(process)},'
         f'"stream":{encode_basestring(stream)},"seq":{first_seq},"count":{len(raws)},"raws":'
-        f"{_ENCODE_LIST(list(raws))}}}\n"
     )
+    return b"".join((head.encode("utf-8"), _encoded_raws(raws), b"}\n"))
 
 
 def lines_from_record(record: Mapping[str, object]) -> list[LineRecord]:

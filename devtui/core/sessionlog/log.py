@@ -195,7 +195,11 @@ class SessionLog:
 
 
 def _frame(header: dict[str, object]) -> bytes:
-    return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    """One frame's JSON header line. A lone surrogate (a file name of undecodable bytes,
+    as Python decodes them) is written as its JSON escape, never an encoding error that
+    would stop the log."""
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace") + b"\n"
 
 
 def private_folder(folder: Path) -> int | None:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from devtui.core.redact import PemTracker, Redactor
 from devtui.core.sessionlog.layout import lines_record
 
 
-def copy_frames(source: BinaryIO, out: TextIO) -> None:
+def copy_frames(source: BinaryIO, out: BinaryIO) -> None:
     """Write every frame of `source` to `out` until end of file."""
     redactor = Redactor()
     keys = PemTracker()
@@ -46,7 +46,8 @@ def copy_frames(source: BinaryIO, out: TextIO) -> None:
                 out.write(lines_record(frame["p"], frame["s"], frame["t"], frame["n"], raws))
         elif "r" in frame:
             record = redactor.redact_value(frame["r"])
-            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+            out.write(text.encode("utf-8", "backslashreplace"))
         elif "secrets" in frame:
             redactor = Redactor(frame["secrets"])
         out.flush()  # a frame is a whole chunk under load; one line when output trickles
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     fd, shown = int(args[0]), args[1]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # devtui decides when we stop: at EOF
     try:
-        with open(fd, "a", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+        with open(fd, "ab", buffering=1 << 20) as out:
             copy_frames(sys.stdin.buffer, out)
     except (OSError, ValueError) as error:
         print(f"session log {shown}: {error}", file=sys.stderr)
