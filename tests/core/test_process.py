@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from devtui.core.events import Stream
+from devtui.core.run.child_pipes import StartedChild
+from devtui.core.run.groups import LIVE_GROUPS
 from devtui.core.run.lines import LineAssembler
 from devtui.core.run.process import ChildProcess
 from tests.helpers import child
@@ -163,3 +166,30 @@ def test_the_safety_net_kills_and_names_live_groups_only() -> None:
     assert registry.kill_all() == [sleeper.pid]
     assert sleeper.wait(timeout=5) == -signal.SIGKILL
     assert registry.live == frozenset()
+
+
+async def test_without_a_pidfd_a_waiting_thread_reports_the_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Where the kernel has no pidfd (before Linux 5.3, other systems), the exit is
+    # collected by a thread; the code and the output must come through the same.
+    def no_pidfd(pid: int, flags: int = 0) -> int:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    collector = Collector()
+    process = await spawn(child("scripted.py", "out:last words", "exit:3"), collector)
+    assert await process.wait() == 3
+    assert collector.lines["stdout"] == ["last words"]
+    killed = await spawn(child("scripted.py", "hold"), Collector())
+    os.killpg(killed.pid, signal.SIGKILL)
+    assert await killed.wait() == -signal.SIGKILL
+
+
+async def test_a_started_child_never_attached_is_killed_and_reaped() -> None:
+    started = StartedChild.start(child("scripted.py", "hold"), cwd=Path.cwd(), env=os.environ)
+    assert started.pid in LIVE_GROUPS.live
+    started.discard()
+    assert started.popen.returncode == -signal.SIGKILL  # reaped: no zombie left
+    assert started.pid not in LIVE_GROUPS.live
+    assert not psutil.pid_exists(started.pid)

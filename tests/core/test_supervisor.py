@@ -6,6 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from devtui.core.events import (
@@ -427,3 +428,56 @@ async def test_a_ready_line_that_beats_the_spawn_is_one_ready(run: StartStack) -
     await recorder.wait_state("app", S.READY)
     await finish(supervisor, recorder)
     assert recorder.states("app") == [S.STARTING, S.READY, S.STOPPING, S.STOPPED]
+
+
+async def test_a_dependent_started_early_but_stopped_before_its_turn_is_killed(
+    run: StartStack,
+) -> None:
+    # A dependent is forked the instant its last dependency's ready line is read; if a
+    # stop comes before its own task takes it over, that child must not live on.
+    marker = "started-early-marker"
+    config = make_config(
+        {
+            "convex": {
+                "command": child("scripted.py", "sleep:0.3", "err:svc ready", "hold"),
+                "ready": "svc ready",
+            },
+            "vite": {
+                "depends_on": ["convex"],
+                "command": child("scripted.py", f"out:{marker}", "hold"),
+            },
+        }
+    )
+    supervisor, recorder = await run(config)
+    await recorder.wait_state("vite", S.WAITING)
+    # Told after the supervisor's own listeners (the early start among them), in the
+    # same callback: the stop lands between the fork and the dependent's turn.
+    convex = supervisor._slots["convex"]
+    convex.ever_ready.add_listener(lambda: supervisor._stop_requested.add("vite"))
+    stopped = await recorder.wait_state("vite", S.STOPPED)
+    assert isinstance(stopped, ProcessStateChanged)
+    assert stopped.reason == "stopped before it started"
+    assert S.STARTING not in recorder.states("vite")
+    me = psutil.Process()
+    assert not [p for p in me.children(recursive=True) if marker in " ".join(p.cmdline())], (
+        "the early child was left running"
+    )
+
+
+async def test_a_dependent_that_cannot_start_fails_the_same_when_started_early(
+    run: StartStack,
+) -> None:
+    config = make_config(
+        {
+            "convex": {
+                "command": child("scripted.py", "err:svc ready", "hold"),
+                "ready": "svc ready",
+            },
+            "vite": {"depends_on": ["convex"], "command": ["/nonexistent/devtui-test-vite"]},
+        }
+    )
+    _, recorder = await run(config)
+    failed = await recorder.wait_state("vite", S.FAILED)
+    assert isinstance(failed, ProcessStateChanged)
+    assert failed.reason.startswith("cannot start `/nonexistent/devtui-test-vite`: ")
+    assert recorder.states("vite")[-2:] == [S.STARTING, S.FAILED]

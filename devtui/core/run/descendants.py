@@ -235,7 +235,7 @@ class Descendants:
 
     def note_leader(self, pid: int) -> None:
         """A child devtui started itself: never taken for an orphan, never reaped here
-        (asyncio waits for it)."""
+        (its `ChildPipes` reaps it)."""
         self._leaders_seen.add(pid)
 
     def watch_orphans(self, leaders: Iterable[int], *, force: bool = False) -> None:
@@ -308,8 +308,8 @@ class Descendants:
 
     def _reap_orphan(self, pid: int) -> None:
         """waitpid a tracked descendant that died as devtui's child. Only pids tracked as
-        descendants (never a child devtui started itself, which asyncio or subprocess
-        waits for) with the start time seen get here."""
+        descendants (never a child devtui started itself, which its `ChildPipes` or
+        `subprocess` reaps) with the start time seen get here."""
         if not self.subreaper or pid in self._leaders_seen or _parent(pid) != os.getpid():
             return
         try:

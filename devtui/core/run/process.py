@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from devtui.core.events import Stream
+from devtui.core.run.child_pipes import ChildPipes, OnData, OnEof, StartedChild
 from devtui.core.run.groups import (
     LIVE_GROUPS,
     descendants,
@@ -28,10 +28,6 @@ from devtui.core.run.groups import (
     the_same,
 )
 
-OnData = Callable[[Stream, bytes], None]
-"""Called with each chunk read from a pipe, in the order read."""
-OnEof = Callable[[Stream], None]
-"""Called once per pipe when it reaches end of file."""
 OnSignal = Callable[[signal.Signals, "float | None"], None]
 """Told each signal sent while stopping, and when SIGKILL follows (None once sent)."""
 Related = Callable[[], "set[int]"]
@@ -48,44 +44,12 @@ _FINAL_WAIT: Final = 1.0
 """How long processes get to disappear after SIGKILL before they are named survivors."""
 
 
-class _PipeProtocol(asyncio.SubprocessProtocol):
-    """Forwards pipe data and lifecycle callbacks from asyncio's subprocess transport."""
-
-    def __init__(self, on_data: OnData, on_eof: OnEof) -> None:
-        loop = asyncio.get_running_loop()
-        self.on_data = on_data
-        self.on_eof = on_eof
-        self.exited: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        self.on_data("stdout" if fd == 1 else "stderr", data)
-
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        if fd in (1, 2):
-            self.on_eof("stdout" if fd == 1 else "stderr")
-
-    def process_exited(self) -> None:
-        if not self.exited.done():
-            self.exited.set_result(None)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
 class ChildProcess:
-    """A spawned child; create with `ChildProcess.spawn`."""
+    """A spawned child; create with `ChildProcess.spawn` (or `StartedChild.start`, then
+    `ChildProcess.attach`)."""
 
-    def __init__(
-        self,
-        transport: asyncio.SubprocessTransport,
-        protocol: _PipeProtocol,
-        pid: int,
-        related: Related | None = None,
-    ) -> None:
-        self._transport = transport
-        self._protocol = protocol
+    def __init__(self, pipes: ChildPipes, pid: int, related: Related | None = None) -> None:
+        self._pipes = pipes
         self._related = related
         self.pid = pid
         """The leader's pid; also its session and process-group id."""
@@ -120,31 +84,31 @@ class ChildProcess:
             OSError: the executable is missing or cannot be run (FileNotFoundError,
                 PermissionError, ...).
         """
-        loop = asyncio.get_running_loop()
-        transport, protocol = await loop.subprocess_exec(
-            lambda: _PipeProtocol(on_data, on_eof),
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=cwd,
-            env=dict(env),
-            start_new_session=True,
-        )
-        pid = transport.get_pid()
-        LIVE_GROUPS.add(pid)
-        _enlarge_pipes(transport)
-        if read_size is not None:
-            for fd in (1, 2):
-                pipe = transport.get_pipe_transport(fd)
-                if pipe is not None and hasattr(pipe, "max_size"):  # asyncio's read chunk
-                    pipe.max_size = read_size
-        return cls(transport, protocol, pid, related)
+        started = StartedChild.start(argv, cwd=cwd, env=env)
+        return await cls.attach(started, on_data, on_eof, read_size=read_size, related=related)
+
+    @classmethod
+    async def attach(
+        cls,
+        started: StartedChild,
+        on_data: OnData,
+        on_eof: OnEof,
+        *,
+        read_size: int | None = None,
+        related: Related | None = None,
+    ) -> ChildProcess:
+        """Read the pipes of a child already started (see `spawn` for the arguments)."""
+        pipes = await ChildPipes.attach(started, on_data, on_eof)
+        for transport in pipes.transports.values():
+            enlarge_pipe(transport)
+            if read_size is not None and hasattr(transport, "max_size"):  # asyncio's chunk
+                transport.max_size = read_size
+        return cls(pipes, started.pid, related)
 
     @property
     def returncode(self) -> int | None:
         """The exit code once exited (negative: the signal that killed it)."""
-        return self._transport.get_returncode()
+        return self._pipes.returncode
 
     @property
     def stopping(self) -> bool:
@@ -153,17 +117,15 @@ class ChildProcess:
 
     def pause_reading(self) -> None:
         """Stop reading both pipes (the child blocks once the OS pipe buffer is full)."""
-        for fd in (1, 2):
-            pipe = self._transport.get_pipe_transport(fd)
-            if pipe is not None and not pipe.is_closing():
-                pipe.pause_reading()  # type: ignore[attr-defined]
+        for pipe in self._pipes.transports.values():
+            if not pipe.is_closing():
+                pipe.pause_reading()
 
     def resume_reading(self) -> None:
         """Resume reading both pipes."""
-        for fd in (1, 2):
-            pipe = self._transport.get_pipe_transport(fd)
-            if pipe is not None and not pipe.is_closing():
-                pipe.resume_reading()  # type: ignore[attr-defined]
+        for pipe in self._pipes.transports.values():
+            if not pipe.is_closing():
+                pipe.resume_reading()
 
     async def wait(
         self,
@@ -182,11 +144,11 @@ class ChildProcess:
         Returns:
             The leader's exit code.
         """
-        await asyncio.shield(self._protocol.exited)
+        await asyncio.shield(self._pipes.exited)
         if self._stopping:
             await self._stop_finished.wait()
         try:
-            await asyncio.wait_for(asyncio.shield(self._protocol.closed), _LINGER_AFTER_EXIT)
+            await asyncio.wait_for(asyncio.shield(self._pipes.closed), _LINGER_AFTER_EXIT)
         except TimeoutError:
             pass
         leftovers: list[int] = []
@@ -271,7 +233,7 @@ class ChildProcess:
         remaining = deadline - loop.time()
         if remaining > 0:
             try:
-                await asyncio.wait_for(asyncio.shield(self._protocol.exited), remaining)
+                await asyncio.wait_for(asyncio.shield(self._pipes.exited), remaining)
             except TimeoutError:
                 return False
         while True:
@@ -309,11 +271,11 @@ class ChildProcess:
     async def _finish_pipes(self) -> None:
         """Read the pipes to EOF; if something outside the group still holds them, close."""
         try:
-            await asyncio.wait_for(asyncio.shield(self._protocol.closed), _FINAL_WAIT)
+            await asyncio.wait_for(asyncio.shield(self._pipes.closed), _FINAL_WAIT)
         except TimeoutError:
-            self._transport.close()
+            self._pipes.close()
             try:
-                await asyncio.wait_for(asyncio.shield(self._protocol.closed), _FINAL_WAIT)
+                await asyncio.wait_for(asyncio.shield(self._pipes.closed), _FINAL_WAIT)
             except TimeoutError:
                 pass
 
@@ -321,14 +283,6 @@ class ChildProcess:
 PIPE_BUFFER_BYTES: Final = 1 << 20
 """Linux pipe capacity to ask for (default 64 KiB): a chatty child blocks less and devtui
 reads in fewer, larger chunks. Capped by /proc/sys/fs/pipe-max-size; failure is harmless."""
-
-
-def _enlarge_pipes(transport: asyncio.SubprocessTransport) -> None:
-    """Ask Linux for larger stdout/stderr pipes of a child."""
-    for fd in (1, 2):
-        pipe = transport.get_pipe_transport(fd)
-        if pipe is not None:
-            enlarge_pipe(pipe)
 
 
 def enlarge_pipe(pipe: asyncio.BaseTransport) -> None:

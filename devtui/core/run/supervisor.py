@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Final, Self
 
 from devtui.core.bus import EventBus
@@ -38,12 +39,13 @@ from devtui.core.problems.locate import SourceLocator
 from devtui.core.problems.patterns import HOOKS
 from devtui.core.problems.sightings import report_sighting
 from devtui.core.redact import Redactor, secret_values
+from devtui.core.run.child_pipes import StartedChild
 from devtui.core.run.deployment import deployment_url
 from devtui.core.run.descendants import UNMARKED, Descendants, stack_environment
 from devtui.core.run.groups import describe
 from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.run.ports import PORT_RULE, is_listening, port_holder, port_problem
-from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
+from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, Related, stop_processes
 from devtui.core.run.restart import RestartTiming, RestartTracker
 from devtui.core.run.slot import ProcessSlot
 from devtui.core.units import format_seconds
@@ -64,6 +66,15 @@ NODE_OUTSIDE_HEAP_MB: Final = 128
 """What a Node process holds besides its old-space heap (code, young generation, stacks,
 buffers): measured ~95-105 MiB for the Convex CLI's node (RSS 130-143 MiB with 35-38 MiB
 of heap used under --max-old-space-size=64)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyStart:
+    """A dependent started the instant it could be (or why it could not), and the
+    environment it was given (its launch reports the same)."""
+
+    started: StartedChild | OSError
+    env: dict[str, str]
 
 
 class Supervisor:
@@ -116,6 +127,9 @@ class Supervisor:
         self._tracker: asyncio.Task[None] | None = None
         self._killing = False
         self._spawning = 0
+        self._early: dict[str, EarlyStart] = {}
+        """Dependents started the instant their last dependency became ready, awaiting
+        their task to attach them (`_start_early`)."""
         """Children being spawned right now (orphans are not looked for meanwhile)."""
         """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
@@ -406,8 +420,10 @@ class Supervisor:
         try:
             while True:
                 if not await self._wait_for_dependencies(slot):
+                    self._discard_early(name)
                     return
                 if self._should_stay_down(name):
+                    self._discard_early(name)
                     slot.set_state(ProcessState.STOPPED, "stopped before it started")
                     return
                 child = await self._launch(slot)
@@ -443,6 +459,8 @@ class Supervisor:
             if slot.child is not None:
                 await slot.child.stop(slot.config.shutdown_grace)
             raise
+        finally:
+            self._discard_early(name)  # started early but never attached (cancelled, …)
 
     def _should_stay_down(self, name: str) -> bool:
         return self.shutting_down or name in self._stop_requested
@@ -486,7 +504,16 @@ class Supervisor:
             loops = [self._tasks[d.name] for d in pending if d.name in self._tasks]
             for task in loops:
                 task.add_done_callback(wake)
+
+            # Its environment made now: nothing it depends on changes while it waits, and
+            # the instant its last dependency is ready is spent on the fork alone.
+            env = self._environment(slot.name)
+
+            def start_early(slot: ProcessSlot = slot, env: dict[str, str] = env) -> None:
+                self._start_early(slot, env)
+
             for dependency in pending:
+                dependency.ever_ready.add_listener(start_early)
                 dependency.ever_ready.add_listener(wake)
             try:
                 await woken
@@ -495,6 +522,7 @@ class Supervisor:
                 for task in loops:
                     task.remove_done_callback(wake)
                 for dependency in pending:
+                    dependency.ever_ready.remove_listener(start_early)
                     dependency.ever_ready.remove_listener(wake)
             wakeup.clear()
             pending = [d for d in pending if not d.ever_ready.is_set()]
@@ -504,9 +532,50 @@ class Supervisor:
         task = self._tasks.get(slot.name)
         return task is not None and task.done()
 
+    def _start_early(self, slot: ProcessSlot, env: dict[str, str]) -> None:
+        """The instant a dependency of `slot` became ready (inside the very chunk that held
+        its ready line): if it was the last one `slot` waited for, fork and exec `slot`
+        now, ahead of the loop turn its task needs and of the rest of that chunk's work;
+        its task attaches it (`_launch`) and announces it after the dependency's ready.
+        A port someone holds takes the usual path, which names the holder."""
+        name, process = slot.name, slot.config
+        if name in self._early or self._should_stay_down(name):
+            return
+        if slot.status.state is not ProcessState.WAITING:
+            return
+        if not all(
+            self._slots[d].ever_ready.is_set() for d in process.depends_on if d in self._slots
+        ):
+            return
+        try:
+            if process.port is not None and is_listening(process.port):
+                return
+            try:
+                started: StartedChild | OSError = StartedChild.start(
+                    process.command, cwd=process.cwd, env=env
+                )
+            except OSError as error:
+                started = error
+        except Exception:  # never break the dependency's output: the usual path follows
+            return
+        if isinstance(started, StartedChild):
+            self.descendants.note_leader(started.pid)
+        self._spawning += 1  # no orphan hunt may take it for one before it is attached
+        self._early[name] = EarlyStart(started, env)
+
+    def _discard_early(self, name: str) -> None:
+        """A child started early whose launch is not wanted after all: killed, reaped."""
+        early = self._early.pop(name, None)
+        if early is None:
+            return
+        self._spawning -= 1
+        if isinstance(early.started, StartedChild):
+            early.started.discard()
+
     async def _launch(self, slot: ProcessSlot) -> ChildProcess | None:
         process = slot.config
-        env = self._environment(slot.name)
+        early = self._early.get(slot.name)  # taken just before it is attached
+        env = early.env if early is not None else self._environment(slot.name)
         note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if slot.name in self._heap_mb else ""
         deployment = (
             deployment_url(process.cwd, env) if process.kind is ProcessKind.CONVEX else None
@@ -518,18 +587,34 @@ class Supervisor:
             heap_raised=slot.name in self._heap_mb,
         )
         if process.port is not None:
-            await self._check_port(process)  # two refused connects when free (no thread)
-        self._spawning += 1
+            # Two refused connects when free (no thread); one started early found it free.
+            await self._check_port(process, free=True if early is not None else None)
+        if early is None:
+            self._spawning += 1
+        else:
+            del self._early[slot.name]  # from here on this launch owns it (and the count)
+        related: Related = lambda: self.descendants.of(slot.name)  # noqa: E731
         try:
-            child = await ChildProcess.spawn(
-                process.command,
-                cwd=process.cwd,
-                env=env,
-                on_data=slot.on_data,
-                on_eof=slot.on_eof,
-                read_size=self._read_size,
-                related=lambda: self.descendants.of(slot.name),
-            )
+            if early is None:
+                child = await ChildProcess.spawn(
+                    process.command,
+                    cwd=process.cwd,
+                    env=env,
+                    on_data=slot.on_data,
+                    on_eof=slot.on_eof,
+                    read_size=self._read_size,
+                    related=related,
+                )
+            elif isinstance(early.started, OSError):
+                raise early.started
+            else:
+                child = await ChildProcess.attach(
+                    early.started,
+                    slot.on_data,
+                    slot.on_eof,
+                    read_size=self._read_size,
+                    related=related,
+                )
         except OSError as error:
             reason = error.strerror or str(error)
             slot.set_state(ProcessState.FAILED, f"cannot start `{process.command_text}`: {reason}")
@@ -542,11 +627,12 @@ class Supervisor:
         slot.launched(child)
         return child
 
-    async def _check_port(self, process: ProcessConfig) -> None:
+    async def _check_port(self, process: ProcessConfig, free: bool | None = None) -> None:
         """Before a launch: name whoever holds the process's port (a problem), or resolve
-        that problem once the port is free again."""
+        that problem once the port is free again (`free`: already found so)."""
         assert process.port is not None
-        free = not is_listening(process.port)
+        if free is None:
+            free = not is_listening(process.port)
         holder = None if free else await asyncio.to_thread(port_holder, process.port)
         key = fingerprint(PORT_RULE, [process.name, str(process.port)])
         if holder is not None:
