@@ -193,3 +193,36 @@ async def test_a_started_child_never_attached_is_killed_and_reaped() -> None:
     assert started.popen.returncode == -signal.SIGKILL  # reaped: no zombie left
     assert started.pid not in LIVE_GROUPS.live
     assert not psutil.pid_exists(started.pid)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _running_with(marker: str) -> list[int]:
+    """Living descendants of this process whose command line holds `marker` (zombies
+    left by other tests' orphaned grandchildren have none to read)."""
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if marker in " ".join(process.cmdline()):
+                found.append(process.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+async def test_a_spawn_cancelled_while_attaching_leaves_no_child_and_no_descriptor() -> None:
+    # asyncio's own subprocess transport killed a child whose start was cancelled; the
+    # two-step start must too (a shutdown can cancel a launch at any await).
+    before, groups = _open_fds(), LIVE_GROUPS.live
+    marker = "cancelled-attach-marker"
+    task = asyncio.ensure_future(spawn(child("scripted.py", f"out:{marker}", "hold"), Collector()))
+    await asyncio.sleep(0)  # started (forked), now awaiting its pipes' connection
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)  # the closed transports' last callbacks
+    assert not _running_with(marker), "the child lives on"
+    assert _open_fds() == before
+    assert LIVE_GROUPS.live == groups

@@ -6,7 +6,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
 from devtui.core.events import (
@@ -23,6 +22,7 @@ from devtui.core.events import (
 from devtui.core.run.restart import RestartTiming
 from devtui.core.run.supervisor import Supervisor
 from tests.core.conftest import StartStack
+from tests.core.test_process import _running_with
 from tests.helpers import EventRecorder, child, make_config, replay
 
 S = ProcessState
@@ -458,10 +458,7 @@ async def test_a_dependent_started_early_but_stopped_before_its_turn_is_killed(
     assert isinstance(stopped, ProcessStateChanged)
     assert stopped.reason == "stopped before it started"
     assert S.STARTING not in recorder.states("vite")
-    me = psutil.Process()
-    assert not [p for p in me.children(recursive=True) if marker in " ".join(p.cmdline())], (
-        "the early child was left running"
-    )
+    assert not _running_with(marker), "the early child was left running"
 
 
 async def test_a_dependent_that_cannot_start_fails_the_same_when_started_early(
@@ -481,3 +478,38 @@ async def test_a_dependent_that_cannot_start_fails_the_same_when_started_early(
     assert isinstance(failed, ProcessStateChanged)
     assert failed.reason.startswith("cannot start `/nonexistent/devtui-test-vite`: ")
     assert recorder.states("vite")[-2:] == [S.STARTING, S.FAILED]
+
+
+async def test_a_dependent_whose_environment_changed_after_its_early_start_is_started_anew() -> (
+    None
+):
+    # Started the instant convex was ready, with the environment made when it began
+    # waiting; its heap limit raised in that same instant: the launch must not keep a
+    # child running with the old environment (nor fail over it).
+    config = make_config(
+        {
+            "convex": {
+                "command": child("scripted.py", "err:svc ready", "hold"),
+                "ready": "svc ready",
+            },
+            "vite": {
+                "depends_on": ["convex"],
+                "command": child("scripted.py", "env:NODE_OPTIONS", "hold"),
+            },
+        }
+    )
+    supervisor = Supervisor(config)
+    recorder = EventRecorder(supervisor.bus)
+    # Told before vite's own listeners (registered when it begins waiting).
+    raise_heap = lambda: supervisor._heap_mb.__setitem__("vite", 256)  # noqa: E731
+    supervisor._slots["convex"].ever_ready.add_listener(raise_heap)
+    await supervisor.start()
+    try:
+        await recorder.wait_for(
+            lambda e: isinstance(e, OutputLines) and any("NODE_OPTIONS=" in t for t in e.texts)
+        )
+        shown = [line.text for line in recorder.lines("vite") if "NODE_OPTIONS" in line.text]
+        assert shown and "--max-old-space-size=256" in shown[0]
+        assert supervisor.status("vite").state is not S.FAILED
+    finally:
+        await finish(supervisor, recorder)

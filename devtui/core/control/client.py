@@ -18,6 +18,8 @@ from devtui.core.control.protocol import VERSION, ControlError, encode
 
 ANSWER_TIMEOUT_S: Final = 10.0
 """How long a plain request may wait for its answer."""
+REFUSAL_READ_S: Final = 1.0
+"""How long a client whose request met a closed socket looks for the refusal sent first."""
 
 
 class NotRunning(Exception):
@@ -117,8 +119,24 @@ class ControlClient:
         try:
             self._sock.sendall(encode({"v": VERSION, "id": request_id, "op": op, **args}))
         except OSError as error:
+            refusal = self._refusal()
+            if refusal is not None:
+                raise refusal from None
             raise ConnectionError(f"devtui in {self.root} went away: {error}") from None
         return request_id
+
+    def _refusal(self) -> ControlError | None:
+        """What devtui said before closing a connection it would not serve (too many
+        clients: it answers at once, unasked, so the request may meet a closed socket)."""
+        try:
+            self._sock.settimeout(REFUSAL_READ_S)
+            message = self._read()
+        except (ConnectionError, ValueError):
+            return None
+        error = message.get("error")
+        if not isinstance(error, dict):
+            return None
+        return ControlError(str(error.get("code")), str(error.get("message")))
 
     def _read(self) -> dict[str, object]:
         try:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from devtui.core.events import Stream
 from devtui.core.run.groups import LIVE_GROUPS
@@ -31,6 +32,8 @@ OnEof = Callable[[Stream], None]
 """Called once per pipe when it reaches end of file."""
 
 _STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
+DISCARD_WAIT_S: Final = 1.0
+"""How long a discarded child gets to die of SIGKILL before a thread waits for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +72,21 @@ class StartedChild:
 
     def discard(self) -> None:
         """SIGKILL a child that will never be attached (its start was not wanted after
-        all) and reap it (blocking: it was started an instant ago, it dies at once)."""
+        all, or attaching it failed) and reap it: at once, as it was started an instant
+        ago. One that does not die (setuid, so not ours to signal) is reaped by a thread
+        whenever it ends, and stays known to the last-resort kill."""
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.popen.wait()
         for pipe in (self.popen.stdout, self.popen.stderr):
             if pipe is not None:
                 pipe.close()
+        try:
+            self.popen.wait(timeout=DISCARD_WAIT_S)
+        except subprocess.TimeoutExpired:
+            threading.Thread(target=self.popen.wait, daemon=True).start()
+            return
         LIVE_GROUPS.discard(self.popen.pid)
 
 
@@ -118,14 +127,20 @@ class ChildPipes:
         """Read both pipes from now on and watch the exit."""
         pipes = cls(started, on_data, on_eof)
         popen = started.popen
-        for fd, file in ((1, popen.stdout), (2, popen.stderr)):
-            assert file is not None
-            transport, _ = await pipes._loop.connect_read_pipe(
-                lambda fd=fd: _PipeReader(fd, pipes),  # type: ignore[misc]
-                file,
-            )
-            pipes.transports[fd] = transport
-        pipes._watch_exit()
+        try:
+            for fd, file in ((1, popen.stdout), (2, popen.stderr)):
+                assert file is not None
+                transport, _ = await pipes._loop.connect_read_pipe(
+                    lambda fd=fd: _PipeReader(fd, pipes),  # type: ignore[misc]
+                    file,
+                )
+                pipes.transports[fd] = transport
+            pipes._watch_exit()
+        except BaseException:  # cancelled, or the loop refused a pipe: nothing left behind
+            pipes._open.clear()  # closing the transports reports no end of output
+            pipes.close()
+            started.discard()
+            raise
         return pipes
 
     @property

@@ -574,8 +574,11 @@ class Supervisor:
 
     async def _launch(self, slot: ProcessSlot) -> ChildProcess | None:
         process = slot.config
+        env = self._environment(slot.name)
         early = self._early.get(slot.name)  # taken just before it is attached
-        env = early.env if early is not None else self._environment(slot.name)
+        if early is not None and early.env != env:  # its heap was raised meanwhile
+            self._discard_early(slot.name)
+            early = None
         note = f"NODE_OPTIONS={env['NODE_OPTIONS']}" if slot.name in self._heap_mb else ""
         deployment = (
             deployment_url(process.cwd, env) if process.kind is ProcessKind.CONVEX else None
