@@ -47,8 +47,23 @@ class StartedChild:
         return self.popen.pid
 
     @classmethod
-    def start(cls, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> StartedChild:
+    def start(
+        cls,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        first: bool = False,
+    ) -> StartedChild:
         """Start `argv` in a new session, stdin from /dev/null, stdout and stderr piped.
+
+        Args:
+            first: Let the child run before devtui goes on (a dependent whose start is
+                waited for): the fork woke devtui on the CPU the child is exec'ing on,
+                and the scheduler lets the woken parent go first, so the child waited
+                ~1 ms for devtui's next work to end (about half the starts measured).
+                Not for every start: on a busy machine the yield can cost devtui a time
+                slice, and the next process's start with it.
 
         Raises:
             OSError: the executable is missing or cannot be run, or `cwd` is missing.
@@ -64,10 +79,8 @@ class StartedChild:
             bufsize=0,
         )
         LIVE_GROUPS.add(popen.pid)  # the last-resort kill knows it from its first moment
-        # The fork woke devtui on the CPU the child is exec'ing on, and the scheduler lets
-        # the woken parent go first: the child then waited ~1 ms for the parent's next
-        # work to end (measured in about half the starts). Yielding lets it run now.
-        os.sched_yield()
+        if first:
+            os.sched_yield()
         return cls(popen)
 
     def discard(self) -> None:

@@ -552,7 +552,7 @@ class Supervisor:
                 return
             try:
                 started: StartedChild | OSError = StartedChild.start(
-                    process.command, cwd=process.cwd, env=env
+                    process.command, cwd=process.cwd, env=env, first=True
                 )
             except OSError as error:
                 started = error
