@@ -31,6 +31,11 @@ CongestionListener = Callable[[bool], None]
 """Called with True when the bus becomes congested and False when it clears."""
 
 
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class Subscription:
     """One subscriber's queue of events, read in batches."""
 
@@ -42,6 +47,9 @@ class Subscription:
         self._pending_weight = 0
         self._wakeup = asyncio.Event()
         self._closed = False
+        self._gathering: asyncio.Future[None] | None = None
+        """While a batching consumer waits for more to gather: ended early by a flood
+        (nothing to gain by waiting) or the end of the bus (the last batch goes now)."""
 
     @property
     def pending(self) -> int:
@@ -52,10 +60,17 @@ class Subscription:
         self._pending.extend(events)
         self._pending_weight += total_weight
         self._wakeup.set()
+        if self._pending_weight >= TRICKLE:
+            self._stop_gathering()
 
     def _close(self) -> None:
         self._closed = True
         self._wakeup.set()
+        self._stop_gathering()
+
+    def _stop_gathering(self) -> None:
+        if self._gathering is not None:
+            _done(self._gathering)
 
     def take_nowait(self, max_items: int = 10_000) -> list[Event]:
         """Return up to `max_items` pending events without waiting."""
@@ -82,7 +97,8 @@ class Subscription:
             max_items: The largest batch to return.
             max_delay: While output only trickles in (fewer than `TRICKLE` lines pending),
                 wait this long for more to gather: fewer, larger batches for consumers with
-                a per-batch cost. Under a flood there is no wait, so no congestion either.
+                a per-batch cost. Under a flood there is no wait, so no congestion either;
+                a flood arriving or the bus closing ends the wait at once.
 
         Returns:
             The batch; an empty list only once the bus is closed and everything was read.
@@ -94,7 +110,14 @@ class Subscription:
             if not self._pending and not self._closed:
                 self._wakeup.clear()
         if max_delay > 0 and self._pending_weight < TRICKLE and not self._closed:
-            await asyncio.sleep(max_delay)
+            loop = asyncio.get_running_loop()
+            self._gathering = gathering = loop.create_future()
+            timer = loop.call_later(max_delay, _done, gathering)
+            try:
+                await gathering
+            finally:
+                timer.cancel()
+                self._gathering = None
         return self.take_nowait(max_items)
 
     async def batches(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from devtui.core.bus import EventBus
+import asyncio
+
+from devtui.core.bus import TRICKLE, EventBus
 from devtui.core.events import OutputLines
 
 
@@ -53,3 +55,31 @@ async def test_closed_bus_ends_subscriptions_after_pending_events() -> None:
     bus.close()
     assert len(await subscription.next_batch()) == 1
     assert await subscription.next_batch() == []
+
+
+async def test_a_batch_gathering_a_trickle_goes_at_once_when_the_bus_closes() -> None:
+    # The session log gathers a trickle of output for a while; at the end of a run the
+    # last batch must not wait out that delay (devtui's exit waited for it).
+    bus = EventBus()
+    sub = bus.subscribe("log")
+    bus.publish(line(1))
+    gathering = asyncio.ensure_future(sub.next_batch(max_delay=60))
+    await asyncio.sleep(0)  # it is waiting for more to gather
+    assert not gathering.done()
+    bus.close()
+    batch = await asyncio.wait_for(gathering, 5)
+    assert len(batch) == 1
+
+
+async def test_a_flood_arriving_while_a_trickle_gathers_ends_the_wait() -> None:
+    bus = EventBus()
+    sub = bus.subscribe("log")
+    bus.publish(line(1))
+    gathering = asyncio.ensure_future(sub.next_batch(max_delay=60))
+    await asyncio.sleep(0)
+    assert not gathering.done()
+    bus.publish(line(2, TRICKLE))
+    batch = await asyncio.wait_for(gathering, 5)
+    assert sum(len(event.raws) for event in batch if isinstance(event, OutputLines)) == (
+        1 + TRICKLE
+    )
