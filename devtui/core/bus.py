@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Final
 
 from devtui.core.events import Event, OutputLines
+from devtui.core.pause import Pause
 
 
 def weight(event: Event) -> int:
@@ -31,11 +32,6 @@ CongestionListener = Callable[[bool], None]
 """Called with True when the bus becomes congested and False when it clears."""
 
 
-def _done(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
 class Subscription:
     """One subscriber's queue of events, read in batches."""
 
@@ -47,8 +43,8 @@ class Subscription:
         self._pending_weight = 0
         self._wakeup = asyncio.Event()
         self._closed = False
-        self._gathering: asyncio.Future[None] | None = None
-        """While a batching consumer waits for more to gather: ended early by a flood
+        self._gathering = Pause()
+        """A batching consumer's wait for more to gather: ended early by a flood
         (nothing to gain by waiting) or the end of the bus (the last batch goes now)."""
 
     @property
@@ -69,8 +65,7 @@ class Subscription:
         self._stop_gathering()
 
     def _stop_gathering(self) -> None:
-        if self._gathering is not None:
-            _done(self._gathering)
+        self._gathering.end()
 
     def take_nowait(self, max_items: int = 10_000) -> list[Event]:
         """Return up to `max_items` pending events without waiting."""
@@ -110,14 +105,7 @@ class Subscription:
             if not self._pending and not self._closed:
                 self._wakeup.clear()
         if max_delay > 0 and self._pending_weight < TRICKLE and not self._closed:
-            loop = asyncio.get_running_loop()
-            self._gathering = gathering = loop.create_future()
-            timer = loop.call_later(max_delay, _done, gathering)
-            try:
-                await gathering
-            finally:
-                timer.cancel()
-                self._gathering = None
+            await self._gathering.sleep(max_delay)
         return self.take_nowait(max_items)
 
     async def batches(

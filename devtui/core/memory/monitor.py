@@ -24,6 +24,7 @@ from devtui.core.memory.figures import (
     TreeMemory,
     mib,
 )
+from devtui.core.pause import Pause
 from devtui.core.problems.book import Problem, ProblemBook, Severity, fingerprint
 from devtui.core.problems.sightings import report_sighting
 
@@ -70,6 +71,7 @@ class MemoryMonitor:
         self._roots_seen: dict[str, int] = {}
         """Each process's root pid at its last sample (a new one is a new launch)."""
         self._stop = asyncio.Event()
+        self._pause = Pause()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -80,6 +82,7 @@ class MemoryMonitor:
     async def stop(self) -> None:
         """Stop sampling; returns once the sampler is done."""
         self._stop.set()
+        self._pause.end()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
 
@@ -106,10 +109,8 @@ class MemoryMonitor:
                 await self.sample_once()
             except Exception:  # a sampler fault must never take the stack down
                 log.exception("memory sampling failed")
-            try:
-                await asyncio.wait_for(self._stop.wait(), self.interval)
-            except TimeoutError:
-                pass
+            if not self._stop.is_set():
+                await self._pause.sleep(self.interval)
 
     # ------------------------------------------------------------------ one sample
 
