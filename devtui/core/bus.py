@@ -57,14 +57,11 @@ class Subscription:
         self._pending_weight += total_weight
         self._wakeup.set()
         if self._pending_weight >= TRICKLE:
-            self._stop_gathering()
+            self._gathering.end()
 
     def _close(self) -> None:
         self._closed = True
         self._wakeup.set()
-        self._stop_gathering()
-
-    def _stop_gathering(self) -> None:
         self._gathering.end()
 
     def take_nowait(self, max_items: int = 10_000) -> list[Event]:

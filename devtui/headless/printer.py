@@ -80,7 +80,6 @@ class HeadlessPrinter:
         self._names: list[str] = []
         self._width = 6  # "devtui"
         self._prefix: dict[tuple[str, str], str] = {}
-        self._prefix_bytes: dict[tuple[str, str], bytes] = {}
         self._prefix_second = -1
         self._stamp = ""
         self._out_broken = False
@@ -96,7 +95,6 @@ class HeadlessPrinter:
             self._names.append(name)
             self._width = max(self._width, len(name))
             self._prefix.clear()
-            self._prefix_bytes.clear()
 
     # ------------------------------------------------------------------ rendering
 
@@ -106,7 +104,6 @@ class HeadlessPrinter:
             self._prefix_second = second
             self._stamp = time.strftime("%H:%M:%S", time.localtime(at))
             self._prefix.clear()
-            self._prefix_bytes.clear()
         key = (process, stream)
         prefix = self._prefix.get(key)
         if prefix is None:
@@ -144,7 +141,7 @@ class HeadlessPrinter:
         """Turn a batch into (stream, text) runs, in order."""
         runs: list[Run] = []
         out_parts: list[str] = []
-        out_bytes: list[bytes] = []
+        out_bytes: list[bytes] = []  # (one of the two is used: bytes where stdout takes them)
         colour = self._colour_out
         for event in events:
             if type(event) is OutputLines:
@@ -163,37 +160,34 @@ class HeadlessPrinter:
             diagnostic = describe(event)
             if diagnostic is None:
                 continue
-            if out_parts:
-                runs.append((self.out, "".join(out_parts)))
-                out_parts = []
-            if out_bytes:
-                runs.append((self.out, b"".join(out_bytes)))
-                out_bytes = []
+            self._end_out_run(runs, out_parts, out_bytes)
             at = getattr(event, "at", None)
             text = self.render_diagnostic(diagnostic, at)
             if self._annotations and isinstance(event, ProblemDetected):
                 annotation = problem_annotation(event.problem) + "\n"
                 text += for_terminal(annotation, False) if self._guard_err else annotation
             runs.append((self.err, text))
-        if out_parts:
-            runs.append((self.out, "".join(out_parts)))
-        if out_bytes:
-            runs.append((self.out, b"".join(out_bytes)))
+        self._end_out_run(runs, out_parts, out_bytes)
         return runs
+
+    def _end_out_run(self, runs: list[Run], parts: list[str], data: list[bytes]) -> None:
+        """Close the run of child output gathered so far (emptying its parts)."""
+        if parts:
+            runs.append((self.out, "".join(parts)))
+            parts.clear()
+        if data:
+            runs.append((self.out, b"".join(data)))
+            data.clear()
 
     def _chunk_bytes(self, event: OutputLines) -> bytes:
         """A chunk's lines as UTF-8, each behind its prefix (child output is never guarded
         here: this path is only taken off a terminal)."""
-        key = (event.process, event.stream)
-        prefix = self._line_prefix(event.process, event.stream, event.at)
-        encoded = self._prefix_bytes.get(key)
-        if encoded is None:
-            encoded = self._prefix_bytes[key] = prefix.encode("utf-8")
+        prefix = self._line_prefix(event.process, event.stream, event.at).encode("utf-8")
         # With colour, a reset ends each line so a child's colour never bleeds on.
-        colour = self._colour_out
-        body = f"{RESET}\n".join(event.raws) + RESET if colour else "\n".join(event.texts)
+        colour, raws = self._colour_out, event.raws
+        body = f"{RESET}\n".join(raws) + RESET if colour else "\n".join(event.texts)
         data = body.encode("utf-8", "replace")
-        return b"".join((encoded, data.replace(b"\n", b"\n" + encoded), b"\n"))
+        return b"".join((prefix, data.replace(b"\n", b"\n" + prefix), b"\n"))
 
     # ------------------------------------------------------------------ writing
 

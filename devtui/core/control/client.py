@@ -133,10 +133,7 @@ class ControlClient:
             message = self._read()
         except (ConnectionError, ValueError):
             return None
-        error = message.get("error")
-        if not isinstance(error, dict):
-            return None
-        return ControlError(str(error.get("code")), str(error.get("message")))
+        return _error_in(message)
 
     def _read(self) -> dict[str, object]:
         try:
@@ -157,7 +154,15 @@ class ControlClient:
         if message.get("ok") is True and isinstance(message.get("result"), dict):
             result: dict[str, object] = message["result"]  # type: ignore[assignment]
             return result
-        error = message.get("error")
-        if isinstance(error, dict):
-            raise ControlError(str(error.get("code")), str(error.get("message")))
+        error = _error_in(message)
+        if error is not None:
+            raise error
         raise ConnectionError(f"unexpected answer to request {request_id}: {message!r:.200}")
+
+
+def _error_in(message: dict[str, object]) -> ControlError | None:
+    """The refusal an answer carries (its code and message), if it is one."""
+    error = message.get("error")
+    if not isinstance(error, dict):
+        return None
+    return ControlError(str(error.get("code")), str(error.get("message")))

@@ -45,7 +45,7 @@ from devtui.core.run.descendants import UNMARKED, Descendants, stack_environment
 from devtui.core.run.groups import describe
 from devtui.core.run.heap import doubled_heap_mb, heap_limit_mb, with_heap_limit
 from devtui.core.run.ports import PORT_RULE, is_listening, port_holder, port_problem
-from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, Related, stop_processes
+from devtui.core.run.process import ChildProcess, OnLeftovers, OnSignal, stop_processes
 from devtui.core.run.restart import RestartTiming, RestartTracker
 from devtui.core.run.slot import ProcessSlot
 from devtui.core.units import format_seconds
@@ -126,17 +126,17 @@ class Supervisor:
         """Every process the children started, wherever it went (see `core.descendants`)."""
         self._tracker: asyncio.Task[None] | None = None
         self._killing = False
+        """The user asked to kill everything now: strays get no grace either."""
         self._spawning = 0
+        """Children being spawned right now (orphans are not looked for meanwhile)."""
         self._early: dict[str, EarlyStart] = {}
         """Dependents started the instant their last dependency became ready, awaiting
         their task to attach them (`_start_early`)."""
-        """Children being spawned right now (orphans are not looked for meanwhile)."""
-        """The user asked to kill everything now: strays get no grace either."""
         self._heap_mb: dict[str, int] = {}
+        """Heap limits devtui raised after running out of memory, by process."""
         self.statuses_at_stop: dict[str, ProcessStatus] | None = None
         """Every status as it was when devtui began stopping that process (at the latest
         when the shutdown was announced): where each stood, as the output above says."""
-        """Heap limits devtui raised after running out of memory, by process."""
         interval = config.settings.memory_interval
         self.memory = (
             MemoryMonitor(
@@ -420,10 +420,8 @@ class Supervisor:
         try:
             while True:
                 if not await self._wait_for_dependencies(slot):
-                    self._discard_early(name)
                     return
                 if self._should_stay_down(name):
-                    self._discard_early(name)
                     slot.set_state(ProcessState.STOPPED, "stopped before it started")
                     return
                 child = await self._launch(slot)
@@ -460,15 +458,14 @@ class Supervisor:
                 await slot.child.stop(slot.config.shutdown_grace)
             raise
         finally:
-            self._discard_early(name)  # started early but never attached (cancelled, …)
+            self._discard_early(name)  # started early, never attached (not wanted, cancelled)
 
     def _should_stay_down(self, name: str) -> bool:
         return self.shutting_down or name in self._stop_requested
 
     async def _wait_for_dependencies(self, slot: ProcessSlot) -> bool:
         """Wait until every dependency has been ready once; False if one never will be."""
-        deps = [self._slots[d] for d in slot.config.depends_on if d in self._slots]
-        pending = [d for d in deps if not d.ever_ready.is_set()]
+        pending = [d for d in self._dependencies(slot) if not d.ever_ready.is_set()]
         if not pending:
             return True
         wakeup = self._wakeups[slot.name]
@@ -528,6 +525,9 @@ class Supervisor:
             pending = [d for d in pending if not d.ever_ready.is_set()]
         return True
 
+    def _dependencies(self, slot: ProcessSlot) -> list[ProcessSlot]:
+        return [self._slots[d] for d in slot.config.depends_on if d in self._slots]
+
     def _ended_for_good(self, slot: ProcessSlot) -> bool:
         task = self._tasks.get(slot.name)
         return task is not None and task.done()
@@ -543,9 +543,7 @@ class Supervisor:
             return
         if slot.status.state is not ProcessState.WAITING:
             return
-        if not all(
-            self._slots[d].ever_ready.is_set() for d in process.depends_on if d in self._slots
-        ):
+        if not all(dependency.ever_ready.is_set() for dependency in self._dependencies(slot)):
             return
         try:
             if process.port is not None and is_listening(process.port):
@@ -596,28 +594,20 @@ class Supervisor:
             self._spawning += 1
         else:
             del self._early[slot.name]  # from here on this launch owns it (and the count)
-        related: Related = lambda: self.descendants.of(slot.name)  # noqa: E731
         try:
             if early is None:
-                child = await ChildProcess.spawn(
-                    process.command,
-                    cwd=process.cwd,
-                    env=env,
-                    on_data=slot.on_data,
-                    on_eof=slot.on_eof,
-                    read_size=self._read_size,
-                    related=related,
-                )
+                started = StartedChild.start(process.command, cwd=process.cwd, env=env)
             elif isinstance(early.started, OSError):
                 raise early.started
             else:
-                child = await ChildProcess.attach(
-                    early.started,
-                    slot.on_data,
-                    slot.on_eof,
-                    read_size=self._read_size,
-                    related=related,
-                )
+                started = early.started
+            child = await ChildProcess.attach(
+                started,
+                slot.on_data,
+                slot.on_eof,
+                read_size=self._read_size,
+                related=lambda: self.descendants.of(slot.name),
+            )
         except OSError as error:
             reason = error.strerror or str(error)
             slot.set_state(ProcessState.FAILED, f"cannot start `{process.command_text}`: {reason}")

@@ -59,6 +59,15 @@ def chunk_lines_in(data: bytes) -> int:
     return total
 
 
+def json_line(value: object) -> bytes:
+    """`value` as one compact JSON line in UTF-8: a frame devtui hands its log writer, a
+    record the writer writes. A lone surrogate (a file name of undecodable bytes, as
+    Python decodes them) is written as its JSON escape, never an encoding error that
+    would stop the log."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace") + b"\n"
+
+
 def _encoded_raws(raws: Sequence[str]) -> bytes:
     """The lines as one compact JSON array in UTF-8: orjson escapes a whole chunk about
     ten times faster than the standard library's encoder, the log writer's largest cost.

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import json
 import os
 import re
 import stat
@@ -33,6 +32,7 @@ from devtui.core.events import (
     OutputLines,
 )
 from devtui.core.run.process import enlarge_pipe
+from devtui.core.sessionlog.layout import json_line
 from devtui.core.sessionlog.records import event_record
 
 LOG_FORMAT_VERSION: Final = 2
@@ -111,7 +111,7 @@ class SessionLog:
         if writer.stdin is not None:
             enlarge_pipe(writer.stdin.transport)  # absorbs bursts without stalling the loop
         record = {"kind": "session", "version": LOG_FORMAT_VERSION, "time": time.time(), **header}
-        log._send([_frame({"secrets": secrets}), _frame({"r": record})])
+        log._send([json_line({"secrets": secrets}), json_line({"r": record})])
         return log
 
     def _send(self, frames: list[bytes]) -> None:
@@ -129,7 +129,7 @@ class SessionLog:
             if type(event) is OutputLines:
                 payload = "\n".join(event.raws).encode("utf-8")
                 frames.append(
-                    _frame(
+                    json_line(
                         {
                             "p": event.process,
                             "s": event.stream,
@@ -142,7 +142,7 @@ class SessionLog:
                     + payload
                 )
             else:
-                frames.append(_frame({"r": event_record(event)}))
+                frames.append(json_line({"r": event_record(event)}))
         self._send(frames)
 
     async def consume(
@@ -165,7 +165,7 @@ class SessionLog:
 
     async def close(self, exit_code: int | None) -> None:
         """Write the end record, let the writer finish, and report any failure."""
-        self._send([_frame({"r": {"kind": "end", "time": time.time(), "exit_code": exit_code}})])
+        self._send([json_line({"r": {"kind": "end", "time": time.time(), "exit_code": exit_code}})])
         stdin = self._writer.stdin
         if stdin is not None:
             try:
@@ -192,14 +192,6 @@ class SessionLog:
             said = b""
         text = said.decode(errors="replace").strip()
         return text or self.error or f"session log {self.path}: the writer process failed"
-
-
-def _frame(header: dict[str, object]) -> bytes:
-    """One frame's JSON header line. A lone surrogate (a file name of undecodable bytes,
-    as Python decodes them) is written as its JSON escape, never an encoding error that
-    would stop the log."""
-    text = json.dumps(header, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "backslashreplace") + b"\n"
 
 
 def private_folder(folder: Path) -> int | None:

@@ -21,7 +21,7 @@ import sys
 from typing import BinaryIO
 
 from devtui.core.redact import PemTracker, Redactor
-from devtui.core.sessionlog.layout import lines_record
+from devtui.core.sessionlog.layout import json_line, lines_record
 
 
 def copy_frames(source: BinaryIO, out: BinaryIO) -> None:
@@ -45,9 +45,7 @@ def copy_frames(source: BinaryIO, out: BinaryIO) -> None:
             if raws:
                 out.write(lines_record(frame["p"], frame["s"], frame["t"], frame["n"], raws))
         elif "r" in frame:
-            record = redactor.redact_value(frame["r"])
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-            out.write(text.encode("utf-8", "backslashreplace"))
+            out.write(json_line(redactor.redact_value(frame["r"])))
         elif "secrets" in frame:
             redactor = Redactor(frame["secrets"])
         out.flush()  # a frame is a whole chunk under load; one line when output trickles
